@@ -1,0 +1,7 @@
+import type { Migration } from 'kysely'
+import * as dataModel from './2026-11-25-01-data-model.js'
+
+/** Every migration, oldest first. Append only: a released migration is never edited. */
+export const MIGRATIONS: Record<string, Migration> = {
+  '2026-11-25-01-data-model': dataModel,
+}

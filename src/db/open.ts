@@ -1,0 +1,50 @@
+import type { ResolvedConfig } from '../config/store-config.js'
+import { ChatkeepError } from '../errors.js'
+import type { Database } from './database.js'
+import { PostgresDatabase } from './postgres.js'
+import { DEFAULT_RETRY } from './retry.js'
+import { SqliteDatabase } from './sqlite.js'
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Opens the engine the configuration names and waits until it answers. */
+export async function openDatabase(config: ResolvedConfig): Promise<Database> {
+  const retry = { ...DEFAULT_RETRY, retries: config.write_retries }
+  const log = config.echo ? (['query', 'error'] as const).slice() : undefined
+  const db =
+    config.engine === 'sqlite'
+      ? new SqliteDatabase({
+          path: config.path,
+          synchronous: config.sqlite_synchronous,
+          busy_timeout_ms: config.sqlite_busy_timeout_ms,
+          retry,
+          ...(log ? { log } : {}),
+        })
+      : new PostgresDatabase({
+          url: config.url,
+          pool_size: config.pool_size,
+          max_overflow: config.max_overflow,
+          pool_timeout_ms: config.pool_timeout * 1000,
+          pool_recycle_ms: config.pool_recycle * 1000,
+          retry,
+          ...(log ? { log } : {}),
+        })
+  const deadline = Date.now() + config.database_timeout * 1000
+  for (let attempt = 0; ; attempt++) {
+    try {
+      await db.ping()
+      return db
+    } catch (error) {
+      if (attempt >= config.init_retry_count || Date.now() >= deadline) {
+        await db.close().catch(() => {})
+        throw new ChatkeepError(
+          'unavailable',
+          `Cannot reach the ${config.engine === 'sqlite' ? 'SQLite file' : 'PostgreSQL server'}` +
+            ` after ${attempt + 1} attempts; check DATABASE_URL and that the database is running.`,
+          { cause: error },
+        )
+      }
+      await sleep(config.init_retry_delay_ms * 2 ** attempt)
+    }
+  }
+}

@@ -1,0 +1,229 @@
+import type { ColumnType, Generated } from 'kysely'
+
+/**
+ * The tables as Kysely sees them, before decoding. JSON columns travel as text on the way in
+ * (jsonb accepts it on PostgreSQL) and come back as text (SQLite) or parsed (PostgreSQL);
+ * booleans come back as 0/1 on SQLite. `Codec` in `codec.ts` turns them into one shape.
+ */
+export type JsonColumn = ColumnType<unknown, string, string>
+export type BoolColumn = ColumnType<boolean | number, boolean | number, boolean | number>
+/** ISO-8601 text in UTC with milliseconds, on both engines. */
+export type Timestamp = string
+export type BytesColumn = ColumnType<Buffer, Buffer, Buffer>
+
+export interface UsersTable {
+  id: string
+  username: string
+  display_name: string | null
+  email: string | null
+  password_hash: string | null
+  role: string
+  is_active: BoolColumn
+  discord_id: string | null
+  preferences: JsonColumn
+  created_at: Timestamp
+  updated_at: Timestamp
+  last_login_at: Timestamp | null
+}
+
+export interface AuthSessionsTable {
+  id: string
+  user_id: string
+  access_jti: string | null
+  user_agent: string | null
+  ip_address: string | null
+  created_at: Timestamp
+  last_activity: Timestamp
+  expires_at: Timestamp
+  revoked_at: Timestamp | null
+}
+
+export interface RefreshTokensTable {
+  id: string
+  user_id: string
+  session_id: string
+  token_hash: string
+  parent_id: string | null
+  created_at: Timestamp
+  expires_at: Timestamp
+  used_at: Timestamp | null
+  revoked_at: Timestamp | null
+}
+
+export interface ApiKeysTable {
+  id: string
+  user_id: string
+  name: string
+  prefix: string
+  key_hash: string
+  scopes: JsonColumn
+  created_at: Timestamp
+  last_used_at: Timestamp | null
+  revoked_at: Timestamp | null
+}
+
+export interface ConversationsTable {
+  id: string
+  short_id: string
+  user_id: string
+  title: string | null
+  status: string
+  origin: string
+  discord_channel_id: string | null
+  parameters: JsonColumn
+  metadata: JsonColumn
+  message_count: number
+  total_tokens: number
+  created_at: Timestamp
+  updated_at: Timestamp
+  last_activity: Timestamp
+  archived_at: Timestamp | null
+  ended_at: Timestamp | null
+  deleted_at: Timestamp | null
+}
+
+export interface MessagesTable {
+  id: string
+  conversation_id: string
+  user_id: string
+  sequence: number
+  parent_id: string | null
+  role: string
+  content: string | null
+  encrypted_content: BytesColumn | null
+  key_id: string | null
+  request_id: string | null
+  tokens_used: number
+  model_version: string | null
+  context_documents: JsonColumn
+  metadata: JsonColumn
+  feedback: number | null
+  created_at: Timestamp
+  deleted_at: Timestamp | null
+}
+
+export interface DocumentsTable {
+  id: string
+  user_id: string | null
+  source_url: string | null
+  title: string | null
+  doc_type: string | null
+  version: string | null
+  metadata: JsonColumn
+  created_at: Timestamp
+  updated_at: Timestamp
+  deleted_at: Timestamp | null
+}
+
+export interface DocumentChunksTable {
+  id: string
+  document_id: string
+  chunk_index: number
+  content: string
+  content_hash: string
+  token_count: number | null
+  embedding_id: string | null
+  embedding: BytesColumn | null
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface RateLimitsTable {
+  key: string
+  request_count: number
+  window_start: Timestamp
+  reset_time: Timestamp
+  last_request: Timestamp
+}
+
+export interface TranscriptsTable {
+  id: string
+  conversation_id: string
+  user_id: string
+  format: string
+  storage: string
+  storage_key: string
+  file_size_bytes: number
+  message_count: number
+  sha256: string
+  created_at: Timestamp
+}
+
+export interface MetricsTable {
+  id: string
+  source: string
+  metric_type: string
+  timestamp: Timestamp
+  metric_data: JsonColumn
+}
+
+export interface SystemConfigsTable {
+  key: string
+  value: JsonColumn
+  updated_at: Timestamp
+  updated_by: string | null
+}
+
+export interface BackupLogsTable {
+  id: string
+  backup_type: string
+  status: string
+  started_at: Timestamp
+  completed_at: Timestamp | null
+  file_path: string | null
+  file_size_bytes: number | null
+  sha256: string | null
+  error_message: string | null
+}
+
+export interface AuditEventsTable {
+  id: string
+  user_id: string | null
+  action: string
+  target_type: string | null
+  target_id: string | null
+  ip_address: string | null
+  user_agent: string | null
+  details: JsonColumn
+  created_at: Timestamp
+}
+
+export interface KyselyMigrationTable {
+  name: string
+  timestamp: Generated<string>
+}
+
+export interface Schema {
+  users: UsersTable
+  auth_sessions: AuthSessionsTable
+  refresh_tokens: RefreshTokensTable
+  api_keys: ApiKeysTable
+  conversations: ConversationsTable
+  messages: MessagesTable
+  documents: DocumentsTable
+  document_chunks: DocumentChunksTable
+  rate_limits: RateLimitsTable
+  transcripts: TranscriptsTable
+  metrics: MetricsTable
+  system_configs: SystemConfigsTable
+  backup_logs: BackupLogsTable
+  audit_events: AuditEventsTable
+}
+
+/** Every table of the data model, parents before children (the order a restore writes them in). */
+export const TABLES = [
+  'users',
+  'auth_sessions',
+  'refresh_tokens',
+  'api_keys',
+  'conversations',
+  'messages',
+  'documents',
+  'document_chunks',
+  'rate_limits',
+  'transcripts',
+  'metrics',
+  'system_configs',
+  'backup_logs',
+  'audit_events',
+] as const satisfies readonly (keyof Schema)[]

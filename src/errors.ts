@@ -1,0 +1,47 @@
+/**
+ * Every failure a user of Chatkeep can meet is a `ChatkeepError` with a stable `code`.
+ * The HTTP status rides along so every face (library, server, CLI) reports it the same way.
+ */
+export const ERROR_CODES = {
+  validation_failed: 400,
+  unauthorized: 401,
+  forbidden: 403,
+  not_found: 404,
+  conflict: 409,
+  conversation_closed: 409,
+  rate_limited: 429,
+  invalid_config: 500,
+  schema_out_of_date: 503,
+  schema_too_new: 503,
+  unavailable: 503,
+  internal: 500,
+} as const
+
+export type ErrorCode = keyof typeof ERROR_CODES
+
+export interface ErrorOptions {
+  /** The input field at fault, as a JSON pointer (`/content`, `/metadata/tags/0`). */
+  field?: string
+  cause?: unknown
+}
+
+export class ChatkeepError extends Error {
+  override readonly name = 'ChatkeepError'
+  readonly code: ErrorCode
+  readonly status: number
+  readonly field: string | undefined
+
+  constructor(code: ErrorCode, message: string, options: ErrorOptions = {}) {
+    super(message, options.cause === undefined ? undefined : { cause: options.cause })
+    this.code = code
+    this.status = ERROR_CODES[code]
+    this.field = options.field
+  }
+}
+
+export function isChatkeepError(error: unknown, code?: ErrorCode): error is ChatkeepError {
+  return error instanceof ChatkeepError && (code === undefined || error.code === code)
+}
+
+export const notFound = (what: string, id: string): ChatkeepError =>
+  new ChatkeepError('not_found', `${what} ${id} does not exist; check the id.`, { field: '/id' })

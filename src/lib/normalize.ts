@@ -1,0 +1,11 @@
+/**
+ * The form a username is stored and looked up in: NFKC, trimmed, case-folded. JavaScript has no
+ * casefold; upper- then lower-casing gets its full folds too (ß → ss, ﬁ → fi).
+ */
+export function normalizeUsername(username: string): string {
+  return username.normalize('NFKC').trim().toUpperCase().toLowerCase().normalize('NFKC')
+}
+
+export function normalizeEmail(email: string): string {
+  return email.normalize('NFKC').trim().toLowerCase()
+}

@@ -1,0 +1,211 @@
+import { type Compilable, type Selectable, sql } from 'kysely'
+import type { Codec } from '../db/codec.js'
+import type { Database, Executor } from '../db/database.js'
+import { perDatabase } from '../db/memo.js'
+import type { MessagesTable } from '../db/schema.js'
+import type { Message, Role } from '../schemas/data.js'
+import type { Owner } from './conversations.js'
+
+/** Everything a reader sees; the ciphertext columns stay in the database. */
+export const MESSAGE_COLUMNS = [
+  'id',
+  'conversation_id',
+  'user_id',
+  'sequence',
+  'parent_id',
+  'role',
+  'content',
+  'request_id',
+  'tokens_used',
+  'model_version',
+  'context_documents',
+  'metadata',
+  'feedback',
+  'created_at',
+  'deleted_at',
+] as const satisfies readonly (keyof MessagesTable)[]
+
+export type MessageRow = Pick<Selectable<MessagesTable>, (typeof MESSAGE_COLUMNS)[number]>
+
+export function decodeMessage(codec: Codec, row: MessageRow): Message {
+  return {
+    id: row.id,
+    conversation_id: row.conversation_id,
+    user_id: row.user_id,
+    sequence: row.sequence,
+    parent_id: row.parent_id,
+    role: row.role as Role,
+    content: row.content ?? '',
+    request_id: row.request_id,
+    tokens_used: row.tokens_used,
+    model_version: row.model_version,
+    context_documents: codec.json(row.context_documents),
+    metadata: codec.json(row.metadata),
+    feedback: row.feedback as Message['feedback'],
+    created_at: row.created_at,
+    deleted_at: row.deleted_at,
+  }
+}
+
+const statements = perDatabase((db) => {
+  // Two compiled variants: one for an admin (any owner), one filtered to the caller's rows.
+  const scoped = <P extends { owner: string }>(
+    build: (p: P, owned: boolean) => Compilable<MessageRow>,
+  ) => ({ any: db.prepare((p: P) => build(p, false)), owned: db.prepare((p: P) => build(p, true)) })
+
+  return {
+    byId: scoped((p: { id: string; owner: string }, owned) => {
+      const q = db.kysely
+        .selectFrom('messages')
+        .select(MESSAGE_COLUMNS)
+        .where('id', '=', p.id)
+        .where('deleted_at', 'is', null)
+      return owned ? q.where('user_id', '=', p.owner) : q
+    }),
+    // The context window: walks messages_conversation_sequence_key backwards from the end.
+    last: scoped((p: { conversation_id: string; owner: string; n: number }, owned) => {
+      let inner = db.kysely
+        .selectFrom('messages')
+        .select(MESSAGE_COLUMNS)
+        .where('conversation_id', '=', p.conversation_id)
+        .where('deleted_at', 'is', null)
+      if (owned) inner = inner.where('user_id', '=', p.owner)
+      return db.kysely
+        .selectFrom(inner.orderBy('sequence', 'desc').limit(p.n).as('last'))
+        .selectAll()
+        .orderBy('sequence', 'asc')
+    }),
+    byIdempotencyKey: db.prepare((p: { conversation_id: string; role: string; request_id: string }) =>
+      db.kysely
+        .selectFrom('messages')
+        .select(MESSAGE_COLUMNS)
+        .where('conversation_id', '=', p.conversation_id)
+        .where('role', '=', p.role)
+        .where('request_id', '=', p.request_id),
+    ),
+    byIdAnyState: db.prepare((p: { id: string }) =>
+      db.kysely.selectFrom('messages').select(MESSAGE_COLUMNS).where('id', '=', p.id),
+    ),
+  }
+})
+
+export async function getMessage(
+  db: Database,
+  id: string,
+  owner: Owner,
+): Promise<MessageRow | undefined> {
+  const set = statements(db).byId
+  return (owner === null ? await set.any.all({ id, owner: '' }) : await set.owned.all({ id, owner }))[0]
+}
+
+/** Deleted or not, any owner: for telling a replayed append from a new one. */
+export async function getMessageAnyState(db: Database, id: string): Promise<MessageRow | undefined> {
+  return (await statements(db).byIdAnyState.all({ id }))[0]
+}
+
+export async function getMessageByIdempotencyKey(
+  db: Database,
+  key: { conversation_id: string; role: string; request_id: string },
+): Promise<MessageRow | undefined> {
+  return (await statements(db).byIdempotencyKey.all(key))[0]
+}
+
+/** The last `n` live messages of a conversation, oldest first. */
+export async function lastMessages(
+  db: Database,
+  conversationId: string,
+  owner: Owner,
+  n: number,
+): Promise<MessageRow[]> {
+  const set = statements(db).last
+  return owner === null
+    ? set.any.all({ conversation_id: conversationId, owner: '', n })
+    : set.owned.all({ conversation_id: conversationId, owner, n })
+}
+
+export interface MessageFilter {
+  conversation_id: string
+  owner: Owner
+  limit: number
+  order: 'asc' | 'desc'
+  after?: string | undefined
+  before?: string | undefined
+  role?: Role | undefined
+}
+
+/**
+ * Live messages of a conversation in sequence order, keyset-paginated on sequence. Up to
+ * limit + 1 rows; with `before`, in the opposite order, for the caller to turn around.
+ */
+export async function listMessages(db: Database, filter: MessageFilter): Promise<MessageRow[]> {
+  const backwards = filter.before !== undefined
+  const cursor = filter.after ?? filter.before
+  const ascending = (filter.order === 'asc') !== backwards
+  let q = db.kysely
+    .selectFrom('messages')
+    .select(MESSAGE_COLUMNS)
+    .where('conversation_id', '=', filter.conversation_id)
+    .where('deleted_at', 'is', null)
+  if (filter.owner !== null) q = q.where('user_id', '=', filter.owner)
+  if (filter.role !== undefined) q = q.where('role', '=', filter.role)
+  if (cursor !== undefined) {
+    const position = sql`(select m.sequence from messages m where m.id = ${cursor} and m.conversation_id = ${filter.conversation_id})`
+    q = q.where(ascending ? sql<boolean>`sequence > ${position}` : sql<boolean>`sequence < ${position}`)
+  }
+  return db.read(() =>
+    q
+      .orderBy('sequence', ascending ? 'asc' : 'desc')
+      .limit(filter.limit + 1)
+      .execute(),
+  )
+}
+
+export async function setMessageFeedback(
+  tx: Executor,
+  id: string,
+  owner: Owner,
+  feedback: number | null,
+): Promise<MessageRow | undefined> {
+  let q = tx.updateTable('messages').set({ feedback }).where('id', '=', id).where('deleted_at', 'is', null)
+  if (owner !== null) q = q.where('user_id', '=', owner)
+  return q.returning(MESSAGE_COLUMNS).executeTakeFirst()
+}
+
+export async function setMessageDeletedAt(
+  tx: Executor,
+  id: string,
+  owner: Owner,
+  deletedAt: string | null,
+): Promise<MessageRow | undefined> {
+  let q = tx
+    .updateTable('messages')
+    .set({ deleted_at: deletedAt })
+    .where('id', '=', id)
+    .where('deleted_at', deletedAt === null ? 'is not' : 'is', null)
+  if (owner !== null) q = q.where('user_id', '=', owner)
+  // A message of a deleted conversation comes back only with its conversation.
+  q = q.where(({ exists, selectFrom }) =>
+    exists(
+      selectFrom('conversations as c')
+        .select('c.id')
+        .whereRef('c.id', '=', 'messages.conversation_id')
+        .where('c.deleted_at', 'is', null),
+    ),
+  )
+  return q.returning(MESSAGE_COLUMNS).executeTakeFirst()
+}
+
+export async function countMessagesByRole(
+  db: Database,
+  conversationId: string,
+  owner: Owner,
+): Promise<{ role: string; count: number }[]> {
+  let q = db.kysely
+    .selectFrom('messages')
+    .select(['role', (eb) => eb.fn.countAll<number>().as('count')])
+    .where('conversation_id', '=', conversationId)
+    .where('deleted_at', 'is', null)
+  if (owner !== null) q = q.where('user_id', '=', owner)
+  const rows = await db.read(() => q.groupBy('role').execute())
+  return rows.map((r) => ({ role: r.role, count: Number(r.count) }))
+}

@@ -1,0 +1,61 @@
+import type { Insertable, Selectable, Updateable } from 'kysely'
+import type { Codec } from '../db/codec.js'
+import type { Database, Executor } from '../db/database.js'
+import { perDatabase } from '../db/memo.js'
+import type { UsersTable } from '../db/schema.js'
+import type { User, UserRole } from '../schemas/data.js'
+
+export type UserRow = Selectable<UsersTable>
+
+export function decodeUser(codec: Codec, row: UserRow): User {
+  return {
+    id: row.id,
+    username: row.username,
+    display_name: row.display_name,
+    email: row.email,
+    role: row.role as UserRole,
+    is_active: Boolean(row.is_active),
+    discord_id: row.discord_id,
+    preferences: codec.json(row.preferences),
+    created_at: row.created_at,
+    updated_at: row.updated_at,
+    last_login_at: row.last_login_at,
+  }
+}
+
+const statements = perDatabase((db) => ({
+  byId: db.prepare((p: { id: string }) =>
+    db.kysely.selectFrom('users').selectAll().where('id', '=', p.id),
+  ),
+  byUsername: db.prepare((p: { username: string }) =>
+    db.kysely.selectFrom('users').selectAll().where('username', '=', p.username),
+  ),
+}))
+
+export async function getUser(db: Database, id: string): Promise<UserRow | undefined> {
+  return (await statements(db).byId.all({ id }))[0]
+}
+
+export async function getUserByUsername(
+  db: Database,
+  username: string,
+): Promise<UserRow | undefined> {
+  return (await statements(db).byUsername.all({ username }))[0]
+}
+
+export async function insertUser(tx: Executor, row: Insertable<UsersTable>): Promise<UserRow> {
+  return tx.insertInto('users').values(row).returningAll().executeTakeFirstOrThrow()
+}
+
+export async function updateUser(
+  tx: Executor,
+  id: string,
+  patch: Updateable<UsersTable>,
+): Promise<UserRow | undefined> {
+  return tx.updateTable('users').set(patch).where('id', '=', id).returningAll().executeTakeFirst()
+}
+
+export async function deleteUser(tx: Executor, id: string): Promise<boolean> {
+  const result = await tx.deleteFrom('users').where('id', '=', id).executeTakeFirst()
+  return result.numDeletedRows > 0n
+}

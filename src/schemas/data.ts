@@ -1,0 +1,92 @@
+import { type Static, Type } from '@sinclair/typebox'
+
+/** The data objects Chatkeep hands out: the same snake_case shape in SQL, TypeScript and JSON. */
+
+const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
+  Type.Union([schema, Type.Null()])
+const Id = Type.String({ format: 'uuid' })
+const Time = Type.String({ format: 'date-time' })
+const JsonObject = Type.Record(Type.String(), Type.Unknown())
+
+export const RoleSchema = Type.Union([
+  Type.Literal('system'),
+  Type.Literal('user'),
+  Type.Literal('assistant'),
+  Type.Literal('tool'),
+])
+export type Role = Static<typeof RoleSchema>
+export const ROLES: readonly Role[] = ['system', 'user', 'assistant', 'tool']
+
+export const UserRoleSchema = Type.Union([Type.Literal('user'), Type.Literal('admin')])
+export type UserRole = Static<typeof UserRoleSchema>
+
+export const ConversationStatusSchema = Type.Union([
+  Type.Literal('active'),
+  Type.Literal('archived'),
+  Type.Literal('closed'),
+])
+export type ConversationStatus = Static<typeof ConversationStatusSchema>
+
+export const UserSchema = Type.Object({
+  id: Id,
+  username: Type.String(),
+  display_name: Nullable(Type.String()),
+  email: Nullable(Type.String()),
+  role: UserRoleSchema,
+  is_active: Type.Boolean(),
+  discord_id: Nullable(Type.String()),
+  preferences: JsonObject,
+  created_at: Time,
+  updated_at: Time,
+  last_login_at: Nullable(Time),
+})
+export type User = Static<typeof UserSchema>
+
+export const ConversationSchema = Type.Object({
+  id: Id,
+  short_id: Type.String(),
+  user_id: Id,
+  title: Nullable(Type.String()),
+  status: ConversationStatusSchema,
+  origin: Type.String(),
+  discord_channel_id: Nullable(Type.String()),
+  parameters: JsonObject,
+  metadata: JsonObject,
+  /** Every message ever appended, soft-deleted ones included: the last sequence number. */
+  message_count: Type.Integer(),
+  total_tokens: Type.Integer(),
+  created_at: Time,
+  updated_at: Time,
+  last_activity: Time,
+  archived_at: Nullable(Time),
+  ended_at: Nullable(Time),
+  deleted_at: Nullable(Time),
+})
+export type Conversation = Static<typeof ConversationSchema>
+
+export const MessageSchema = Type.Object({
+  id: Id,
+  conversation_id: Id,
+  user_id: Id,
+  sequence: Type.Integer({ minimum: 1 }),
+  parent_id: Nullable(Id),
+  role: RoleSchema,
+  content: Type.String(),
+  request_id: Nullable(Type.String()),
+  tokens_used: Type.Integer({ minimum: 0 }),
+  model_version: Nullable(Type.String()),
+  context_documents: Type.Array(Type.Unknown()),
+  metadata: JsonObject,
+  feedback: Nullable(Type.Union([Type.Literal(-1), Type.Literal(1)])),
+  created_at: Time,
+  deleted_at: Nullable(Time),
+})
+export type Message = Static<typeof MessageSchema>
+
+/** One page of a keyset-paginated list, as the OpenAI API shapes it. */
+export interface Page<T> {
+  data: T[]
+  has_more: boolean
+  first_id: string | null
+  last_id: string | null
+}

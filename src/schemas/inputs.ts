@@ -1,0 +1,112 @@
+import { type Static, Type } from '@sinclair/typebox'
+import { ConversationStatusSchema, RoleSchema, UserRoleSchema } from './data.js'
+import { LIMITS } from './limits.js'
+
+/** What callers send in. Unknown fields are refused, so a typo never passes silently. */
+
+const strict = { additionalProperties: false } as const
+const Text = (maxLength: number) => Type.String({ maxLength })
+const NullableText = (maxLength: number) => Type.Union([Text(maxLength), Type.Null()])
+const JsonObject = Type.Record(Type.String(), Type.Unknown())
+const Id = Type.String({ maxLength: 36 })
+const Limit = Type.Integer({ minimum: 1, maximum: LIMITS.page })
+
+export const NewUserSchema = Type.Object(
+  {
+    id: Type.Optional(Id),
+    username: Type.String({ minLength: 1, maxLength: LIMITS.username }),
+    display_name: Type.Optional(NullableText(LIMITS.display_name)),
+    email: Type.Optional(NullableText(LIMITS.email)),
+    role: Type.Optional(UserRoleSchema),
+    is_active: Type.Optional(Type.Boolean()),
+    discord_id: Type.Optional(NullableText(LIMITS.short_text)),
+    preferences: Type.Optional(JsonObject),
+    password_hash: Type.Optional(NullableText(1024)),
+  },
+  strict,
+)
+export type NewUser = Static<typeof NewUserSchema>
+
+export const UserUpdateSchema = Type.Object(
+  {
+    display_name: Type.Optional(NullableText(LIMITS.display_name)),
+    email: Type.Optional(NullableText(LIMITS.email)),
+    role: Type.Optional(UserRoleSchema),
+    is_active: Type.Optional(Type.Boolean()),
+    discord_id: Type.Optional(NullableText(LIMITS.short_text)),
+    preferences: Type.Optional(JsonObject),
+  },
+  strict,
+)
+export type UserUpdate = Static<typeof UserUpdateSchema>
+
+export const NewConversationSchema = Type.Object(
+  {
+    user_id: Type.Optional(Id),
+    title: Type.Optional(NullableText(LIMITS.title)),
+    status: Type.Optional(ConversationStatusSchema),
+    origin: Type.Optional(Type.String({ minLength: 1, maxLength: 50, pattern: '^[a-z0-9_-]+$' })),
+    discord_channel_id: Type.Optional(NullableText(LIMITS.short_text)),
+    parameters: Type.Optional(JsonObject),
+    metadata: Type.Optional(JsonObject),
+  },
+  strict,
+)
+export type NewConversation = Static<typeof NewConversationSchema>
+
+export const ConversationUpdateSchema = Type.Object(
+  {
+    title: Type.Optional(NullableText(LIMITS.title)),
+    status: Type.Optional(ConversationStatusSchema),
+    parameters: Type.Optional(JsonObject),
+    metadata: Type.Optional(JsonObject),
+  },
+  strict,
+)
+export type ConversationUpdate = Static<typeof ConversationUpdateSchema>
+
+export const ConversationListSchema = Type.Object(
+  {
+    limit: Type.Optional(Limit),
+    /** The id of the last conversation of the previous page. */
+    after: Type.Optional(Id),
+    /** The id of the first conversation of the next page. */
+    before: Type.Optional(Id),
+    status: Type.Optional(ConversationStatusSchema),
+    origin: Type.Optional(Text(50)),
+    /** Conversations whose metadata.tags holds this tag. */
+    tag: Type.Optional(Text(LIMITS.short_text)),
+  },
+  strict,
+)
+export type ConversationListOptions = Static<typeof ConversationListSchema>
+
+export const NewMessageSchema = Type.Object(
+  {
+    role: RoleSchema,
+    content: Type.String({ maxLength: LIMITS.content }),
+    request_id: Type.Optional(NullableText(LIMITS.short_text)),
+    parent_id: Type.Optional(Type.Union([Id, Type.Null()])),
+    tokens_used: Type.Optional(Type.Integer({ minimum: 0, maximum: 2_000_000_000 })),
+    model_version: Type.Optional(NullableText(LIMITS.short_text)),
+    context_documents: Type.Optional(Type.Array(Type.Unknown(), { maxItems: 1000 })),
+    metadata: Type.Optional(JsonObject),
+  },
+  strict,
+)
+export type NewMessage = Static<typeof NewMessageSchema>
+
+export const MessageListSchema = Type.Object(
+  {
+    limit: Type.Optional(Limit),
+    after: Type.Optional(Id),
+    before: Type.Optional(Id),
+    order: Type.Optional(Type.Union([Type.Literal('asc'), Type.Literal('desc')])),
+    role: Type.Optional(RoleSchema),
+  },
+  strict,
+)
+export type MessageListOptions = Static<typeof MessageListSchema>
+
+export const FeedbackSchema = Type.Union([Type.Literal(-1), Type.Literal(1), Type.Null()])
+export type Feedback = Static<typeof FeedbackSchema>

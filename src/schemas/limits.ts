@@ -1,0 +1,17 @@
+/** Size limits on what a caller may store; each one is named in the error that enforces it. */
+export const LIMITS = {
+  username: 64,
+  display_name: 200,
+  email: 320,
+  title: 500,
+  short_text: 200,
+  /** Characters of one message's content. */
+  content: 1_000_000,
+  /** Bytes of one JSON field (metadata, parameters, preferences, context_documents) as text. */
+  json_bytes: 64 * 1024,
+  /** Messages in one appendMany call. */
+  batch: 1000,
+  /** Rows in one page of a list. */
+  page: 200,
+  default_page: 20,
+} as const

@@ -1,0 +1,253 @@
+import { ChatkeepError, notFound } from '../errors.js'
+import { encodeJson } from '../db/codec.js'
+import type { Database } from '../db/database.js'
+import { classifyDriverError, violatedUniqueKey } from '../db/driver-errors.js'
+import { shortId } from '../lib/short-id.js'
+import { isUuid, uuid7 } from '../lib/uuid7.js'
+import * as conversations from '../repositories/conversations.js'
+import type { Owner } from '../repositories/conversations.js'
+import type { Conversation, ConversationStatus, Page } from '../schemas/data.js'
+import {
+  type ConversationListOptions,
+  ConversationListSchema,
+  type ConversationUpdate,
+  ConversationUpdateSchema,
+  type NewConversation,
+  NewConversationSchema,
+} from '../schemas/inputs.js'
+import { LIMITS } from '../schemas/limits.js'
+import { checkJsonSize, validator } from '../schemas/validate.js'
+import { toPage } from './page.js'
+
+const validateNew = validator(NewConversationSchema)
+const validateUpdate = validator(ConversationUpdateSchema)
+const validateList = validator(ConversationListSchema)
+
+/**
+ * Conversations of one owner (or of anyone, for an admin). Another user's conversation is
+ * reported exactly as a missing one: `not_found`.
+ */
+export class ConversationService {
+  constructor(
+    private readonly db: Database,
+    private readonly owner: Owner,
+  ) {}
+
+  /**
+   * @example
+   * const chat = await store.conversations.create({ user_id: alice.id, title: 'Trip to Lisbon' })
+   */
+  async create(input: NewConversation): Promise<Conversation> {
+    const data = validateNew(input)
+    checkJsonSize('parameters', data.parameters)
+    checkJsonSize('metadata', data.metadata)
+    const userId = this.ownerFor(data.user_id)
+    const now = new Date().toISOString()
+    const status = data.status ?? 'active'
+    const row = {
+      id: uuid7(),
+      short_id: shortId(),
+      user_id: userId,
+      title: data.title ?? null,
+      status,
+      origin: data.origin ?? 'api',
+      discord_channel_id: data.discord_channel_id ?? null,
+      parameters: encodeJson(data.parameters ?? {}),
+      metadata: encodeJson(data.metadata ?? {}),
+      message_count: 0,
+      total_tokens: 0,
+      created_at: now,
+      updated_at: now,
+      last_activity: now,
+      archived_at: status === 'archived' ? now : null,
+      ended_at: status === 'closed' ? now : null,
+      deleted_at: null,
+    }
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const inserted = await this.db.write(() =>
+          conversations.insertConversation(this.db.kysely, row),
+        )
+        return conversations.decodeConversation(this.db.codec, inserted)
+      } catch (error) {
+        const mine = await conversations.getConversationAnyState(this.db.kysely, row.id, null)
+        if (mine !== undefined) return conversations.decodeConversation(this.db.codec, mine)
+        const key = violatedUniqueKey(error)
+        // Ten random characters collide about never; draw again rather than fail.
+        if (key?.includes('short_id') && attempt < 3) {
+          row.short_id = shortId()
+          continue
+        }
+        throw this.explain(error, userId)
+      }
+    }
+  }
+
+  async get(id: string): Promise<Conversation> {
+    return conversations.decodeConversation(this.db.codec, await this.getRow(id))
+  }
+
+  /** Live conversations, most recently active first. */
+  async list(options: ConversationListOptions & { user_id?: string } = {}): Promise<Page<Conversation>> {
+    const { user_id, ...rest } = options
+    const data = validateList(rest)
+    if (data.after !== undefined && data.before !== undefined) {
+      throw new ChatkeepError('validation_failed', '/before: give after or before, not both.', {
+        field: '/before',
+      })
+    }
+    const limit = data.limit ?? LIMITS.default_page
+    const owner = this.owner ?? (user_id === undefined ? null : user_id)
+    const rows = await conversations.listConversations(this.db, { ...data, owner, limit })
+    return toPage(rows, limit, data.before !== undefined, (row) =>
+      conversations.decodeConversation(this.db.codec, row),
+    )
+  }
+
+  async update(id: string, input: ConversationUpdate): Promise<Conversation> {
+    const data = validateUpdate(input)
+    checkJsonSize('parameters', data.parameters)
+    checkJsonSize('metadata', data.metadata)
+    const now = new Date().toISOString()
+    const patch = {
+      ...(data.title !== undefined ? { title: data.title } : {}),
+      ...(data.parameters !== undefined ? { parameters: encodeJson(data.parameters) } : {}),
+      ...(data.metadata !== undefined ? { metadata: encodeJson(data.metadata) } : {}),
+      ...(data.status !== undefined ? statusChange(data.status, now) : {}),
+      updated_at: now,
+    }
+    if (!isUuid(id)) throw notFound('conversation', id)
+    const row = await this.db.write(() =>
+      conversations.updateConversation(this.db.kysely, id, this.owner, patch),
+    )
+    if (row === undefined) throw notFound('conversation', id)
+    return conversations.decodeConversation(this.db.codec, row)
+  }
+
+  archive(id: string): Promise<Conversation> {
+    return this.update(id, { status: 'archived' })
+  }
+
+  unarchive(id: string): Promise<Conversation> {
+    return this.update(id, { status: 'active' })
+  }
+
+  /** Soft delete: the conversation and its messages disappear from every read until restored. */
+  async delete(id: string): Promise<void> {
+    const at = new Date().toISOString()
+    const deleted =
+      isUuid(id) &&
+      (await this.db.transaction((tx) =>
+        conversations.softDeleteConversation(tx, id, this.owner, at),
+      ))
+    if (!deleted) throw notFound('conversation', id)
+  }
+
+  /** Undoes a soft delete, bringing back the messages that went with the conversation. */
+  async restore(id: string): Promise<Conversation> {
+    if (!isUuid(id)) throw notFound('conversation', id)
+    const at = new Date().toISOString()
+    const row = await this.db.transaction(async (tx) => {
+      const current = await conversations.getConversationAnyState(tx, id, this.owner)
+      if (current === undefined) return undefined
+      if (current.deleted_at === null) return current
+      return conversations.restoreConversation(tx, current, at)
+    })
+    if (row === undefined) throw notFound('conversation', id)
+    return conversations.decodeConversation(this.db.codec, row)
+  }
+
+  /**
+   * The conversation bound to a Discord channel, created on first use. When the bound one was
+   * soft-deleted, it lets go of the channel (and stays restorable) and a new one is made.
+   */
+  async findOrCreateByDiscordChannel(
+    channelId: string,
+    defaults: Omit<NewConversation, 'discord_channel_id'> = {},
+  ): Promise<{ conversation: Conversation; created: boolean }> {
+    const data = validateNew({ ...defaults, discord_channel_id: channelId })
+    const userId = this.ownerFor(data.user_id)
+    for (let attempt = 0; ; attempt++) {
+      const existing = await this.db.transaction(async (tx) => {
+        const row = await conversations.getConversationByDiscordChannel(tx, channelId)
+        if (row === undefined || row.deleted_at === null) return row
+        await tx
+          .updateTable('conversations')
+          .set({ discord_channel_id: null })
+          .where('id', '=', row.id)
+          .execute()
+        return undefined
+      })
+      if (existing !== undefined) {
+        if (existing.user_id !== userId) {
+          throw new ChatkeepError(
+            'conflict',
+            `/discord_channel_id: channel ${channelId} belongs to another user's conversation.`,
+            { field: '/discord_channel_id' },
+          )
+        }
+        return { conversation: conversations.decodeConversation(this.db.codec, existing), created: false }
+      }
+      try {
+        return { conversation: await this.create({ ...data, user_id: userId }), created: true }
+      } catch (error) {
+        // Another caller bound the channel between our look and our insert: use theirs.
+        if (attempt < 2 && error instanceof ChatkeepError && error.field === '/discord_channel_id') {
+          continue
+        }
+        throw error
+      }
+    }
+  }
+
+  private async getRow(id: string) {
+    const row = isUuid(id)
+      ? await this.db.read(() => conversations.getConversation(this.db, id, this.owner))
+      : undefined
+    if (row === undefined) throw notFound('conversation', id)
+    return row
+  }
+
+  private ownerFor(userId: string | undefined): string {
+    if (this.owner !== null) {
+      if (userId !== undefined && userId !== this.owner) {
+        throw new ChatkeepError('forbidden', '/user_id: you can only create your own conversations.', {
+          field: '/user_id',
+        })
+      }
+      return this.owner
+    }
+    if (userId === undefined) {
+      throw new ChatkeepError('validation_failed', '/user_id: required: whose conversation is it?', {
+        field: '/user_id',
+      })
+    }
+    if (!isUuid(userId)) throw notFound('user', userId)
+    return userId
+  }
+
+  private explain(error: unknown, userId: string): unknown {
+    const key = violatedUniqueKey(error)
+    if (key?.includes('discord_channel_id')) {
+      return new ChatkeepError(
+        'conflict',
+        '/discord_channel_id: another conversation is bound to this channel.',
+        { field: '/discord_channel_id', cause: error },
+      )
+    }
+    const raw = error instanceof ChatkeepError ? error.cause : error
+    if (classifyDriverError(raw) === 'foreign_key_violation') return notFound('user', userId)
+    return error
+  }
+}
+
+function statusChange(status: ConversationStatus, now: string) {
+  switch (status) {
+    case 'active':
+      return { status, archived_at: null, ended_at: null }
+    case 'archived':
+      return { status, archived_at: now }
+    case 'closed':
+      return { status, ended_at: now }
+  }
+}

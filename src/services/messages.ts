@@ -1,0 +1,296 @@
+import { ChatkeepError, notFound } from '../errors.js'
+import { type AppendRow, appendMessages } from '../db/append.js'
+import type { Database } from '../db/database.js'
+import { violatedUniqueKey } from '../db/driver-errors.js'
+import { canonicalJson } from '../lib/canonical-json.js'
+import { isUuid, uuid7 } from '../lib/uuid7.js'
+import * as conversations from '../repositories/conversations.js'
+import type { Owner } from '../repositories/conversations.js'
+import * as messages from '../repositories/messages.js'
+import { ROLES, type Message, type Page, type Role } from '../schemas/data.js'
+import {
+  type Feedback,
+  FeedbackSchema,
+  type MessageListOptions,
+  MessageListSchema,
+  type NewMessage,
+  NewMessageSchema,
+} from '../schemas/inputs.js'
+import { LIMITS } from '../schemas/limits.js'
+import { checkJsonSize, validator } from '../schemas/validate.js'
+import type { AppendQueue } from './append-queue.js'
+import { toPage } from './page.js'
+
+const validateNew = validator(NewMessageSchema)
+const validateList = validator(MessageListSchema)
+const validateFeedback = validator(FeedbackSchema)
+
+/** Messages are append-only: after the insert only feedback and deleted_at ever change. */
+export class MessageService {
+  constructor(
+    private readonly db: Database,
+    private readonly owner: Owner,
+    private readonly queue: AppendQueue,
+  ) {}
+
+  /**
+   * Appends one message; its sequence is the conversation's next. With a `request_id`, replaying
+   * the same append returns the first message and stores nothing; the same key with another
+   * body is a `conflict`.
+   * @example
+   * await store.messages.append(chat.id, { role: 'user', content: 'Hello', request_id: 'turn-1' })
+   */
+  async append(conversationId: string, input: NewMessage): Promise<Message> {
+    const row = this.toRow(input, '')
+    await this.checkParent(conversationId, row)
+    let outcome
+    try {
+      outcome = await this.queue.append(conversationId, this.owner, row)
+    } catch (error) {
+      return this.replayed(conversationId, row, error)
+    }
+    if (outcome.result === undefined) throw await this.whyNotAppended(conversationId)
+    return built(conversationId, outcome.result.user_id, outcome.sequence, outcome.created_at, row)
+  }
+
+  /** Appends several messages in one transaction: all of them, in order, or none. */
+  async appendMany(conversationId: string, inputs: NewMessage[]): Promise<Message[]> {
+    if (!Array.isArray(inputs) || inputs.length === 0 || inputs.length > LIMITS.batch) {
+      throw new ChatkeepError(
+        'validation_failed',
+        `/: give between 1 and ${LIMITS.batch} messages.`,
+        { field: '/' },
+      )
+    }
+    const rows = inputs.map((input, i) => this.toRow(input, `/${i}`))
+    for (const row of rows) await this.checkParent(conversationId, row, rows)
+    const created_at = new Date().toISOString()
+    let result
+    try {
+      result = await appendMessages(this.db, {
+        conversation_id: conversationId,
+        owner: this.owner,
+        created_at,
+        rows,
+      })
+    } catch (error) {
+      // A replay of the whole batch returns what the first one stored.
+      const replays = await Promise.all(rows.map((row) => this.replayed(conversationId, row, error)))
+      return replays
+    }
+    if (result === undefined) throw await this.whyNotAppended(conversationId)
+    return rows.map((row, i) =>
+      built(conversationId, result.user_id, result.first_sequence + i, created_at, row),
+    )
+  }
+
+  async get(id: string): Promise<Message> {
+    const row = isUuid(id) ? await this.db.read(() => messages.getMessage(this.db, id, this.owner)) : undefined
+    if (row === undefined) throw notFound('message', id)
+    return messages.decodeMessage(this.db.codec, row)
+  }
+
+  /** Live messages in sequence order (`asc` by default), keyset-paginated by message id. */
+  async list(conversationId: string, options: MessageListOptions = {}): Promise<Page<Message>> {
+    const data = validateList(options)
+    if (data.after !== undefined && data.before !== undefined) {
+      throw new ChatkeepError('validation_failed', '/before: give after or before, not both.', {
+        field: '/before',
+      })
+    }
+    await this.conversation(conversationId)
+    const limit = data.limit ?? LIMITS.default_page
+    const rows = await messages.listMessages(this.db, {
+      conversation_id: conversationId,
+      owner: this.owner,
+      limit,
+      order: data.order ?? 'asc',
+      after: data.after,
+      before: data.before,
+      role: data.role,
+    })
+    return toPage(rows, limit, data.before !== undefined, (row) =>
+      messages.decodeMessage(this.db.codec, row),
+    )
+  }
+
+  /**
+   * The last `n` live messages, oldest first: the context window to hand an LLM.
+   * @example
+   * const context = await store.messages.lastN(chat.id, 20)
+   */
+  async lastN(conversationId: string, n: number = LIMITS.default_page): Promise<Message[]> {
+    if (!Number.isInteger(n) || n < 1 || n > 10_000) {
+      throw new ChatkeepError('validation_failed', '/n: must be a whole number from 1 to 10000.', {
+        field: '/n',
+      })
+    }
+    const rows = isUuid(conversationId)
+      ? await this.db.read(() => messages.lastMessages(this.db, conversationId, this.owner, n))
+      : []
+    // An empty window may mean no such conversation; only then is it worth asking.
+    if (rows.length === 0) await this.conversation(conversationId)
+    return rows.map((row) => messages.decodeMessage(this.db.codec, row))
+  }
+
+  async setFeedback(id: string, feedback: Feedback): Promise<Message> {
+    const value = validateFeedback(feedback)
+    const row = isUuid(id)
+      ? await this.db.write(() => messages.setMessageFeedback(this.db.kysely, id, this.owner, value))
+      : undefined
+    if (row === undefined) throw notFound('message', id)
+    return messages.decodeMessage(this.db.codec, row)
+  }
+
+  /** Soft delete: the message leaves every read; its sequence number stays taken. */
+  async delete(id: string): Promise<void> {
+    const at = new Date().toISOString()
+    const row = isUuid(id)
+      ? await this.db.write(() => messages.setMessageDeletedAt(this.db.kysely, id, this.owner, at))
+      : undefined
+    if (row === undefined) throw notFound('message', id)
+  }
+
+  async restore(id: string): Promise<Message> {
+    const row = isUuid(id)
+      ? await this.db.write(() => messages.setMessageDeletedAt(this.db.kysely, id, this.owner, null))
+      : undefined
+    if (row === undefined) throw notFound('deleted message', id)
+    return messages.decodeMessage(this.db.codec, row)
+  }
+
+  /** Live messages of a conversation per role; roles without any count 0. */
+  async countByRole(conversationId: string): Promise<Record<Role, number>> {
+    await this.conversation(conversationId)
+    const rows = await messages.countMessagesByRole(this.db, conversationId, this.owner)
+    const counts = Object.fromEntries(ROLES.map((r) => [r, 0])) as Record<Role, number>
+    for (const { role, count } of rows) counts[role as Role] = count
+    return counts
+  }
+
+  private toRow(input: NewMessage, at: string): AppendRow {
+    let data
+    try {
+      data = validateNew(input)
+      checkJsonSize('metadata', data.metadata)
+      checkJsonSize('context_documents', data.context_documents)
+    } catch (error) {
+      if (at === '' || !(error instanceof ChatkeepError)) throw error
+      throw new ChatkeepError(error.code, `${at}${error.message}`, { field: `${at}${error.field ?? ''}` })
+    }
+    return {
+      id: uuid7(),
+      parent_id: data.parent_id ?? null,
+      role: data.role,
+      content: data.content,
+      request_id: data.request_id ?? null,
+      tokens_used: data.tokens_used ?? 0,
+      model_version: data.model_version ?? null,
+      context_documents: data.context_documents ?? [],
+      metadata: data.metadata ?? {},
+    }
+  }
+
+  /** A parent must be a message of the same conversation (or one earlier in the same batch). */
+  private async checkParent(conversationId: string, row: AppendRow, batch: AppendRow[] = []) {
+    if (row.parent_id === null || batch.some((other) => other.id === row.parent_id)) return
+    const parent = isUuid(row.parent_id)
+      ? await messages.getMessageAnyState(this.db, row.parent_id)
+      : undefined
+    if (parent === undefined || parent.conversation_id !== conversationId) {
+      throw new ChatkeepError(
+        'validation_failed',
+        '/parent_id: must be the id of a message in the same conversation.',
+        { field: '/parent_id' },
+      )
+    }
+  }
+
+  /**
+   * An append failed on a unique key. Either an earlier attempt of this very call committed
+   * (its id is there), or the idempotency key was used before: same body, same answer;
+   * another body, a conflict.
+   */
+  private async replayed(conversationId: string, row: AppendRow, error: unknown): Promise<Message> {
+    if (violatedUniqueKey(error) === undefined) throw error
+    const mine = await messages.getMessageAnyState(this.db, row.id)
+    if (mine !== undefined) return messages.decodeMessage(this.db.codec, mine)
+    const first =
+      row.request_id === null
+        ? undefined
+        : await messages.getMessageByIdempotencyKey(this.db, {
+            conversation_id: conversationId,
+            role: row.role,
+            request_id: row.request_id,
+          })
+    if (first === undefined) throw error
+    const original = messages.decodeMessage(this.db.codec, first)
+    if (this.owner !== null && original.user_id !== this.owner) throw notFound('conversation', conversationId)
+    if (!sameBody(original, row)) {
+      throw new ChatkeepError(
+        'conflict',
+        `/request_id: ${row.request_id} was already used for a different ${row.role} message in this conversation.`,
+        { field: '/request_id' },
+      )
+    }
+    return original
+  }
+
+  private async whyNotAppended(conversationId: string): Promise<ChatkeepError> {
+    const conversation = isUuid(conversationId)
+      ? await conversations.getConversation(this.db, conversationId, this.owner)
+      : undefined
+    if (conversation?.status === 'closed') {
+      return new ChatkeepError(
+        'conversation_closed',
+        `Conversation ${conversationId} is closed; reopen it (status active) to append.`,
+      )
+    }
+    return notFound('conversation', conversationId)
+  }
+
+  private async conversation(id: string) {
+    const row = isUuid(id)
+      ? await this.db.read(() => conversations.getConversation(this.db, id, this.owner))
+      : undefined
+    if (row === undefined) throw notFound('conversation', id)
+    return row
+  }
+}
+
+function built(
+  conversationId: string,
+  userId: string,
+  sequence: number,
+  created_at: string,
+  row: AppendRow,
+): Message {
+  return {
+    id: row.id,
+    conversation_id: conversationId,
+    user_id: userId,
+    sequence,
+    parent_id: row.parent_id,
+    role: row.role as Role,
+    content: row.content,
+    request_id: row.request_id,
+    tokens_used: row.tokens_used,
+    model_version: row.model_version,
+    context_documents: row.context_documents,
+    metadata: row.metadata,
+    feedback: null,
+    created_at,
+    deleted_at: null,
+  }
+}
+
+function sameBody(message: Message, row: AppendRow): boolean {
+  return (
+    message.content === row.content &&
+    message.tokens_used === row.tokens_used &&
+    message.model_version === row.model_version &&
+    message.parent_id === row.parent_id &&
+    canonicalJson(message.metadata) === canonicalJson(row.metadata) &&
+    canonicalJson(message.context_documents) === canonicalJson(row.context_documents)
+  )
+}

@@ -1,0 +1,129 @@
+import { ChatkeepError, notFound } from '../errors.js'
+import { encodeJson } from '../db/codec.js'
+import type { Database } from '../db/database.js'
+import { violatedUniqueKey } from '../db/driver-errors.js'
+import { isUuid, uuid7 } from '../lib/uuid7.js'
+import { normalizeEmail, normalizeUsername } from '../lib/normalize.js'
+import * as users from '../repositories/users.js'
+import type { User } from '../schemas/data.js'
+import {
+  type NewUser,
+  NewUserSchema,
+  type UserUpdate,
+  UserUpdateSchema,
+} from '../schemas/inputs.js'
+import { checkJsonSize, validator } from '../schemas/validate.js'
+
+const validateNew = validator(NewUserSchema)
+const validateUpdate = validator(UserUpdateSchema)
+const USERNAME = /^[\p{L}\p{N}._-]+$/u
+
+/** Users and what they own. Deleting one removes every row of theirs, in one statement. */
+export class UserService {
+  constructor(private readonly db: Database) {}
+
+  /**
+   * @example
+   * const alice = await store.users.create({ username: 'Alice', email: 'alice@example.com' })
+   * alice.username // 'alice'
+   */
+  async create(input: NewUser): Promise<User> {
+    const data = validateNew(input)
+    checkJsonSize('preferences', data.preferences)
+    const username = normalizeUsername(data.username)
+    if (!USERNAME.test(username) || username.length > 64) {
+      throw new ChatkeepError(
+        'validation_failed',
+        '/username: use letters, digits, dot, dash and underscore (at most 64).',
+        { field: '/username' },
+      )
+    }
+    if (data.id !== undefined && !isUuid(data.id)) {
+      throw new ChatkeepError('validation_failed', '/id: must be a UUID.', { field: '/id' })
+    }
+    const now = new Date().toISOString()
+    const row = {
+      id: data.id ?? uuid7(),
+      username,
+      display_name: data.display_name ?? null,
+      email: data.email ? normalizeEmail(data.email) : null,
+      password_hash: data.password_hash ?? null,
+      role: data.role ?? 'user',
+      is_active: this.db.codec.bool(data.is_active ?? true),
+      discord_id: data.discord_id ?? null,
+      preferences: encodeJson(data.preferences ?? {}),
+      created_at: now,
+      updated_at: now,
+      last_login_at: null,
+    }
+    try {
+      return users.decodeUser(
+        this.db.codec,
+        await this.db.write(() => users.insertUser(this.db.kysely, row)),
+      )
+    } catch (error) {
+      // A retry of an insert that did commit meets its own row: that is success.
+      const existing = await users.getUser(this.db, row.id)
+      if (existing !== undefined && existing.username === username) {
+        return users.decodeUser(this.db.codec, existing)
+      }
+      throw uniqueConflict(error)
+    }
+  }
+
+  async get(id: string): Promise<User> {
+    const row = isUuid(id) ? await this.db.read(() => users.getUser(this.db, id)) : undefined
+    if (row === undefined) throw notFound('user', id)
+    return users.decodeUser(this.db.codec, row)
+  }
+
+  /** Looks the name up in its normalized form, so `Alice` finds `alice`. */
+  async getByUsername(username: string): Promise<User> {
+    const row = await this.db.read(() =>
+      users.getUserByUsername(this.db, normalizeUsername(username)),
+    )
+    if (row === undefined) throw notFound('user', username)
+    return users.decodeUser(this.db.codec, row)
+  }
+
+  async update(id: string, input: UserUpdate): Promise<User> {
+    const data = validateUpdate(input)
+    checkJsonSize('preferences', data.preferences)
+    if (!isUuid(id)) throw notFound('user', id)
+    const patch = {
+      ...(data.display_name !== undefined ? { display_name: data.display_name } : {}),
+      ...(data.email !== undefined
+        ? { email: data.email === null ? null : normalizeEmail(data.email) }
+        : {}),
+      ...(data.role !== undefined ? { role: data.role } : {}),
+      ...(data.is_active !== undefined ? { is_active: this.db.codec.bool(data.is_active) } : {}),
+      ...(data.discord_id !== undefined ? { discord_id: data.discord_id } : {}),
+      ...(data.preferences !== undefined ? { preferences: encodeJson(data.preferences) } : {}),
+      updated_at: new Date().toISOString(),
+    }
+    let row
+    try {
+      row = await this.db.write(() => users.updateUser(this.db.kysely, id, patch))
+    } catch (error) {
+      throw uniqueConflict(error)
+    }
+    if (row === undefined) throw notFound('user', id)
+    return users.decodeUser(this.db.codec, row)
+  }
+
+  /** Removes the user and, by cascade, their sessions, keys, conversations, messages and documents. */
+  async delete(id: string): Promise<void> {
+    const deleted = isUuid(id) && (await this.db.write(() => users.deleteUser(this.db.kysely, id)))
+    if (!deleted) throw notFound('user', id)
+  }
+}
+
+function uniqueConflict(error: unknown): unknown {
+  const key = violatedUniqueKey(error)
+  if (key === undefined) return error
+  const field = ['username', 'email', 'discord_id'].find((f) => key.includes(f)) ?? 'id'
+  return new ChatkeepError('conflict', `/${field}: another user already has this ${field}.`, {
+    field: `/${field}`,
+    cause: error,
+  })
+}
