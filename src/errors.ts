@@ -9,6 +9,8 @@ export const ERROR_CODES = {
   not_found: 404,
   conflict: 409,
   conversation_closed: 409,
+  payload_too_large: 413,
+  unsupported_media_type: 415,
   rate_limited: 429,
   invalid_config: 500,
   schema_out_of_date: 503,

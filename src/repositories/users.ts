@@ -59,3 +59,20 @@ export async function deleteUser(tx: Executor, id: string): Promise<boolean> {
   const result = await tx.deleteFrom('users').where('id', '=', id).executeTakeFirst()
   return result.numDeletedRows > 0n
 }
+
+/** Users in id order (UUIDv7: oldest first), keyset-paginated; limit + 1 rows. */
+export async function listUsers(
+  db: Database,
+  filter: { limit: number; after?: string | undefined; before?: string | undefined },
+): Promise<UserRow[]> {
+  let q = db.kysely.selectFrom('users').selectAll()
+  if (filter.after !== undefined) q = q.where('id', '>', filter.after)
+  if (filter.before !== undefined) q = q.where('id', '<', filter.before)
+  const direction = filter.before !== undefined ? 'desc' : 'asc'
+  return db.read(() =>
+    q
+      .orderBy('id', direction)
+      .limit(filter.limit + 1)
+      .execute(),
+  )
+}

@@ -40,6 +40,16 @@ export const UserUpdateSchema = Type.Object(
 )
 export type UserUpdate = Static<typeof UserUpdateSchema>
 
+export const UserListSchema = Type.Object(
+  {
+    limit: Type.Optional(Limit),
+    after: Type.Optional(Id),
+    before: Type.Optional(Id),
+  },
+  strict,
+)
+export type UserListOptions = Static<typeof UserListSchema>
+
 export const NewConversationSchema = Type.Object(
   {
     user_id: Type.Optional(Id),
@@ -76,6 +86,8 @@ export const ConversationListSchema = Type.Object(
     origin: Type.Optional(Text(50)),
     /** Conversations whose metadata.tags holds this tag. */
     tag: Type.Optional(Text(LIMITS.short_text)),
+    /** Conversations whose title contains this text, ignoring case. */
+    search: Type.Optional(Text(LIMITS.short_text)),
   },
   strict,
 )

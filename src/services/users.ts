@@ -5,18 +5,26 @@ import { violatedUniqueKey } from '../db/driver-errors.js'
 import { isUuid, uuid7 } from '../lib/uuid7.js'
 import { normalizeEmail, normalizeUsername } from '../lib/normalize.js'
 import * as users from '../repositories/users.js'
-import type { User } from '../schemas/data.js'
+import type { Page, User } from '../schemas/data.js'
 import {
   type NewUser,
   NewUserSchema,
+  type UserListOptions,
+  UserListSchema,
   type UserUpdate,
   UserUpdateSchema,
 } from '../schemas/inputs.js'
+import { LIMITS } from '../schemas/limits.js'
+import { toPage } from './page.js'
 import { checkJsonSize, validator } from '../schemas/validate.js'
 
 const validateNew = validator(NewUserSchema)
 const validateUpdate = validator(UserUpdateSchema)
+const validateList = validator(UserListSchema)
 const USERNAME = /^[\p{L}\p{N}._-]+$/u
+
+/** Whether a normalized name is one a user can have. */
+const isUsername = (name: string): boolean => USERNAME.test(name) && name.length <= 64
 
 /** Users and what they own. Deleting one removes every row of theirs, in one statement. */
 export class UserService {
@@ -31,7 +39,7 @@ export class UserService {
     const data = validateNew(input)
     checkJsonSize('preferences', data.preferences)
     const username = normalizeUsername(data.username)
-    if (!USERNAME.test(username) || username.length > 64) {
+    if (!isUsername(username)) {
       throw new ChatkeepError(
         'validation_failed',
         '/username: use letters, digits, dot, dash and underscore (at most 64).',
@@ -79,11 +87,31 @@ export class UserService {
 
   /** Looks the name up in its normalized form, so `Alice` finds `alice`. */
   async getByUsername(username: string): Promise<User> {
-    const row = await this.db.read(() =>
-      users.getUserByUsername(this.db, normalizeUsername(username)),
-    )
+    const normalized = normalizeUsername(username)
+    // A name nobody can have is not looked up: PostgreSQL would refuse one with a NUL in it.
+    const row = isUsername(normalized)
+      ? await this.db.read(() => users.getUserByUsername(this.db, normalized))
+      : undefined
     if (row === undefined) throw notFound('user', username)
     return users.decodeUser(this.db.codec, row)
+  }
+
+  /** Every user, oldest first. */
+  async list(options: UserListOptions = {}): Promise<Page<User>> {
+    const data = validateList(options)
+    for (const field of ['after', 'before'] as const) {
+      const cursor = data[field]
+      if (cursor !== undefined && !isUuid(cursor)) {
+        throw new ChatkeepError('validation_failed', `/${field}: must be a user id.`, {
+          field: `/${field}`,
+        })
+      }
+    }
+    const limit = data.limit ?? LIMITS.default_page
+    const rows = await users.listUsers(this.db, { ...data, limit })
+    return toPage(rows, limit, data.before !== undefined, (row) =>
+      users.decodeUser(this.db.codec, row),
+    )
   }
 
   async update(id: string, input: UserUpdate): Promise<User> {

@@ -1,0 +1,84 @@
+import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
+import { ChatkeepError, ERROR_CODES, type ErrorCode } from '../errors.js'
+
+const TITLES: Record<ErrorCode, string> = {
+  validation_failed: 'Invalid request',
+  unauthorized: 'Not authenticated',
+  forbidden: 'Not allowed',
+  not_found: 'Not found',
+  conflict: 'Conflict',
+  conversation_closed: 'Conversation closed',
+  payload_too_large: 'Request body too large',
+  unsupported_media_type: 'Unsupported media type',
+  rate_limited: 'Too many requests',
+  invalid_config: 'Server misconfigured',
+  schema_out_of_date: 'Database schema out of date',
+  schema_too_new: 'Database schema too new',
+  unavailable: 'Service unavailable',
+  internal: 'Internal error',
+}
+
+/** Sends RFC 9457 problem+json: the only place that shapes an error response. */
+export function sendProblem(reply: FastifyReply, error: ChatkeepError): FastifyReply {
+  return reply
+    .code(error.status)
+    .type('application/problem+json')
+    .send({
+      type: `urn:chatkeep:error:${error.code}`,
+      title: TITLES[error.code],
+      status: error.status,
+      code: error.code,
+      detail: error.message,
+      ...(error.field !== undefined ? { field: error.field } : {}),
+    })
+}
+
+const FASTIFY_CODES: Record<string, ErrorCode> = {
+  FST_ERR_CTP_BODY_TOO_LARGE: 'payload_too_large',
+  FST_ERR_CTP_INVALID_MEDIA_TYPE: 'unsupported_media_type',
+  FST_ERR_CTP_EMPTY_JSON_BODY: 'validation_failed',
+  FST_ERR_CTP_INVALID_JSON_BODY: 'validation_failed',
+  FST_ERR_CTP_INVALID_CONTENT_LENGTH: 'validation_failed',
+  FST_ERR_CTP_INVALID_TYPE: 'validation_failed',
+}
+
+/** Turns anything thrown in a request into a ChatkeepError; never leaks internals on a 5xx. */
+export function toChatkeepError(error: FastifyError | Error): ChatkeepError {
+  if (error instanceof ChatkeepError) return error
+  const fastifyError = error as FastifyError
+  if (fastifyError.validation !== undefined) {
+    const first = fastifyError.validation[0]
+    const missing = first?.params as { missingProperty?: string; additionalProperty?: string }
+    const extra = missing?.additionalProperty ?? missing?.missingProperty
+    const path = `${first?.instancePath ?? ''}${extra !== undefined ? `/${extra}` : ''}` || '/'
+    const context = fastifyError.validationContext ?? 'body'
+    const where = context === 'querystring' ? 'query' : context
+    const field = where === 'body' ? path : `/${where}${path === '/' ? '' : path}`
+    const reason = first?.message ?? 'is invalid'
+    return new ChatkeepError('validation_failed', `${field}: ${reason}.`, { field, cause: error })
+  }
+  const code = fastifyError.code !== undefined ? FASTIFY_CODES[fastifyError.code] : undefined
+  if (code !== undefined)
+    return new ChatkeepError(code, `${fastifyError.message}.`, { cause: error })
+  if (error instanceof SyntaxError) {
+    return new ChatkeepError('validation_failed', `The body is not valid JSON: ${error.message}.`, {
+      cause: error,
+    })
+  }
+  const status = fastifyError.statusCode ?? 500
+  if (status === 404) return new ChatkeepError('not_found', 'No such route.', { cause: error })
+  if (status >= 400 && status < 500) {
+    const known = Object.entries(ERROR_CODES).find(([, s]) => s === status)?.[0] as
+      ErrorCode | undefined
+    return new ChatkeepError(known ?? 'validation_failed', `${error.message}.`, { cause: error })
+  }
+  return new ChatkeepError('internal', 'The server failed unexpectedly; the error is logged.', {
+    cause: error,
+  })
+}
+
+export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
+  const problem = toChatkeepError(error)
+  if (problem.status >= 500) request.log.error({ err: error }, 'request failed')
+  return sendProblem(reply, problem)
+}

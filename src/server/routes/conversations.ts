@@ -1,0 +1,157 @@
+import { Type } from '@sinclair/typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { ChatkeepError } from '../../errors.js'
+import { ConversationSchema } from '../../schemas/data.js'
+import {
+  ConversationListSchema,
+  ConversationUpdateSchema,
+  NewConversationSchema,
+} from '../../schemas/inputs.js'
+import type { Store } from '../../store.js'
+import { storeFor } from '../plugins/auth.js'
+import { errorResponses, IdParams, NoContent, PageOf } from '../schemas/common.js'
+
+const tags = ['conversations']
+const Conversation = Type.Ref('Conversation')
+
+const DiscordBody = Type.Composite(
+  [
+    Type.Omit(NewConversationSchema, ['discord_channel_id']),
+    Type.Object({ discord_channel_id: Type.String({ minLength: 1, maxLength: 200 }) }),
+  ],
+  { additionalProperties: false },
+)
+
+const ListQuery = Type.Composite(
+  [ConversationListSchema, Type.Object({ user_id: Type.Optional(Type.String({ maxLength: 36 })) })],
+  { additionalProperties: false },
+)
+
+export const conversationRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (
+  app,
+  { store },
+) => {
+  app.addSchema({ ...ConversationSchema, $id: 'Conversation', title: 'Conversation' })
+  app.addHook('onRequest', app.requireUser)
+
+  app.post(
+    '/conversations',
+    {
+      schema: {
+        tags,
+        summary: 'Create a conversation',
+        body: NewConversationSchema,
+        response: { 201: Conversation, ...errorResponses(403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const conversation = await storeFor(store, request).conversations.create(request.body)
+      return reply.code(201).send(conversation)
+    },
+  )
+
+  app.get(
+    '/conversations',
+    {
+      schema: {
+        tags,
+        summary: "List the caller's live conversations, most recently active first",
+        description:
+          "Admins see every user's conversations, or one user's with `user_id`. Page with `after` = the previous page's `last_id`.",
+        querystring: ListQuery,
+        response: { 200: PageOf(Conversation), ...errorResponses() },
+      },
+    },
+    async (request) => {
+      const { user_id, ...options } = request.query
+      const scoped = storeFor(store, request)
+      if (user_id !== undefined && 'user_id' in scoped && scoped.user_id !== user_id) {
+        throw new ChatkeepError('forbidden', '/query/user_id: only admins list other users.', {
+          field: '/query/user_id',
+        })
+      }
+      const page = await scoped.conversations.list({
+        ...options,
+        ...(user_id !== undefined ? { user_id } : {}),
+      })
+      return { object: 'list' as const, ...page }
+    },
+  )
+
+  app.post(
+    '/conversations/discord',
+    {
+      schema: {
+        tags,
+        summary: 'Find or create the conversation bound to a Discord channel',
+        body: DiscordBody,
+        response: { 200: Conversation, 201: Conversation, ...errorResponses(403, 404, 409) },
+      },
+    },
+    async (request, reply) => {
+      const { discord_channel_id, ...defaults } = request.body
+      const { conversation, created } = await storeFor(
+        store,
+        request,
+      ).conversations.findOrCreateByDiscordChannel(discord_channel_id, defaults)
+      return reply.code(created ? 201 : 200).send(conversation)
+    },
+  )
+
+  app.get(
+    '/conversations/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Get a conversation',
+        params: IdParams,
+        response: { 200: Conversation, ...errorResponses(404) },
+      },
+    },
+    async (request) => storeFor(store, request).conversations.get(request.params.id),
+  )
+
+  app.patch(
+    '/conversations/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Update title, metadata, parameters or status',
+        params: IdParams,
+        body: ConversationUpdateSchema,
+        response: { 200: Conversation, ...errorResponses(404) },
+      },
+    },
+    async (request) =>
+      storeFor(store, request).conversations.update(request.params.id, request.body),
+  )
+
+  app.delete(
+    '/conversations/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Soft-delete a conversation and its messages',
+        params: IdParams,
+        response: { 204: NoContent, ...errorResponses(404) },
+      },
+    },
+    async (request, reply) => {
+      await storeFor(store, request).conversations.delete(request.params.id)
+      return reply.code(204).send(null)
+    },
+  )
+
+  app.post(
+    '/conversations/:id/restore',
+    {
+      schema: {
+        tags,
+        summary: 'Restore a soft-deleted conversation with its messages',
+        params: IdParams,
+        response: { 200: Conversation, ...errorResponses(404) },
+      },
+    },
+    async (request) => storeFor(store, request).conversations.restore(request.params.id),
+  )
+}

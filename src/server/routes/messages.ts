@@ -1,0 +1,174 @@
+import { Type } from '@sinclair/typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { ChatkeepError } from '../../errors.js'
+import { MessageSchema } from '../../schemas/data.js'
+import { FeedbackSchema, MessageListSchema, NewMessageSchema } from '../../schemas/inputs.js'
+import { LIMITS } from '../../schemas/limits.js'
+import type { Store } from '../../store.js'
+import { storeFor } from '../plugins/auth.js'
+import { errorResponses, IdParams, NoContent, PageOf } from '../schemas/common.js'
+
+const tags = ['messages']
+const Message = Type.Ref('Message')
+
+const ListQuery = Type.Composite(
+  [
+    MessageListSchema,
+    Type.Object({
+      last: Type.Optional(
+        Type.Integer({
+          minimum: 1,
+          maximum: LIMITS.page,
+          description: 'The last N messages, oldest first: an LLM context window.',
+        }),
+      ),
+    }),
+  ],
+  { additionalProperties: false },
+)
+
+export const messageRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (
+  app,
+  { store },
+) => {
+  app.addSchema({ ...MessageSchema, $id: 'Message', title: 'Message' })
+  app.addHook('onRequest', app.requireUser)
+
+  app.post(
+    '/conversations/:id/messages',
+    {
+      schema: {
+        tags,
+        summary: 'Append a message',
+        description:
+          'The message gets the next sequence number. With `request_id`, a replay of the same append returns the first message; the same key with a different body is a 409.',
+        params: IdParams,
+        body: NewMessageSchema,
+        response: { 201: Message, ...errorResponses(404, 409, 413) },
+      },
+    },
+    async (request, reply) => {
+      const message = await storeFor(store, request).messages.append(
+        request.params.id,
+        request.body,
+      )
+      return reply.code(201).send(message)
+    },
+  )
+
+  app.post(
+    '/conversations/:id/messages/batch',
+    {
+      schema: {
+        tags,
+        summary: 'Append several messages in one transaction (all or none)',
+        params: IdParams,
+        body: Type.Object(
+          { messages: Type.Array(NewMessageSchema, { minItems: 1, maxItems: LIMITS.batch }) },
+          { additionalProperties: false },
+        ),
+        response: {
+          201: Type.Object({ object: Type.Literal('list'), data: Type.Array(Message) }),
+          ...errorResponses(404, 409, 413),
+        },
+      },
+    },
+    async (request, reply) => {
+      const data = await storeFor(store, request).messages.appendMany(
+        request.params.id,
+        request.body.messages,
+      )
+      return reply.code(201).send({ object: 'list' as const, data })
+    },
+  )
+
+  app.get(
+    '/conversations/:id/messages',
+    {
+      schema: {
+        tags,
+        summary: 'List messages in sequence order, or the last N',
+        params: IdParams,
+        querystring: ListQuery,
+        response: { 200: PageOf(Message), ...errorResponses(404) },
+      },
+    },
+    async (request) => {
+      const { last, ...options } = request.query
+      const messages = storeFor(store, request).messages
+      if (last === undefined) {
+        return { object: 'list' as const, ...(await messages.list(request.params.id, options)) }
+      }
+      if (Object.keys(options).length > 0) {
+        throw new ChatkeepError('validation_failed', '/query/last: use it without other options.', {
+          field: '/query/last',
+        })
+      }
+      const data = await messages.lastN(request.params.id, last)
+      return {
+        object: 'list' as const,
+        data,
+        has_more: (data[0]?.sequence ?? 1) > 1,
+        first_id: data[0]?.id ?? null,
+        last_id: data.at(-1)?.id ?? null,
+      }
+    },
+  )
+
+  app.get(
+    '/messages/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Get a message',
+        params: IdParams,
+        response: { 200: Message, ...errorResponses(404) },
+      },
+    },
+    async (request) => storeFor(store, request).messages.get(request.params.id),
+  )
+
+  app.delete(
+    '/messages/:id',
+    {
+      schema: {
+        tags,
+        summary: 'Soft-delete a message',
+        params: IdParams,
+        response: { 204: NoContent, ...errorResponses(404) },
+      },
+    },
+    async (request, reply) => {
+      await storeFor(store, request).messages.delete(request.params.id)
+      return reply.code(204).send(null)
+    },
+  )
+
+  app.post(
+    '/messages/:id/restore',
+    {
+      schema: {
+        tags,
+        summary: 'Restore a soft-deleted message',
+        params: IdParams,
+        response: { 200: Message, ...errorResponses(404) },
+      },
+    },
+    async (request) => storeFor(store, request).messages.restore(request.params.id),
+  )
+
+  app.put(
+    '/messages/:id/feedback',
+    {
+      schema: {
+        tags,
+        summary: 'Set thumbs up (1), down (-1) or clear (null)',
+        params: IdParams,
+        body: Type.Object({ feedback: FeedbackSchema }, { additionalProperties: false }),
+        response: { 200: Message, ...errorResponses(404) },
+      },
+    },
+    async (request) =>
+      storeFor(store, request).messages.setFeedback(request.params.id, request.body.feedback),
+  )
+}

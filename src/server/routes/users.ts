@@ -1,0 +1,100 @@
+import { Type } from '@sinclair/typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { UserSchema } from '../../schemas/data.js'
+import { UserListSchema, UserUpdateSchema } from '../../schemas/inputs.js'
+import type { Store } from '../../store.js'
+import { principalOf } from '../plugins/auth.js'
+import { errorResponses, IdParams, NoContent, PageOf } from '../schemas/common.js'
+
+const tags = ['users']
+const User = Type.Ref('User')
+const MeUpdate = Type.Pick(UserUpdateSchema, ['display_name', 'email', 'preferences'], {
+  additionalProperties: false,
+})
+
+export const userRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (app, { store }) => {
+  app.addSchema({ ...UserSchema, $id: 'User', title: 'User' })
+
+  app.get(
+    '/users/me',
+    {
+      onRequest: app.requireUser,
+      schema: { tags, summary: 'The caller', response: { 200: User, ...errorResponses(404) } },
+    },
+    async (request) => store.users.get(principalOf(request).user_id),
+  )
+
+  app.patch(
+    '/users/me',
+    {
+      onRequest: app.requireUser,
+      schema: {
+        tags,
+        summary: "Update the caller's display name, email or preferences",
+        body: MeUpdate,
+        response: { 200: User, ...errorResponses(404, 409) },
+      },
+    },
+    async (request) => store.users.update(principalOf(request).user_id, request.body),
+  )
+
+  app.get(
+    '/users',
+    {
+      onRequest: app.requireAdmin,
+      schema: {
+        tags,
+        summary: 'List users (admin)',
+        querystring: UserListSchema,
+        response: { 200: PageOf(User), ...errorResponses(403) },
+      },
+    },
+    async (request) => ({ object: 'list' as const, ...(await store.users.list(request.query)) }),
+  )
+
+  app.get(
+    '/users/:id',
+    {
+      onRequest: app.requireAdmin,
+      schema: {
+        tags,
+        summary: 'Get a user (admin)',
+        params: IdParams,
+        response: { 200: User, ...errorResponses(403, 404) },
+      },
+    },
+    async (request) => store.users.get(request.params.id),
+  )
+
+  app.patch(
+    '/users/:id',
+    {
+      onRequest: app.requireAdmin,
+      schema: {
+        tags,
+        summary: 'Activate, deactivate, change the role of, or edit a user (admin)',
+        params: IdParams,
+        body: UserUpdateSchema,
+        response: { 200: User, ...errorResponses(403, 404, 409) },
+      },
+    },
+    async (request) => store.users.update(request.params.id, request.body),
+  )
+
+  app.delete(
+    '/users/:id',
+    {
+      onRequest: app.requireAdmin,
+      schema: {
+        tags,
+        summary: 'Delete a user and everything of theirs (admin)',
+        params: IdParams,
+        response: { 204: NoContent, ...errorResponses(403, 404) },
+      },
+    },
+    async (request, reply) => {
+      await store.users.delete(request.params.id)
+      return reply.code(204).send(null)
+    },
+  )
+}
