@@ -1,0 +1,72 @@
+import { ChatkeepError } from '../errors.js'
+
+/** How the HTTP server runs. The store's own settings live in StoreConfig. */
+export interface ServerConfig {
+  host: string
+  port: number
+  /** Signs access tokens (HS256). When absent, one is generated and kept in the database. */
+  jwt_secret?: string | undefined
+  access_token_ttl_s: number
+  refresh_token_ttl_s: number
+  /** Requests a minute per IP and per user. */
+  rate_limit_per_minute: number
+  /** Stricter limit for login and register, per IP. */
+  auth_rate_limit_per_minute: number
+  /** Shared rate limits (and later caches) across instances; without it they live in the database. */
+  redis_url?: string | undefined
+  trust_proxy: boolean
+  body_limit: number
+  log_level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+}
+
+export const DEFAULT_SERVER_CONFIG: ServerConfig = {
+  host: '127.0.0.1',
+  port: 8080,
+  access_token_ttl_s: 15 * 60,
+  refresh_token_ttl_s: 30 * 24 * 3600,
+  rate_limit_per_minute: 120,
+  auth_rate_limit_per_minute: 10,
+  trust_proxy: false,
+  body_limit: 4 * 1024 * 1024,
+  log_level: 'info',
+}
+
+/** Fills defaults and checks ranges; a bad value is one `invalid_config` error naming it. */
+export function resolveServerConfig(config: Partial<ServerConfig> = {}): ServerConfig {
+  const merged = { ...DEFAULT_SERVER_CONFIG, ...stripUndefined(config) }
+  const positive = [
+    'port',
+    'access_token_ttl_s',
+    'refresh_token_ttl_s',
+    'rate_limit_per_minute',
+    'auth_rate_limit_per_minute',
+    'body_limit',
+  ] as const
+  for (const field of positive) {
+    const value = merged[field]
+    if (!Number.isInteger(value) || value < (field === 'port' ? 0 : 1)) {
+      throw new ChatkeepError(
+        'invalid_config',
+        `${field} must be a positive whole number; got ${value}.`,
+        {
+          field: `/${field}`,
+        },
+      )
+    }
+  }
+  if (merged.port > 65535) {
+    throw new ChatkeepError('invalid_config', `port must be at most 65535; got ${merged.port}.`, {
+      field: '/port',
+    })
+  }
+  if (merged.jwt_secret !== undefined && merged.jwt_secret.length < 32) {
+    throw new ChatkeepError('invalid_config', 'JWT_SECRET must be at least 32 characters.', {
+      field: '/jwt_secret',
+    })
+  }
+  return merged
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, v]) => v !== undefined)) as Partial<T>
+}
