@@ -34,8 +34,7 @@ export interface StoreConfig {
 export const DEFAULT_SQLITE_PATH = './data/chatkeep.db'
 
 export type ResolvedConfig =
-  | ({ engine: 'sqlite'; path: string } & Common)
-  | ({ engine: 'postgres'; url: string } & Common)
+  ({ engine: 'sqlite'; path: string } & Common) | ({ engine: 'postgres'; url: string } & Common)
 
 interface Common {
   database_timeout: number
@@ -84,7 +83,10 @@ export function resolveConfig(config: StoreConfig = {}): ResolvedConfig {
   }
   const synchronous = config.sqlite_synchronous ?? 'full'
   if (!SYNCHRONOUS.includes(synchronous)) {
-    throw invalid('sqlite_synchronous', `sqlite_synchronous must be one of ${SYNCHRONOUS.join(', ')}.`)
+    throw invalid(
+      'sqlite_synchronous',
+      `sqlite_synchronous must be one of ${SYNCHRONOUS.join(', ')}.`,
+    )
   }
   const common: Common = {
     database_timeout: count(config, 'database_timeout', 30),

@@ -27,10 +27,16 @@ export interface Prepared<P extends object, R> {
   allIn(tx: Executor, params: P): Promise<R[]>
 }
 
+/** Connections of the pool (seed 002's pool status); SQLite has one connection. */
 export interface PoolStatus {
+  /** Connections open now. */
   total: number
+  /** Open connections not in use. */
   idle: number
+  /** Callers waiting for a connection. */
   waiting: number
+  /** The most connections the pool opens: pool_size + max_overflow. */
+  max: number
 }
 
 /**

@@ -58,13 +58,7 @@ async function appliedMigrations(db: Database): Promise<Map<string, string>> {
  */
 export async function prepareSchema(db: Database, migrate: boolean): Promise<void> {
   const status = await schemaStatus(db)
-  if (status.unknown.length > 0) {
-    throw new ChatkeepError(
-      'schema_too_new',
-      `The database has migrations this version of Chatkeep does not know (${status.unknown.join(', ')}); ` +
-        'upgrade Chatkeep, or restore a backup made with this version.',
-    )
-  }
+  refuseNewerSchema(status)
   if (status.pending.length === 0) return
   if (!migrate) {
     throw new ChatkeepError(
@@ -74,6 +68,16 @@ export async function prepareSchema(db: Database, migrate: boolean): Promise<voi
     )
   }
   unwrap(await createMigrator(db).migrateToLatest())
+}
+
+/** Throws `schema_too_new` when a newer Chatkeep migrated the database: hands off. */
+export function refuseNewerSchema(status: SchemaStatus): void {
+  if (status.unknown.length === 0) return
+  throw new ChatkeepError(
+    'schema_too_new',
+    `The database has migrations this version of Chatkeep does not know (${status.unknown.join(', ')}); ` +
+      'upgrade Chatkeep, or restore a backup made with this version.',
+  )
 }
 
 /** Kysely reports a failed migration in the result; Chatkeep throws it. */

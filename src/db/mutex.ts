@@ -10,6 +10,11 @@ export class Mutex {
     return this.#held
   }
 
+  /** Callers queued for the lock. */
+  get waiting(): number {
+    return this.#waiters.length
+  }
+
   /** Takes the lock now if it is free, without waiting for a turn of the event loop. */
   tryLock(): boolean {
     if (this.#held) return false

@@ -1,8 +1,9 @@
+import type { LogEvent, Logger } from 'kysely'
 import type { ResolvedConfig } from '../config/store-config.js'
 import { ChatkeepError } from '../errors.js'
 import type { Database } from './database.js'
 import { PostgresDatabase } from './postgres.js'
-import { DEFAULT_RETRY } from './retry.js'
+import { DEFAULT_RETRY, type RetryPolicy } from './retry.js'
 import { SqliteDatabase } from './sqlite.js'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
@@ -10,25 +11,9 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 /** Opens the engine the configuration names and waits until it answers. */
 export async function openDatabase(config: ResolvedConfig): Promise<Database> {
   const retry = { ...DEFAULT_RETRY, retries: config.write_retries }
-  const log = config.echo ? (['query', 'error'] as const).slice() : undefined
+  const log = config.echo ? echoToStderr : undefined
   const db =
-    config.engine === 'sqlite'
-      ? new SqliteDatabase({
-          path: config.path,
-          synchronous: config.sqlite_synchronous,
-          busy_timeout_ms: config.sqlite_busy_timeout_ms,
-          retry,
-          ...(log ? { log } : {}),
-        })
-      : new PostgresDatabase({
-          url: config.url,
-          pool_size: config.pool_size,
-          max_overflow: config.max_overflow,
-          pool_timeout_ms: config.pool_timeout * 1000,
-          pool_recycle_ms: config.pool_recycle * 1000,
-          retry,
-          ...(log ? { log } : {}),
-        })
+    config.engine === 'sqlite' ? openSqlite(config, retry, log) : openPostgres(config, retry, log)
   const deadline = Date.now() + config.database_timeout * 1000
   for (let attempt = 0; ; attempt++) {
     try {
@@ -47,4 +32,49 @@ export async function openDatabase(config: ResolvedConfig): Promise<Database> {
       await sleep(config.init_retry_delay_ms * 2 ** attempt)
     }
   }
+}
+
+/** DATABASE_ECHO writes each statement to stderr, so it never mixes with a command's output. */
+const echoToStderr = (event: LogEvent) => {
+  const took = `${event.queryDurationMillis.toFixed(2)} ms`
+  if (event.level === 'error') console.error(`[sql error ${took}] ${event.query.sql}`, event.error)
+  else console.error(`[sql ${took}] ${event.query.sql}`)
+}
+
+function openSqlite(
+  config: Extract<ResolvedConfig, { engine: 'sqlite' }>,
+  retry: RetryPolicy,
+  log: Logger | undefined,
+): Database {
+  try {
+    return new SqliteDatabase({
+      path: config.path,
+      synchronous: config.sqlite_synchronous,
+      busy_timeout_ms: config.sqlite_busy_timeout_ms,
+      retry,
+      ...(log ? { log } : {}),
+    })
+  } catch (error) {
+    throw new ChatkeepError(
+      'unavailable',
+      `Cannot open the SQLite file ${config.path} (${(error as Error).message}); check the path and its folder's permissions.`,
+      { cause: error },
+    )
+  }
+}
+
+function openPostgres(
+  config: Extract<ResolvedConfig, { engine: 'postgres' }>,
+  retry: RetryPolicy,
+  log: Logger | undefined,
+): Database {
+  return new PostgresDatabase({
+    url: config.url,
+    pool_size: config.pool_size,
+    max_overflow: config.max_overflow,
+    pool_timeout_ms: config.pool_timeout * 1000,
+    pool_recycle_ms: config.pool_recycle * 1000,
+    retry,
+    ...(log ? { log } : {}),
+  })
 }

@@ -1,8 +1,9 @@
 import { type Insertable, type Selectable, sql, type Updateable } from 'kysely'
 import type { Codec } from '../db/codec.js'
-import type { Database, Executor } from '../db/database.js'
+import type { Database, Executor, Prepared } from '../db/database.js'
 import { jsonArrayContains } from '../db/json.js'
 import { perDatabase } from '../db/memo.js'
+import { containsText } from '../db/text.js'
 import type { ConversationsTable } from '../db/schema.js'
 import type { Conversation, ConversationStatus } from '../schemas/data.js'
 
@@ -40,7 +41,8 @@ export async function getConversation(
   owner: Owner,
 ): Promise<ConversationRow | undefined> {
   const set = statements(db)
-  const rows = owner === null ? await set.any.all({ id, owner: '' }) : await set.owned.all({ id, owner })
+  const rows =
+    owner === null ? await set.any.all({ id, owner: '' }) : await set.owned.all({ id, owner })
   return rows[0]
 }
 
@@ -74,6 +76,7 @@ export interface ConversationFilter {
   status?: ConversationStatus | undefined
   origin?: string | undefined
   tag?: string | undefined
+  search?: string | undefined
 }
 
 /**
@@ -85,29 +88,81 @@ export async function listConversations(
   db: Database,
   filter: ConversationFilter,
 ): Promise<ConversationRow[]> {
-  const backwards = filter.before !== undefined
   const cursor = filter.after ?? filter.before
-  let q = db.kysely.selectFrom('conversations').selectAll().where('deleted_at', 'is', null)
-  if (filter.owner !== null) q = q.where('user_id', '=', filter.owner)
-  if (filter.status !== undefined) q = q.where('status', '=', filter.status)
-  if (filter.origin !== undefined) q = q.where('origin', '=', filter.origin)
+  const shape: ListShape = {
+    owned: filter.owner !== null,
+    status: filter.status !== undefined,
+    origin: filter.origin !== undefined,
+    cursor: filter.before !== undefined ? 'before' : cursor !== undefined ? 'after' : 'none',
+  }
+  const params: ListParams = {
+    owner: filter.owner ?? '',
+    status: filter.status ?? '',
+    origin: filter.origin ?? '',
+    cursor: cursor ?? '',
+    rows: filter.limit + 1,
+  }
+  if (filter.tag === undefined && filter.search === undefined) {
+    return db.read(() => listStatement(db, shape).all(params))
+  }
+  // A tag or a search turns its value into SQL of its own: that query is built per call.
+  let q = listQuery(db, shape, params)
   if (filter.tag !== undefined) q = q.where(jsonArrayContains(db, 'metadata', 'tags', filter.tag))
-  if (cursor !== undefined) {
-    const position = sql`(select c.last_activity, c.id from conversations c where c.id = ${cursor})`
+  if (filter.search !== undefined) q = q.where(containsText(db, 'title', filter.search))
+  return db.read(() => q.execute())
+}
+
+/** Which filters a list has; each shape compiles to its own statement. */
+interface ListShape {
+  owned: boolean
+  status: boolean
+  origin: boolean
+  cursor: 'none' | 'after' | 'before'
+}
+
+interface ListParams {
+  owner: string
+  status: string
+  origin: string
+  cursor: string
+  /** limit + 1 */
+  rows: number
+}
+
+function listQuery(db: Database, shape: ListShape, p: ListParams) {
+  let q = db.kysely.selectFrom('conversations').selectAll().where('deleted_at', 'is', null)
+  if (shape.owned) q = q.where('user_id', '=', p.owner)
+  if (shape.status) q = q.where('status', '=', p.status)
+  if (shape.origin) q = q.where('origin', '=', p.origin)
+  if (shape.cursor !== 'none') {
+    // Someone else's conversation is no cursor for this owner: it pages like a missing id.
+    const mine = shape.owned ? sql` and c.user_id = ${p.owner}` : sql``
+    const position = sql`(select c.last_activity, c.id from conversations c where c.id = ${p.cursor}${mine})`
     q = q.where(
-      backwards
+      shape.cursor === 'before'
         ? sql<boolean>`(last_activity, id) > ${position}`
         : sql<boolean>`(last_activity, id) < ${position}`,
     )
   }
-  const direction = backwards ? 'asc' : 'desc'
-  return db.read(() =>
-    q
-      .orderBy('last_activity', direction)
-      .orderBy('id', direction)
-      .limit(filter.limit + 1)
-      .execute(),
-  )
+  const direction = shape.cursor === 'before' ? 'asc' : 'desc'
+  return q.orderBy('last_activity', direction).orderBy('id', direction).limit(p.rows)
+}
+
+/**
+ * The list is the hottest read after the context window: each shape (at most 24) is compiled on
+ * first use and then run as a prepared statement, not built anew per call.
+ */
+const listStatements = perDatabase(() => new Map<string, Prepared<ListParams, ConversationRow>>())
+
+function listStatement(db: Database, shape: ListShape): Prepared<ListParams, ConversationRow> {
+  const compiled = listStatements(db)
+  const key = `${shape.owned}/${shape.status}/${shape.origin}/${shape.cursor}`
+  let statement = compiled.get(key)
+  if (statement === undefined) {
+    statement = db.prepare((p: ListParams) => listQuery(db, shape, p))
+    compiled.set(key, statement)
+  }
+  return statement
 }
 
 export async function insertConversation(
@@ -123,7 +178,11 @@ export async function updateConversation(
   owner: Owner,
   patch: Updateable<ConversationsTable>,
 ): Promise<ConversationRow | undefined> {
-  let q = tx.updateTable('conversations').set(patch).where('id', '=', id).where('deleted_at', 'is', null)
+  let q = tx
+    .updateTable('conversations')
+    .set(patch)
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null)
   if (owner !== null) q = q.where('user_id', '=', owner)
   return q.returningAll().executeTakeFirst()
 }
@@ -135,11 +194,20 @@ export async function softDeleteConversation(
   owner: Owner,
   at: string,
 ): Promise<boolean> {
-  const updated = await updateConversation(tx, id, owner, { deleted_at: at, updated_at: at })
+  // The timestamp must differ from that of every message deleted before, even one deleted in the
+  // same millisecond, or restore would bring that message back too.
+  const { latest } = await tx
+    .selectFrom('messages')
+    .select((eb) => eb.fn.max('deleted_at').as('latest'))
+    .where('conversation_id', '=', id)
+    .executeTakeFirstOrThrow()
+  const stamp =
+    latest !== null && latest >= at ? new Date(Date.parse(latest) + 1).toISOString() : at
+  const updated = await updateConversation(tx, id, owner, { deleted_at: stamp, updated_at: stamp })
   if (updated === undefined) return false
   await tx
     .updateTable('messages')
-    .set({ deleted_at: at })
+    .set({ deleted_at: stamp })
     .where('conversation_id', '=', id)
     .where('deleted_at', 'is', null)
     .execute()

@@ -75,13 +75,14 @@ const statements = perDatabase((db) => {
         .selectAll()
         .orderBy('sequence', 'asc')
     }),
-    byIdempotencyKey: db.prepare((p: { conversation_id: string; role: string; request_id: string }) =>
-      db.kysely
-        .selectFrom('messages')
-        .select(MESSAGE_COLUMNS)
-        .where('conversation_id', '=', p.conversation_id)
-        .where('role', '=', p.role)
-        .where('request_id', '=', p.request_id),
+    byIdempotencyKey: db.prepare(
+      (p: { conversation_id: string; role: string; request_id: string }) =>
+        db.kysely
+          .selectFrom('messages')
+          .select(MESSAGE_COLUMNS)
+          .where('conversation_id', '=', p.conversation_id)
+          .where('role', '=', p.role)
+          .where('request_id', '=', p.request_id),
     ),
     byIdAnyState: db.prepare((p: { id: string }) =>
       db.kysely.selectFrom('messages').select(MESSAGE_COLUMNS).where('id', '=', p.id),
@@ -95,11 +96,16 @@ export async function getMessage(
   owner: Owner,
 ): Promise<MessageRow | undefined> {
   const set = statements(db).byId
-  return (owner === null ? await set.any.all({ id, owner: '' }) : await set.owned.all({ id, owner }))[0]
+  return (
+    owner === null ? await set.any.all({ id, owner: '' }) : await set.owned.all({ id, owner })
+  )[0]
 }
 
 /** Deleted or not, any owner: for telling a replayed append from a new one. */
-export async function getMessageAnyState(db: Database, id: string): Promise<MessageRow | undefined> {
+export async function getMessageAnyState(
+  db: Database,
+  id: string,
+): Promise<MessageRow | undefined> {
   return (await statements(db).byIdAnyState.all({ id }))[0]
 }
 
@@ -150,7 +156,9 @@ export async function listMessages(db: Database, filter: MessageFilter): Promise
   if (filter.role !== undefined) q = q.where('role', '=', filter.role)
   if (cursor !== undefined) {
     const position = sql`(select m.sequence from messages m where m.id = ${cursor} and m.conversation_id = ${filter.conversation_id})`
-    q = q.where(ascending ? sql<boolean>`sequence > ${position}` : sql<boolean>`sequence < ${position}`)
+    q = q.where(
+      ascending ? sql<boolean>`sequence > ${position}` : sql<boolean>`sequence < ${position}`,
+    )
   }
   return db.read(() =>
     q
@@ -166,7 +174,11 @@ export async function setMessageFeedback(
   owner: Owner,
   feedback: number | null,
 ): Promise<MessageRow | undefined> {
-  let q = tx.updateTable('messages').set({ feedback }).where('id', '=', id).where('deleted_at', 'is', null)
+  let q = tx
+    .updateTable('messages')
+    .set({ feedback })
+    .where('id', '=', id)
+    .where('deleted_at', 'is', null)
   if (owner !== null) q = q.where('user_id', '=', owner)
   return q.returning(MESSAGE_COLUMNS).executeTakeFirst()
 }

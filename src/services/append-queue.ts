@@ -3,7 +3,11 @@ import type { Database } from '../db/database.js'
 
 interface Waiting {
   row: AppendRow
-  resolve: (result: { result: AppendResult | undefined; sequence: number; created_at: string }) => void
+  resolve: (result: {
+    result: AppendResult | undefined
+    sequence: number
+    created_at: string
+  }) => void
   reject: (error: unknown) => void
 }
 

@@ -17,7 +17,7 @@ import {
 } from '../schemas/inputs.js'
 import { LIMITS } from '../schemas/limits.js'
 import { checkJsonSize, validator } from '../schemas/validate.js'
-import { toPage } from './page.js'
+import { checkCursors, toPage } from './page.js'
 
 const validateNew = validator(NewConversationSchema)
 const validateUpdate = validator(ConversationUpdateSchema)
@@ -88,12 +88,15 @@ export class ConversationService {
   }
 
   /** Live conversations, most recently active first. */
-  async list(options: ConversationListOptions & { user_id?: string } = {}): Promise<Page<Conversation>> {
+  async list(
+    options: ConversationListOptions & { user_id?: string } = {},
+  ): Promise<Page<Conversation>> {
     const { user_id, ...rest } = options
     const data = validateList(rest)
-    if (data.after !== undefined && data.before !== undefined) {
-      throw new ChatkeepError('validation_failed', '/before: give after or before, not both.', {
-        field: '/before',
+    checkCursors(data, 'conversation')
+    if (user_id !== undefined && !isUuid(user_id)) {
+      throw new ChatkeepError('validation_failed', '/user_id: must be a user id (UUID).', {
+        field: '/user_id',
       })
     }
     const limit = data.limit ?? LIMITS.default_page
@@ -186,13 +189,20 @@ export class ConversationService {
             { field: '/discord_channel_id' },
           )
         }
-        return { conversation: conversations.decodeConversation(this.db.codec, existing), created: false }
+        return {
+          conversation: conversations.decodeConversation(this.db.codec, existing),
+          created: false,
+        }
       }
       try {
         return { conversation: await this.create({ ...data, user_id: userId }), created: true }
       } catch (error) {
         // Another caller bound the channel between our look and our insert: use theirs.
-        if (attempt < 2 && error instanceof ChatkeepError && error.field === '/discord_channel_id') {
+        if (
+          attempt < 2 &&
+          error instanceof ChatkeepError &&
+          error.field === '/discord_channel_id'
+        ) {
           continue
         }
         throw error
@@ -211,16 +221,24 @@ export class ConversationService {
   private ownerFor(userId: string | undefined): string {
     if (this.owner !== null) {
       if (userId !== undefined && userId !== this.owner) {
-        throw new ChatkeepError('forbidden', '/user_id: you can only create your own conversations.', {
-          field: '/user_id',
-        })
+        throw new ChatkeepError(
+          'forbidden',
+          '/user_id: you can only create your own conversations.',
+          {
+            field: '/user_id',
+          },
+        )
       }
       return this.owner
     }
     if (userId === undefined) {
-      throw new ChatkeepError('validation_failed', '/user_id: required: whose conversation is it?', {
-        field: '/user_id',
-      })
+      throw new ChatkeepError(
+        'validation_failed',
+        '/user_id: required: whose conversation is it?',
+        {
+          field: '/user_id',
+        },
+      )
     }
     if (!isUuid(userId)) throw notFound('user', userId)
     return userId

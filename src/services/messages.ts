@@ -19,7 +19,7 @@ import {
 import { LIMITS } from '../schemas/limits.js'
 import { checkJsonSize, validator } from '../schemas/validate.js'
 import type { AppendQueue } from './append-queue.js'
-import { toPage } from './page.js'
+import { checkCursors, toPage } from './page.js'
 
 const validateNew = validator(NewMessageSchema)
 const validateList = validator(MessageListSchema)
@@ -42,6 +42,7 @@ export class MessageService {
    */
   async append(conversationId: string, input: NewMessage): Promise<Message> {
     const row = this.toRow(input, '')
+    if (!isUuid(conversationId)) throw notFound('conversation', conversationId)
     await this.checkParent(conversationId, row)
     let outcome
     try {
@@ -63,7 +64,9 @@ export class MessageService {
       )
     }
     const rows = inputs.map((input, i) => this.toRow(input, `/${i}`))
-    for (const row of rows) await this.checkParent(conversationId, row, rows)
+    if (!isUuid(conversationId)) throw notFound('conversation', conversationId)
+    for (const [i, row] of rows.entries())
+      await this.checkParent(conversationId, row, `/${i}`, rows)
     const created_at = new Date().toISOString()
     let result
     try {
@@ -75,7 +78,9 @@ export class MessageService {
       })
     } catch (error) {
       // A replay of the whole batch returns what the first one stored.
-      const replays = await Promise.all(rows.map((row) => this.replayed(conversationId, row, error)))
+      const replays = await Promise.all(
+        rows.map((row) => this.replayed(conversationId, row, error)),
+      )
       return replays
     }
     if (result === undefined) throw await this.whyNotAppended(conversationId)
@@ -85,7 +90,9 @@ export class MessageService {
   }
 
   async get(id: string): Promise<Message> {
-    const row = isUuid(id) ? await this.db.read(() => messages.getMessage(this.db, id, this.owner)) : undefined
+    const row = isUuid(id)
+      ? await this.db.read(() => messages.getMessage(this.db, id, this.owner))
+      : undefined
     if (row === undefined) throw notFound('message', id)
     return messages.decodeMessage(this.db.codec, row)
   }
@@ -93,11 +100,7 @@ export class MessageService {
   /** Live messages in sequence order (`asc` by default), keyset-paginated by message id. */
   async list(conversationId: string, options: MessageListOptions = {}): Promise<Page<Message>> {
     const data = validateList(options)
-    if (data.after !== undefined && data.before !== undefined) {
-      throw new ChatkeepError('validation_failed', '/before: give after or before, not both.', {
-        field: '/before',
-      })
-    }
+    checkCursors(data, 'message')
     await this.conversation(conversationId)
     const limit = data.limit ?? LIMITS.default_page
     const rows = await messages.listMessages(this.db, {
@@ -136,7 +139,9 @@ export class MessageService {
   async setFeedback(id: string, feedback: Feedback): Promise<Message> {
     const value = validateFeedback(feedback)
     const row = isUuid(id)
-      ? await this.db.write(() => messages.setMessageFeedback(this.db.kysely, id, this.owner, value))
+      ? await this.db.write(() =>
+          messages.setMessageFeedback(this.db.kysely, id, this.owner, value),
+        )
       : undefined
     if (row === undefined) throw notFound('message', id)
     return messages.decodeMessage(this.db.codec, row)
@@ -153,7 +158,9 @@ export class MessageService {
 
   async restore(id: string): Promise<Message> {
     const row = isUuid(id)
-      ? await this.db.write(() => messages.setMessageDeletedAt(this.db.kysely, id, this.owner, null))
+      ? await this.db.write(() =>
+          messages.setMessageDeletedAt(this.db.kysely, id, this.owner, null),
+        )
       : undefined
     if (row === undefined) throw notFound('deleted message', id)
     return messages.decodeMessage(this.db.codec, row)
@@ -176,7 +183,10 @@ export class MessageService {
       checkJsonSize('context_documents', data.context_documents)
     } catch (error) {
       if (at === '' || !(error instanceof ChatkeepError)) throw error
-      throw new ChatkeepError(error.code, `${at}${error.message}`, { field: `${at}${error.field ?? ''}` })
+      // The item's pointer (`/2`) goes before the field within it (`/content`, or `/` for all of it).
+      const field = `${at}${error.field === '/' ? '' : (error.field ?? '')}`
+      const reason = error.message.slice(error.field?.length ?? 0)
+      throw new ChatkeepError(error.code, `${field}${reason}`, { field })
     }
     return {
       id: uuid7(),
@@ -192,16 +202,24 @@ export class MessageService {
   }
 
   /** A parent must be a message of the same conversation (or one earlier in the same batch). */
-  private async checkParent(conversationId: string, row: AppendRow, batch: AppendRow[] = []) {
+  private async checkParent(
+    conversationId: string,
+    row: AppendRow,
+    at = '',
+    batch: AppendRow[] = [],
+  ) {
     if (row.parent_id === null || batch.some((other) => other.id === row.parent_id)) return
     const parent = isUuid(row.parent_id)
       ? await messages.getMessageAnyState(this.db, row.parent_id)
       : undefined
     if (parent === undefined || parent.conversation_id !== conversationId) {
+      // The parent is judged only within a conversation the caller can see; otherwise the
+      // answer would tell whether a message of someone else's belongs to their conversation.
+      await this.conversation(conversationId)
       throw new ChatkeepError(
         'validation_failed',
-        '/parent_id: must be the id of a message in the same conversation.',
-        { field: '/parent_id' },
+        `${at}/parent_id: must be the id of a message in the same conversation.`,
+        { field: `${at}/parent_id` },
       )
     }
   }
@@ -225,7 +243,8 @@ export class MessageService {
           })
     if (first === undefined) throw error
     const original = messages.decodeMessage(this.db.codec, first)
-    if (this.owner !== null && original.user_id !== this.owner) throw notFound('conversation', conversationId)
+    if (this.owner !== null && original.user_id !== this.owner)
+      throw notFound('conversation', conversationId)
     if (!sameBody(original, row)) {
       throw new ChatkeepError(
         'conflict',

@@ -122,7 +122,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('archived_at', t.time)
     .addColumn('ended_at', t.time)
     .addColumn('deleted_at', t.time)
-    .addCheckConstraint('conversations_status_check', inList('status', ['active', 'archived', 'closed']))
+    .addCheckConstraint(
+      'conversations_status_check',
+      inList('status', ['active', 'archived', 'closed']),
+    )
     .addCheckConstraint('conversations_counts_check', sql`message_count >= 0 and total_tokens >= 0`)
     .execute()
   // "A user's live conversations, most recently active first" reads this index in order.
@@ -160,7 +163,10 @@ export async function up(db: Kysely<unknown>): Promise<void> {
     .addColumn('feedback', 'integer')
     .addColumn('created_at', t.time, (c) => c.notNull())
     .addColumn('deleted_at', t.time)
-    .addCheckConstraint('messages_role_check', inList('role', ['system', 'user', 'assistant', 'tool']))
+    .addCheckConstraint(
+      'messages_role_check',
+      inList('role', ['system', 'user', 'assistant', 'tool']),
+    )
     .addCheckConstraint('messages_sequence_check', sql`sequence >= 1`)
     .addCheckConstraint('messages_tokens_check', sql`tokens_used >= 0`)
     .addCheckConstraint('messages_feedback_check', sql`feedback is null or feedback in (-1, 1)`)

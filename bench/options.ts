@@ -1,0 +1,97 @@
+/** What `npm run bench` runs, read once from the environment: engines, and full or quick counts. */
+
+export type EngineName = 'sqlite' | 'postgres'
+
+export interface Counts {
+  /** W1: conversations × appends to each, one after another. */
+  w1_conversations: number
+  w1_messages: number
+  /** W2: messages in the conversation, and reads of its last `w2_window`. */
+  w2_messages: number
+  w2_window: number
+  w2_reads: number
+  /** W3: conversations spread over users (one in ten soft-deleted), and lists of `w3_page`. */
+  w3_conversations: number
+  w3_users: number
+  w3_page: number
+  w3_lists: number
+  /** W4: concurrent clients appending `w4_messages` in all to one conversation. */
+  w4_clients: number
+  w4_messages: number
+  /** W1–W3 are measured in this many passes (W1's conversations shared out among them). */
+  passes: number
+  /** W4 runs on each side, in turns (A B B A …), each on a fresh conversation. */
+  w4_runs: number
+  /**
+   * Each measured side runs this many operations first, untimed (W4 a quarter as many): the
+   * Chatkeep path is more code for V8 to optimise, and a first thousand appends ran 10% slower.
+   */
+  warmup: number
+  /** W1 stops after a pass (and says so) past this many seconds: a slow disk must not stall the run. */
+  w1_budget_s: number
+}
+
+export interface BenchOptions {
+  engines: EngineName[]
+  quick: boolean
+  counts: Counts
+  /** The PostgreSQL server the throwaway database is created on. */
+  pg_admin_url: string
+}
+
+const FULL: Counts = {
+  w1_conversations: 100,
+  w1_messages: 200,
+  w2_messages: 10_000,
+  w2_window: 20,
+  w2_reads: 2_000,
+  w3_conversations: 10_000,
+  w3_users: 100,
+  w3_page: 50,
+  w3_lists: 2_000,
+  w4_clients: 16,
+  w4_messages: 2_000,
+  passes: 5,
+  w4_runs: 3,
+  warmup: 2_000,
+  w1_budget_s: 75,
+}
+
+const QUICK: Counts = {
+  w1_conversations: 21,
+  w1_messages: 50,
+  w2_messages: 2_000,
+  w2_window: 20,
+  w2_reads: 500,
+  w3_conversations: 1_000,
+  w3_users: 10,
+  w3_page: 50,
+  w3_lists: 500,
+  w4_clients: 16,
+  w4_messages: 320,
+  passes: 3,
+  w4_runs: 3,
+  warmup: 2_000,
+  w1_budget_s: 20,
+}
+
+const ALL: EngineName[] = ['sqlite', 'postgres']
+
+export function readOptions(env: NodeJS.ProcessEnv = process.env): BenchOptions {
+  const quick = env.BENCH_QUICK !== undefined && !['', '0', 'false'].includes(env.BENCH_QUICK)
+  const asked = (env.BENCH_ENGINES ?? '')
+    .split(',')
+    .map((s) => s.trim().toLowerCase())
+    .filter((s) => s !== '')
+  const unknown = asked.filter((s) => !ALL.includes(s as EngineName))
+  if (unknown.length > 0) {
+    console.log(`BENCH_ENGINES: ignoring ${unknown.join(', ')} (known: ${ALL.join(', ')})`)
+  }
+  const engines = ALL.filter((e) => asked.length === 0 || asked.includes(e))
+  return {
+    engines,
+    quick,
+    counts: quick ? QUICK : FULL,
+    pg_admin_url: env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+  }
+}

@@ -1,0 +1,142 @@
+import { cpus } from 'node:os'
+import { performance } from 'node:perf_hooks'
+import { sql } from 'kysely'
+import { openStore, type Store } from '../src/index.js'
+import { postgresBaseline } from './baseline-postgres.js'
+import { sqliteBaseline } from './baseline-sqlite.js'
+import { chatkeepSubject } from './chatkeep.js'
+import { createBenchDatabase } from './databases.js'
+import { onEachDatabase } from './seed.js'
+import { type BenchOptions, type EngineName, readOptions } from './options.js'
+import { printTable, type ReportRow } from './report.js'
+import type { Subject } from './subject.js'
+import { WORKLOADS } from './workloads.js'
+
+/**
+ * `npm run bench`: BENCH.md's workloads W1–W4 on each engine, Chatkeep beside the raw driver in
+ * the same run, one table per engine. It reports; it never fails.
+ */
+
+const SYNCHRONOUS = ['off', 'normal', 'full', 'extra']
+
+/** The engine's version and settings, read from the store Chatkeep opened. */
+async function describeEngine(store: Store): Promise<{ heading: string; synchronous: string }> {
+  const db = store.database.kysely
+  if (store.engine === 'sqlite') {
+    const { rows } = await sql<{ version: string }>`select sqlite_version() as version`.execute(db)
+    const sync = await sql<{ synchronous: number }>`pragma synchronous`.execute(db)
+    const synchronous = SYNCHRONOUS[sync.rows[0]!.synchronous] ?? 'full'
+    return {
+      heading: `SQLite ${rows[0]!.version} (better-sqlite3, WAL, synchronous=${synchronous.toUpperCase()} on both sides)`,
+      synchronous,
+    }
+  }
+  const { rows } = await sql<{ version: string; sc: string }>`
+    select current_setting('server_version') as version,
+           current_setting('synchronous_commit') as sc`.execute(db)
+  return {
+    heading: `PostgreSQL ${rows[0]!.version} (pg, synchronous_commit=${rows[0]!.sc})`,
+    synchronous: '',
+  }
+}
+
+/** Opens the engine's databases: on SQLite one file per side, on PostgreSQL one shared. */
+async function openDatabases(engine: EngineName, options: BenchOptions) {
+  const chatkeep = await createBenchDatabase(engine, options.pg_admin_url)
+  const databases = { chatkeep, baseline: chatkeep }
+  if (engine === 'sqlite')
+    databases.baseline = await createBenchDatabase(engine, options.pg_admin_url)
+  return databases
+}
+
+async function runEngine(engine: EngineName, options: BenchOptions): Promise<void> {
+  const databases = await openDatabases(engine, options)
+  const opened: Store[] = []
+  const open = async (url: string) => {
+    const store = await openStore({ database_url: url, migrate: true })
+    opened.push(store)
+    return store
+  }
+  let baseline: Subject | undefined
+  try {
+    const chatkeepStore = await open(databases.chatkeep.url)
+    const stores = {
+      chatkeep: chatkeepStore,
+      baseline:
+        databases.baseline === databases.chatkeep
+          ? chatkeepStore
+          : await open(databases.baseline.url),
+    }
+    const { heading, synchronous } = await describeEngine(stores.chatkeep)
+    baseline =
+      engine === 'sqlite'
+        ? sqliteBaseline(databases.baseline.url, synchronous)
+        : postgresBaseline(databases.baseline.url, options.counts.w4_clients)
+    const ctx = {
+      stores,
+      subjects: { chatkeep: chatkeepSubject(stores.chatkeep), baseline },
+      counts: options.counts,
+      users: await onEachDatabase(
+        stores,
+        async (store) => (await store.users.create({ username: 'bench' })).id,
+      ),
+    }
+    const rows: ReportRow[] = []
+    for (const workload of WORKLOADS) {
+      const started = performance.now()
+      const row = {
+        id: workload.id,
+        title: workload.title(options.counts),
+        target: workload.target(engine),
+      }
+      try {
+        const measured = await workload.run(ctx)
+        rows.push({ ...row, ...measured, seconds: (performance.now() - started) / 1000 })
+      } catch (error) {
+        const message = error instanceof Error ? error.message : String(error)
+        rows.push({ ...row, error: message, seconds: (performance.now() - started) / 1000 })
+      }
+      process.stdout.write(
+        `  ${engine} ${workload.id} done in ${rows.at(-1)!.seconds.toFixed(1)} s\n`,
+      )
+    }
+    printTable(heading, rows)
+  } finally {
+    await baseline?.close().catch(() => {})
+    for (const store of opened) await store.close().catch(() => {})
+    for (const database of new Set([databases.chatkeep, databases.baseline])) {
+      await database.drop().catch((error: unknown) => {
+        console.log(`could not drop a ${engine} bench database: ${String(error)}`)
+      })
+    }
+  }
+}
+
+async function main(): Promise<void> {
+  const options = readOptions()
+  const c = options.counts
+  console.log(
+    `Chatkeep bench (${options.quick ? 'quick' : 'full'}): node ${process.version}, ${cpus().length} cores; ` +
+      `W1 ${c.w1_conversations}×${c.w1_messages}, W2 ${c.w2_reads} reads, W3 ${c.w3_lists} lists, ` +
+      `W4 ${c.w4_clients} clients × ${c.w4_messages / c.w4_clients}.`,
+  )
+  console.log(
+    `W1–W3: ${c.passes} passes, Chatkeep and the baseline taking turns operation by operation; ` +
+      `W4: ${c.w4_runs} runs per side, taking turns.\n` +
+      'ops/s is the median pass (or run); p50 and p99 are over every operation; ' +
+      'ratio = Chatkeep ops/s ÷ baseline ops/s in this run (the target is about it); ' +
+      'ratio at p50 = baseline p50 ÷ Chatkeep p50, a check on noise.',
+  )
+  if (options.engines.length === 0) console.log('No engine to run (BENCH_ENGINES=sqlite,postgres).')
+  for (const engine of options.engines) {
+    try {
+      await runEngine(engine, options)
+    } catch (error) {
+      console.log(
+        `\n${engine}: not measured: ${error instanceof Error ? error.message : String(error)}`,
+      )
+    }
+  }
+}
+
+await main()
