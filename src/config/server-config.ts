@@ -16,8 +16,11 @@ export interface ServerConfig {
   redis_url?: string | undefined
   trust_proxy: boolean
   body_limit: number
-  log_level: 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent'
+  log_level: LogLevel
 }
+
+export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
+export type LogLevel = (typeof LOG_LEVELS)[number]
 
 export const DEFAULT_SERVER_CONFIG: ServerConfig = {
   host: '127.0.0.1',
@@ -58,6 +61,13 @@ export function resolveServerConfig(config: Partial<ServerConfig> = {}): ServerC
     throw new ChatkeepError('invalid_config', `port must be at most 65535; got ${merged.port}.`, {
       field: '/port',
     })
+  }
+  if (!LOG_LEVELS.includes(merged.log_level)) {
+    throw new ChatkeepError(
+      'invalid_config',
+      `log_level must be one of ${LOG_LEVELS.join(', ')}; got ${String(merged.log_level)}.`,
+      { field: '/log_level' },
+    )
   }
   if (merged.jwt_secret !== undefined && merged.jwt_secret.length < 32) {
     throw new ChatkeepError('invalid_config', 'JWT_SECRET must be at least 32 characters.', {

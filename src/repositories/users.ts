@@ -76,3 +76,18 @@ export async function listUsers(
       .execute(),
   )
 }
+
+/** Swaps a password hash for a stronger one of the same password, unless it changed meanwhile. */
+export async function replacePasswordHash(
+  tx: Executor,
+  id: string,
+  expected: string,
+  next: string,
+): Promise<void> {
+  await tx
+    .updateTable('users')
+    .set({ password_hash: next })
+    .where('id', '=', id)
+    .where('password_hash', '=', expected)
+    .execute()
+}

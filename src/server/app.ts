@@ -1,10 +1,20 @@
-import Fastify, { type FastifyInstance, type FastifyServerOptions } from 'fastify'
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyInstance,
+  type FastifyServerOptions,
+} from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Store } from '../store.js'
 import { errorHandler, sendProblem } from './problem.js'
 import { ChatkeepError } from '../errors.js'
+import type { AuthService } from '../services/auth.js'
 import { type Authenticator, authPlugin } from './plugins/auth.js'
+import { metricsPlugin } from './plugins/metrics.js'
+import { openapiPlugin } from './plugins/openapi.js'
+import { buildValidator, jsonBodyPlugin } from './plugins/validation.js'
+import { type RateLimitOptions, rateLimitPlugin } from './plugins/rate-limit.js'
 import { ProblemSchema } from './schemas/common.js'
+import { authRoutes } from './routes/auth.js'
 import { conversationRoutes } from './routes/conversations.js'
 import { healthRoutes } from './routes/health.js'
 import { messageRoutes } from './routes/messages.js'
@@ -13,12 +23,21 @@ import { userRoutes } from './routes/users.js'
 
 export interface AppOptions {
   store: Store
-  authenticator: Authenticator
+  /** Logins, tokens and API keys under /v1/auth; it also authenticates every request. */
+  auth?: AuthService
+  /**
+   * Authenticates requests in place of `auth`, for route tests that stub logins; the /v1/auth
+   * routes are then absent.
+   */
+  authenticator?: Authenticator
   /** Largest request body in bytes; a message's content is capped separately. */
   body_limit?: number
   /** Trust X-Forwarded-For from a proxy in front (for per-IP limits and audit). */
   trust_proxy?: boolean
-  logger?: FastifyServerOptions['logger']
+  /** Fastify's logger options, or a logger to use as it is (`serve` hands it its pino). */
+  logger?: FastifyServerOptions['logger'] | FastifyBaseLogger
+  /** Per-IP and per-user limits on /v1 and /api; when absent, nothing is limited. */
+  rate_limit?: RateLimitOptions
 }
 
 /**
@@ -27,11 +46,15 @@ export interface AppOptions {
  */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    logger: options.logger ?? false,
+    ...(isLogger(options.logger)
+      ? { loggerInstance: options.logger }
+      : { logger: options.logger ?? false }),
     bodyLimit: options.body_limit ?? 4 * 1024 * 1024,
     trustProxy: options.trust_proxy ?? false,
-    // Unknown fields are refused, not silently dropped; query strings are coerced to numbers.
-    ajv: { customOptions: { removeAdditional: false, coerceTypes: 'array', useDefaults: true } },
+    // A malformed or overlong path fails in the router, before any route: answer problem+json.
+    frameworkErrors: errorHandler,
+    // Bodies are checked as sent (never coerced), unknown fields refused; query strings converted.
+    schemaController: { compilersFactory: { buildValidator } },
   }).withTypeProvider<TypeBoxTypeProvider>()
 
   app.setErrorHandler(errorHandler)
@@ -42,12 +65,31 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ),
   )
   app.addSchema(ProblemSchema)
+  await app.register(jsonBodyPlugin)
+  // Both watch routes as they are added, so they come before every route.
+  await app.register(openapiPlugin)
+  await app.register(metricsPlugin, { store: options.store })
 
-  await app.register(authPlugin, { authenticator: options.authenticator })
+  const authenticator = options.authenticator ?? options.auth
+  if (authenticator === undefined) {
+    throw new ChatkeepError('invalid_config', 'buildApp needs `auth`, an AuthService.', {
+      field: '/auth',
+    })
+  }
+  await app.register(authPlugin, { authenticator })
+  if (options.rate_limit !== undefined) await app.register(rateLimitPlugin, options.rate_limit)
   await app.register(healthRoutes, { store: options.store })
+  if (options.auth !== undefined) {
+    await app.register(authRoutes, { prefix: '/v1', auth: options.auth })
+  }
   await app.register(userRoutes, { prefix: '/v1', store: options.store })
   await app.register(conversationRoutes, { prefix: '/v1', store: options.store })
   await app.register(messageRoutes, { prefix: '/v1', store: options.store })
   await app.register(seedChatRoutes, { prefix: '/api', store: options.store })
   return app
+}
+
+/** A ready logger (pino), as opposed to options for Fastify to make one from. */
+function isLogger(value: AppOptions['logger']): value is FastifyBaseLogger {
+  return typeof value === 'object' && typeof (value as { child?: unknown }).child === 'function'
 }

@@ -42,6 +42,15 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
   FST_ERR_CTP_INVALID_TYPE: 'validation_failed',
 }
 
+/**
+ * Errors the router raises before any route runs; they reach `errorHandler` through Fastify's
+ * `frameworkErrors` option. Their own messages would echo the whole URL back.
+ */
+const ROUTER_ERRORS: Record<string, string> = {
+  FST_ERR_BAD_URL: 'The path is not valid percent-encoded text.',
+  FST_ERR_MAX_PARAM_LENGTH: 'A path parameter is longer than any id.',
+}
+
 /** Turns anything thrown in a request into a ChatkeepError; never leaks internals on a 5xx. */
 export function toChatkeepError(error: FastifyError | Error): ChatkeepError {
   if (error instanceof ChatkeepError) return error
@@ -57,6 +66,8 @@ export function toChatkeepError(error: FastifyError | Error): ChatkeepError {
     const reason = first?.message ?? 'is invalid'
     return new ChatkeepError('validation_failed', `${field}: ${reason}.`, { field, cause: error })
   }
+  const router = fastifyError.code !== undefined ? ROUTER_ERRORS[fastifyError.code] : undefined
+  if (router !== undefined) return new ChatkeepError('validation_failed', router, { cause: error })
   const code = fastifyError.code !== undefined ? FASTIFY_CODES[fastifyError.code] : undefined
   if (code !== undefined)
     return new ChatkeepError(code, `${fastifyError.message}.`, { cause: error })

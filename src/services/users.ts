@@ -24,7 +24,7 @@ const validateList = validator(UserListSchema)
 const USERNAME = /^[\p{L}\p{N}._-]+$/u
 
 /** Whether a normalized name is one a user can have. */
-const isUsername = (name: string): boolean => USERNAME.test(name) && name.length <= 64
+export const isUsername = (name: string): boolean => USERNAME.test(name) && name.length <= 64
 
 /** Users and what they own. Deleting one removes every row of theirs, in one statement. */
 export class UserService {

@@ -1,22 +1,10 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
-import { ChatkeepError } from '../../errors.js'
+import { ChatkeepError, isChatkeepError } from '../../errors.js'
+import type { Authenticator, Principal } from '../../auth/principal.js'
 import type { ScopedStore, Store } from '../../store.js'
 
-/** Who is calling: the user behind a bearer token or an API key. */
-export interface Principal {
-  user_id: string
-  role: 'user' | 'admin'
-  /** The login session of an access token; null for an API key. */
-  session_id: string | null
-  api_key_id: string | null
-  scopes: string[]
-}
-
-/** Checks the credentials of a request; throws `unauthorized` when they do not hold. */
-export interface Authenticator {
-  authenticate(bearer: string): Promise<Principal>
-}
+export type { Authenticator, Principal } from '../../auth/principal.js'
 
 declare module 'fastify' {
   interface FastifyRequest {
@@ -29,27 +17,41 @@ declare module 'fastify' {
 }
 
 const BEARER = /^Bearer\s+(\S+)$/i
+const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
 /**
  * `onRequest: [app.requireUser]` on a route demands a valid access token or API key
- * (`Authorization: Bearer …`); `requireAdmin` an admin's.
+ * (`Authorization: Bearer …`); `requireAdmin` an admin's. An API key needs the `read` scope for
+ * GET and HEAD, `write` for every other method.
  */
 export const authPlugin = fp(
   async (app: FastifyInstance, options: { authenticator: Authenticator }) => {
     app.decorateRequest('principal', null)
-    const requireUser = async (request: FastifyRequest) => {
+    const requireUser = async (request: FastifyRequest, reply: FastifyReply) => {
       const match = BEARER.exec(request.headers.authorization ?? '')
       if (match === null) {
+        reply.header('www-authenticate', 'Bearer realm="chatkeep"')
         throw new ChatkeepError(
           'unauthorized',
           'Send an access token or API key as `Authorization: Bearer …`.',
         )
       }
-      request.principal = await options.authenticator.authenticate(match[1]!)
+      const principal = await options.authenticator.authenticate(match[1]!).catch((error) => {
+        // RFC 6750: a refused token says so, so that clients know to refresh it.
+        if (isChatkeepError(error, 'unauthorized')) {
+          reply.header('www-authenticate', 'Bearer realm="chatkeep", error="invalid_token"')
+        }
+        throw error
+      })
+      const needed = READ_METHODS.has(request.method) ? 'read' : 'write'
+      if (principal.api_key_id !== null && !principal.scopes.includes(needed)) {
+        throw new ChatkeepError('forbidden', `This API key lacks the \`${needed}\` scope.`)
+      }
+      request.principal = principal
     }
     app.decorate('requireUser', requireUser)
-    app.decorate('requireAdmin', async (request: FastifyRequest) => {
-      await requireUser(request)
+    app.decorate('requireAdmin', async (request: FastifyRequest, reply: FastifyReply) => {
+      await requireUser(request, reply)
       if (request.principal?.role !== 'admin') {
         throw new ChatkeepError('forbidden', 'This needs an admin account.')
       }

@@ -17,10 +17,35 @@ export const ProblemSchema = Type.Object(
 
 const problemRef = Type.Ref('Problem')
 
-/** Response schemas for the error statuses a route can answer with. */
-export function errorResponses(...statuses: number[]): Record<number, TSchema> {
-  const all = new Set([400, 401, 429, 500, ...statuses])
-  return Object.fromEntries([...all].map((status) => [status, problemRef]))
+/** Why each error status is answered, for the OpenAPI document. */
+const ERROR_DESCRIPTIONS: Record<number, string> = {
+  400: 'Invalid request: `field` names the input at fault (`validation_failed`).',
+  401: 'No valid credentials (`unauthorized`).',
+  403: 'The caller may not do this (`forbidden`).',
+  404: "No such row, or not the caller's (`not_found`).",
+  409: 'A unique value is taken, an idempotency key was reused, or the conversation is closed.',
+  413: 'The request body is too large (`payload_too_large`).',
+  415: 'The body is not JSON (`unsupported_media_type`).',
+  429: 'Too many requests; wait for `Retry-After` (`rate_limited`).',
+  500: 'An unexpected failure; the cause is logged, never sent (`internal`).',
+  503: 'The database is unavailable or its schema is not current.',
+}
+
+/**
+ * The error statuses a route can answer with, each an RFC 9457 `application/problem+json`
+ * body. Every route can answer 400, 401, 429, 500 and 503.
+ */
+export function errorResponses(...statuses: number[]) {
+  const all = [...new Set([400, 401, 429, 500, 503, ...statuses])].sort((a, b) => a - b)
+  return Object.fromEntries(
+    all.map((status) => [
+      status,
+      {
+        description: ERROR_DESCRIPTIONS[status] ?? 'An error',
+        content: { 'application/problem+json': { schema: problemRef } },
+      },
+    ]),
+  ) as Record<number, { description: string; content: Record<string, { schema: TSchema }> }>
 }
 
 export const IdParams = Type.Object(

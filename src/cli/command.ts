@@ -1,0 +1,46 @@
+import type { Env } from '../config/env.js'
+
+/** What a command may touch: the environment (read on first use) and the two output streams. */
+export interface CliContext {
+  env(): Env
+  /** Writes one line (or several, joined by newlines) to stdout. */
+  stdout(text: string): void
+  stderr(text: string): void
+}
+
+export interface Command {
+  name: string
+  /** One line for `chatkeep --help`. */
+  summary: string
+  /** The full text for `chatkeep <command> --help`. */
+  usage: string
+  /** Resolves to the exit code; throws UsageError for bad arguments, anything else on failure. */
+  run(args: string[], ctx: CliContext): Promise<number>
+}
+
+export const EXIT_OK = 0
+export const EXIT_FAILURE = 1
+export const EXIT_USAGE = 2
+
+/** Bad arguments: the CLI prints the message and the command's usage, and exits 2. */
+export class UsageError extends Error {
+  override readonly name = 'UsageError'
+}
+
+/**
+ * Runs a `parseArgs` call, turning its errors (unknown option, missing value) into UsageError.
+ * @example
+ * const { values } = parseOrUsage(() => parseArgs({ args, options, allowPositionals: true }))
+ */
+export function parseOrUsage<T>(parse: () => T): T {
+  try {
+    return parse()
+  } catch (error) {
+    const code = (error as { code?: unknown }).code
+    if (typeof code === 'string' && code.startsWith('ERR_PARSE_ARGS')) {
+      // Node's message goes on to explain `--`; its first sentence is the part that matters.
+      throw new UsageError((error as Error).message.split('. ')[0]!)
+    }
+    throw error
+  }
+}

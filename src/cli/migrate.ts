@@ -1,0 +1,202 @@
+import { parseArgs } from 'node:util'
+import type { MigrationResult, NoMigrations } from 'kysely'
+import type { Database } from '../db/database.js'
+import {
+  createMigrator,
+  NO_MIGRATIONS,
+  refuseNewerSchema,
+  type SchemaStatus,
+  schemaStatus,
+  unwrap,
+} from '../db/migrator.js'
+import { ChatkeepError } from '../errors.js'
+import {
+  type CliContext,
+  type Command,
+  EXIT_FAILURE,
+  EXIT_OK,
+  parseOrUsage,
+  UsageError,
+} from './command.js'
+import { DATABASE_URL_HELP, DATABASE_URL_OPTION, withDatabase } from './with-database.js'
+
+const USAGE = `Usage: chatkeep migrate <action> [options]
+
+Actions:
+  up                  Apply every pending migration
+  down                Revert the last applied migration
+  down --to NAME      Revert down to NAME, keeping NAME applied
+  down --all          Revert every migration (same as --to 0)
+  current             Print the current migration, or (none)
+  history             List every migration with the time it was applied
+  status              Say whether the database is up to date
+                      (exits 1 when the database is newer than this code)
+
+Options:
+${DATABASE_URL_HELP}
+  --json              Print JSON (current, history, status)
+  -h, --help          Show this help`
+
+interface Options {
+  json: boolean
+  /** A migration name, or NO_MIGRATIONS to revert them all; only for `down`. */
+  to: string | NoMigrations | undefined
+}
+
+type Action = (db: Database, options: Options, ctx: CliContext) => Promise<number>
+
+const ACTIONS: Record<string, Action> = { up, down, current, history, status }
+
+export const migrate: Command = {
+  name: 'migrate',
+  summary: 'Apply, revert and inspect schema migrations',
+  usage: USAGE,
+  async run(args, ctx) {
+    const { values, positionals } = parseOrUsage(() =>
+      parseArgs({
+        args,
+        allowPositionals: true,
+        options: {
+          ...DATABASE_URL_OPTION,
+          json: { type: 'boolean', default: false },
+          to: { type: 'string' },
+          all: { type: 'boolean', default: false },
+          help: { type: 'boolean', short: 'h', default: false },
+        },
+      }),
+    )
+    if (values.help) {
+      ctx.stdout(USAGE)
+      return EXIT_OK
+    }
+    const [name, ...extra] = positionals
+    if (name === undefined) throw new UsageError('migrate needs an action')
+    const action = Object.hasOwn(ACTIONS, name) ? ACTIONS[name] : undefined
+    if (action === undefined) throw new UsageError(`unknown migrate action '${name}'`)
+    if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`)
+    if (name !== 'down' && (values.to !== undefined || values.all)) {
+      throw new UsageError('--to and --all go with down only')
+    }
+    if (values.to !== undefined && values.all) throw new UsageError('use --to or --all, not both')
+    if (values.json && (name === 'up' || name === 'down')) {
+      throw new UsageError('--json goes with current, history and status')
+    }
+    const options: Options = {
+      json: values.json,
+      to: values.all || values.to === '0' ? NO_MIGRATIONS : values.to,
+    }
+    return withDatabase(ctx, values['database-url'], (db) => action(db, options, ctx))
+  },
+}
+
+async function up(db: Database, _options: Options, ctx: CliContext): Promise<number> {
+  const before = await schemaStatus(db)
+  refuseNewerSchema(before)
+  if (before.pending.length === 0) {
+    ctx.stdout(`Already up to date at ${before.current}.`)
+    return EXIT_OK
+  }
+  const { results = [] } = unwrap(await createMigrator(db).migrateToLatest())
+  printDone(ctx, 'Applied', results)
+  return EXIT_OK
+}
+
+async function down(db: Database, options: Options, ctx: CliContext): Promise<number> {
+  const before = await schemaStatus(db)
+  refuseNewerSchema(before)
+  const { to } = options
+  const target = typeof to === 'string' ? before.migrations.find((m) => m.name === to) : undefined
+  if (typeof to === 'string' && target === undefined) {
+    throw new ChatkeepError(
+      'validation_failed',
+      `There is no migration named ${to}; \`chatkeep migrate history\` lists them.`,
+      { field: '/to' },
+    )
+  }
+  if (before.current === null) {
+    ctx.stdout('Nothing to revert: no migration is applied.')
+    return EXIT_OK
+  }
+  if (target !== undefined) {
+    // Kysely's migrateTo would apply a pending target; `down` only ever reverts.
+    if (target.applied_at === null) {
+      throw new ChatkeepError(
+        'validation_failed',
+        `${to} is not applied, so there is nothing to revert down to; ` +
+          `the current migration is ${before.current}.`,
+        { field: '/to' },
+      )
+    }
+    if (target.name === before.current) {
+      ctx.stdout(`Nothing to revert: ${to} is the current migration.`)
+      return EXIT_OK
+    }
+  }
+  const migrator = createMigrator(db)
+  const result = to === undefined ? await migrator.migrateDown() : await migrator.migrateTo(to)
+  printDone(ctx, 'Reverted', unwrap(result).results ?? [])
+  return EXIT_OK
+}
+
+async function current(db: Database, options: Options, ctx: CliContext): Promise<number> {
+  const s = await schemaStatus(db)
+  if (options.json) {
+    ctx.stdout(json({ current: s.current, unknown: s.unknown }))
+  } else {
+    ctx.stdout(
+      (s.current ?? '(none)') + (s.unknown.length > 0 ? ` (the database ${newer(s)})` : ''),
+    )
+  }
+  return EXIT_OK
+}
+
+async function history(db: Database, options: Options, ctx: CliContext): Promise<number> {
+  const s = await schemaStatus(db)
+  if (options.json) {
+    ctx.stdout(json({ migrations: s.migrations, unknown: s.unknown }))
+    return EXIT_OK
+  }
+  const width = Math.max(...[...s.migrations.map((m) => m.name), ...s.unknown].map((n) => n.length))
+  for (const m of s.migrations) {
+    ctx.stdout(`${m.name.padEnd(width)}  ${m.applied_at === null ? 'pending' : m.applied_at}`)
+  }
+  for (const name of s.unknown) {
+    ctx.stdout(`${name.padEnd(width)}  applied by a newer version of Chatkeep`)
+  }
+  return EXIT_OK
+}
+
+async function status(db: Database, options: Options, ctx: CliContext): Promise<number> {
+  const s = await schemaStatus(db)
+  const state =
+    s.unknown.length > 0 ? 'newer_than_code' : s.pending.length > 0 ? 'pending' : 'up_to_date'
+  if (options.json) {
+    ctx.stdout(json({ state, ...s }))
+  } else if (state === 'newer_than_code') {
+    ctx.stdout(
+      `The database is newer than this code: it ${newer(s)}. ` +
+        'Upgrade Chatkeep, or restore a backup made with this version.',
+    )
+  } else if (state === 'pending') {
+    ctx.stdout(
+      `${s.pending.length} pending migration(s) (current: ${s.current ?? '(none)'}); ` +
+        'run `chatkeep migrate up` to apply:',
+    )
+    for (const name of s.pending) ctx.stdout(`  ${name}`)
+  } else {
+    ctx.stdout(`Up to date at ${s.current}.`)
+  }
+  return state === 'newer_than_code' ? EXIT_FAILURE : EXIT_OK
+}
+
+/** Prints what Kysely ran, one line each: `Applied NAME` / `Reverted NAME`. */
+function printDone(ctx: CliContext, verb: string, results: readonly MigrationResult[]): void {
+  const done = results.filter((r) => r.status === 'Success')
+  if (done.length === 0) ctx.stdout('Nothing to do.')
+  for (const r of done) ctx.stdout(`${verb} ${r.migrationName}`)
+}
+
+const newer = (s: SchemaStatus) =>
+  `has ${s.unknown.length} migration(s) this version of Chatkeep does not know: ${s.unknown.join(', ')}`
+
+const json = (value: unknown) => JSON.stringify(value, null, 2)

@@ -1,0 +1,70 @@
+import { ChatkeepError } from '../errors.js'
+import {
+  type CliContext,
+  type Command,
+  EXIT_FAILURE,
+  EXIT_OK,
+  EXIT_USAGE,
+  UsageError,
+} from './command.js'
+import { migrate } from './migrate.js'
+import { serve } from './serve.js'
+
+const COMMANDS: readonly Command[] = [serve, migrate]
+
+const USAGE = `Usage: chatkeep <command> [options]
+
+Commands:
+${COMMANDS.map((c) => `  ${c.name.padEnd(10)}${c.summary}`).join('\n')}
+
+Options:
+  -h, --help  Show this help; \`chatkeep <command> --help\` shows a command's
+
+Configuration comes from the environment, then a .env file in the working directory:
+DATABASE_URL (a SQLite file path, or postgres://…; default ./data/chatkeep.db), DATABASE_TYPE,
+DATABASE_TIMEOUT, DATABASE_POOL_*, DATABASE_INIT_RETRY_*, DATABASE_ECHO, SQLITE_SYNCHRONOUS,
+SQLITE_BUSY_TIMEOUT_MS. The server's own variables are in \`chatkeep serve --help\`.`
+
+/**
+ * Runs one `chatkeep` invocation and resolves to its exit code: 0 done, 1 failed (one line
+ * `error [code]: message` on stderr), 2 bad arguments (the usage on stderr).
+ */
+export async function runCli(argv: readonly string[], ctx: CliContext): Promise<number> {
+  const [name, ...args] = argv
+  if (name === '--help' || name === '-h' || (name === 'help' && args.length === 0)) {
+    ctx.stdout(USAGE)
+    return EXIT_OK
+  }
+  if (name === 'help') return runCli([args[0]!, '--help'], ctx)
+  if (name === undefined) return usageError(ctx, 'a command is needed', USAGE)
+  const command = COMMANDS.find((c) => c.name === name)
+  if (command === undefined) {
+    const what = name.startsWith('-') ? 'option' : 'command'
+    return usageError(ctx, `unknown ${what} '${name}'`, USAGE)
+  }
+  try {
+    return await command.run(args, ctx)
+  } catch (error) {
+    if (error instanceof UsageError) return usageError(ctx, error.message, command.usage)
+    ctx.stderr(errorLine(error))
+    return EXIT_FAILURE
+  }
+}
+
+function usageError(ctx: CliContext, message: string, usage: string): number {
+  ctx.stderr(`chatkeep: ${message}\n\n${usage}`)
+  return EXIT_USAGE
+}
+
+/** One line for any failure; a driver's own words ride along when the message lacks them. */
+export function errorLine(error: unknown): string {
+  const code = error instanceof ChatkeepError ? error.code : 'internal'
+  let message = error instanceof Error ? error.message : String(error)
+  let cause = error
+  while (cause instanceof ChatkeepError) cause = cause.cause
+  if (cause instanceof Error) {
+    const said = cause.message || (cause as { code?: string }).code
+    if (said && !message.includes(said)) message += ` (${said})`
+  }
+  return `error [${code}]: ${message.replace(/\s*\n\s*/g, ' ')}`
+}

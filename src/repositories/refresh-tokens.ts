@@ -1,0 +1,61 @@
+import type { Insertable, Selectable } from 'kysely'
+import type { Executor } from '../db/database.js'
+import type { RefreshTokensTable } from '../db/schema.js'
+
+export type RefreshTokenRow = Selectable<RefreshTokensTable>
+
+/** By the SHA-256 of the token; the token itself is never stored. Reads the unique index on token_hash. */
+export async function getRefreshTokenByHash(
+  tx: Executor,
+  token_hash: string,
+): Promise<RefreshTokenRow | undefined> {
+  return tx
+    .selectFrom('refresh_tokens')
+    .selectAll()
+    .where('token_hash', '=', token_hash)
+    .executeTakeFirst()
+}
+
+export async function getRefreshToken(
+  tx: Executor,
+  id: string,
+): Promise<RefreshTokenRow | undefined> {
+  return tx.selectFrom('refresh_tokens').selectAll().where('id', '=', id).executeTakeFirst()
+}
+
+export async function insertRefreshToken(
+  tx: Executor,
+  row: Insertable<RefreshTokensTable>,
+): Promise<void> {
+  await tx.insertInto('refresh_tokens').values(row).execute()
+}
+
+/**
+ * Marks a live, unused token used. Of two transactions claiming the same token, only one sees
+ * a row updated: the other waits on the row lock (PostgreSQL) or the write lock (SQLite), then
+ * finds used_at set.
+ */
+export async function claimRefreshToken(tx: Executor, id: string, at: string): Promise<boolean> {
+  const result = await tx
+    .updateTable('refresh_tokens')
+    .set({ used_at: at })
+    .where('id', '=', id)
+    .where('used_at', 'is', null)
+    .where('revoked_at', 'is', null)
+    .executeTakeFirst()
+  return result.numUpdatedRows > 0n
+}
+
+/** Revokes every token of a session: the whole rotation chain, siblings included. */
+export async function revokeSessionRefreshTokens(
+  tx: Executor,
+  session_id: string,
+  at: string,
+): Promise<void> {
+  await tx
+    .updateTable('refresh_tokens')
+    .set({ revoked_at: at })
+    .where('session_id', '=', session_id)
+    .where('revoked_at', 'is', null)
+    .execute()
+}

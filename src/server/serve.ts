@@ -1,0 +1,174 @@
+// The HTTP server as a running process: store, auth, rate limits and the app, bound to a port.
+import type { AddressInfo } from 'node:net'
+import type { FastifyInstance } from 'fastify'
+import { pino, type Logger } from 'pino'
+import { resolveServerConfig, type ServerConfig } from '../config/server-config.js'
+import type { StoreConfig } from '../config/store-config.js'
+import { ChatkeepError } from '../errors.js'
+import { openRateLimitStore } from '../rate-limit/open.js'
+import type { RateLimitStore } from '../rate-limit/store.js'
+import { AuthService } from '../services/auth.js'
+import { openStore, type Store } from '../store.js'
+import { buildApp } from './app.js'
+
+export interface StartServerOptions {
+  /** The database; migrations are applied on start whatever `migrate` says. */
+  store_config: StoreConfig
+  /** Filled with defaults and checked here; `envToServerConfig` gives one from the environment. */
+  server_config: Partial<ServerConfig>
+  /** Where the server logs; by default pino on stdout at `log_level`. */
+  logger?: Logger
+  /**
+   * How long `close()` lets requests in flight run before cutting their connections. A
+   * container orchestrator's own limit (Kubernetes: 30 s) should be longer.
+   */
+  shutdown_grace_ms?: number
+}
+
+export interface RunningServer extends AsyncDisposable {
+  readonly app: FastifyInstance
+  readonly store: Store
+  readonly config: ServerConfig
+  /** The address it listens on (the port the OS picked when asked for 0). */
+  readonly host: string
+  readonly port: number
+  /** `http://host:port`, with an IPv6 host in brackets. */
+  readonly url: string
+  /**
+   * Stops accepting connections, lets the requests in flight finish (for up to the grace
+   * period), then closes the rate-limit store and the store. Safe to call twice.
+   */
+  close(): Promise<void>
+}
+
+export const DEFAULT_SHUTDOWN_GRACE_MS = 25_000
+/** While draining, how often connections that have gone idle are closed. */
+const REAP_INTERVAL_MS = 100
+
+/**
+ * Opens the store (applying pending migrations), the auth service (generating and keeping a JWT
+ * secret in the database when none is configured) and the rate-limit store (Redis with
+ * `redis_url`, else the database), and serves the API on `host:port`. Whatever it opened is
+ * closed again if a later step fails.
+ * @example
+ * const server = await startServer({ store_config: {}, server_config: { port: 0 } })
+ * console.log(server.url)
+ * await server.close()
+ */
+export async function startServer(options: StartServerOptions): Promise<RunningServer> {
+  const config = resolveServerConfig(options.server_config)
+  const logger = options.logger ?? pino({ level: config.log_level })
+  const store = await openStore({ ...options.store_config, migrate: true })
+  let limits: RateLimitStore | undefined
+  let app: FastifyInstance | undefined
+  try {
+    const auth = await AuthService.open(store, {
+      jwt_secret: config.jwt_secret,
+      access_token_ttl_s: config.access_token_ttl_s,
+      refresh_token_ttl_s: config.refresh_token_ttl_s,
+    })
+    limits = await openRateLimitStore({
+      redis_url: config.redis_url,
+      database: store.database,
+      logger,
+    })
+    const rateLimits = limits
+    app = await buildApp({
+      store,
+      auth,
+      logger,
+      body_limit: config.body_limit,
+      trust_proxy: config.trust_proxy,
+      rate_limit: {
+        store: rateLimits,
+        per_minute: config.rate_limit_per_minute,
+        auth_per_minute: config.auth_rate_limit_per_minute,
+      },
+    })
+    // onClose hooks run once the HTTP server has closed, so no request is using either store.
+    app.addHook('onClose', async () => {
+      try {
+        await rateLimits.close()
+      } finally {
+        await store.close()
+      }
+    })
+    drainOnClose(app, options.shutdown_grace_ms ?? DEFAULT_SHUTDOWN_GRACE_MS)
+    await listen(app, config)
+  } catch (error) {
+    if (app !== undefined) {
+      await app.close().catch(() => {})
+    } else {
+      await limits?.close().catch(() => {})
+      await store.close().catch(() => {})
+    }
+    throw error
+  }
+
+  const running = app
+  const address = running.server.address() as AddressInfo
+  const host = address.address
+  const url = `http://${address.family === 'IPv6' ? `[${host}]` : host}:${address.port}`
+  let closing: Promise<void> | undefined
+  const close = () => (closing ??= running.close())
+  return {
+    app: running,
+    store,
+    config,
+    host,
+    port: address.port,
+    url,
+    close,
+    [Symbol.asyncDispose]: close,
+  }
+}
+
+/** Why a bind fails, for the usual causes; anything else is passed on as it is. */
+const LISTEN_ERRORS: Record<string, { field: string; why: string }> = {
+  EADDRINUSE: { field: '/port', why: 'another process is using that port; choose another' },
+  EACCES: { field: '/port', why: 'this user may not use that port; choose one above 1023' },
+  EADDRNOTAVAIL: { field: '/host', why: 'this machine has no such address' },
+  ENOTFOUND: { field: '/host', why: 'the host name does not resolve' },
+}
+
+async function listen(app: FastifyInstance, config: ServerConfig): Promise<void> {
+  try {
+    await app.listen({ host: config.host, port: config.port })
+  } catch (error) {
+    const known = LISTEN_ERRORS[(error as NodeJS.ErrnoException).code ?? '']
+    if (known === undefined) throw error
+    throw new ChatkeepError(
+      'invalid_config',
+      `Cannot listen on ${config.host}:${config.port}: ${known.why}.`,
+      { field: known.field, cause: error },
+    )
+  }
+}
+
+/**
+ * Makes `app.close()` finish once the requests in flight have. Fastify stops accepting, closes
+ * idle keep-alive connections and answers new requests on busy ones 503; but a connection whose
+ * request was in flight would stay open, idle, for the keep-alive timeout (72 s) and hold the
+ * close up. So while draining, responses say `Connection: close`, connections that went idle
+ * anyway are reaped, and after `grace_ms` whatever is left is cut.
+ */
+function drainOnClose(app: FastifyInstance, grace_ms: number): void {
+  let draining = false
+  let timers: NodeJS.Timeout[] = []
+  app.addHook('preClose', async () => {
+    draining = true
+    const reap = setInterval(() => app.server.closeIdleConnections(), REAP_INTERVAL_MS)
+    const cut = setTimeout(() => {
+      app.log.warn(`requests still in flight after ${grace_ms} ms; closing their connections`)
+      app.server.closeAllConnections()
+    }, grace_ms)
+    timers = [reap, cut]
+  })
+  app.addHook('onSend', async (_request, reply, payload) => {
+    if (draining) reply.header('connection', 'close')
+    return payload
+  })
+  app.addHook('onClose', async () => {
+    for (const timer of timers) clearTimeout(timer)
+  })
+}

@@ -1,0 +1,303 @@
+import { randomUUID } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { Registry } from '../../src/server/metrics/registry.js'
+import { UNMATCHED_ROUTE } from '../../src/server/plugins/metrics.js'
+import { describeEachEngine } from '../support/engines.js'
+import { type TestApp, testApp } from './test-app.js'
+
+interface Sample {
+  name: string
+  labels: Record<string, string>
+  value: number
+}
+interface Family {
+  name: string
+  help: string | undefined
+  type: string
+  samples: Sample[]
+}
+
+const METRIC_NAME = /^[a-zA-Z_:][a-zA-Z0-9_:]*$/
+const LABEL_NAME = /^[a-zA-Z_][a-zA-Z0-9_]*$/
+
+function parseValue(text: string): number {
+  if (text === '+Inf') return Infinity
+  if (text === '-Inf') return -Infinity
+  if (text === 'NaN') return NaN
+  if (!/^-?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/.test(text)) throw new Error(`bad value ${text}`)
+  return Number(text)
+}
+
+/** `{a="x",b="y\"z"}` from `start` (the `{`): the labels and where the text after them starts. */
+function parseLabels(line: string, start: number): { labels: Record<string, string>; end: number } {
+  const labels: Record<string, string> = {}
+  let i = start + 1
+  while (line[i] !== '}') {
+    const name = /^[a-zA-Z_][a-zA-Z0-9_]*/.exec(line.slice(i))?.[0]
+    if (name === undefined || !LABEL_NAME.test(name)) throw new Error(`bad label at ${i}: ${line}`)
+    i += name.length
+    if (line.slice(i, i + 2) !== '="') throw new Error(`expected =" at ${i}: ${line}`)
+    i += 2
+    let value = ''
+    for (;;) {
+      const c = line[i]
+      if (c === undefined) throw new Error(`unterminated label value: ${line}`)
+      i += 1
+      if (c === '"') break
+      if (c !== '\\') {
+        value += c
+        continue
+      }
+      const escaped = line[i]
+      i += 1
+      if (escaped === 'n') value += '\n'
+      else if (escaped === '\\' || escaped === '"') value += escaped
+      else throw new Error(`bad escape \\${escaped}: ${line}`)
+    }
+    if (name in labels) throw new Error(`label ${name} twice: ${line}`)
+    labels[name] = value
+    if (line[i] === ',') i += 1
+    else if (line[i] !== '}') throw new Error(`expected , or } at ${i}: ${line}`)
+  }
+  return { labels, end: i + 1 }
+}
+
+/**
+ * A strict reader of the Prometheus text format 0.0.4: HELP and TYPE once per family and before
+ * its samples, a family's samples together, escapes in label values, histogram series complete.
+ */
+function parseExposition(text: string): Map<string, Family> {
+  if (!text.endsWith('\n')) throw new Error('the exposition must end with a line feed')
+  const families = new Map<string, Family>()
+  const finished = new Set<string>()
+  let current: Family | undefined
+  const helps = new Map<string, string>()
+  for (const line of text.slice(0, -1).split('\n')) {
+    if (line === '') continue
+    const meta = /^# (HELP|TYPE) ([^ ]+) (.*)$/.exec(line)
+    if (meta !== null) {
+      const [, kind, name, rest] = meta as unknown as [string, string, string, string]
+      if (!METRIC_NAME.test(name)) throw new Error(`bad metric name ${name}`)
+      if (kind === 'HELP') {
+        if (helps.has(name)) throw new Error(`HELP twice for ${name}`)
+        helps.set(name, rest.replace(/\\n/g, '\n').replace(/\\\\/g, '\\'))
+        continue
+      }
+      if (families.has(name)) throw new Error(`TYPE twice for ${name}`)
+      if (!['counter', 'gauge', 'histogram', 'summary', 'untyped'].includes(rest)) {
+        throw new Error(`bad type ${rest} for ${name}`)
+      }
+      if (current !== undefined) finished.add(current.name)
+      current = { name, help: helps.get(name), type: rest, samples: [] }
+      families.set(name, current)
+      continue
+    }
+    if (line.startsWith('#')) continue
+    const name = /^[a-zA-Z_:][a-zA-Z0-9_:]*/.exec(line)?.[0]
+    if (name === undefined) throw new Error(`bad sample line: ${line}`)
+    let labels: Record<string, string> = {}
+    let rest = line.slice(name.length)
+    if (rest.startsWith('{')) {
+      const parsed = parseLabels(line, name.length)
+      labels = parsed.labels
+      rest = line.slice(parsed.end)
+    }
+    const fields = /^ (\S+)(?: (-?\d+))?$/.exec(rest)
+    if (fields === null) throw new Error(`bad value part: ${line}`)
+    const base = name.replace(/_(bucket|sum|count)$/, '')
+    const family =
+      families.get(name) ??
+      (families.get(base)?.type === 'histogram' ? families.get(base) : undefined)
+    if (family === undefined) throw new Error(`sample ${name} without a TYPE`)
+    if (family !== current || finished.has(family.name)) {
+      throw new Error(`samples of ${family.name} are not together`)
+    }
+    family.samples.push({ name, labels, value: parseValue(fields[1]!) })
+  }
+  for (const family of families.values()) checkFamily(family)
+  return families
+}
+
+function checkFamily(family: Family): void {
+  if (family.type === 'counter') {
+    for (const sample of family.samples) expect(sample.value).toBeGreaterThanOrEqual(0)
+  }
+  if (family.type !== 'histogram') return
+  const series = new Map<string, Sample[]>()
+  for (const sample of family.samples) {
+    const key = JSON.stringify(
+      Object.entries(sample.labels)
+        .filter(([name]) => name !== 'le')
+        .sort(),
+    )
+    series.set(key, [...(series.get(key) ?? []), sample])
+  }
+  for (const samples of series.values()) {
+    const buckets = samples.filter((s) => s.name === `${family.name}_bucket`)
+    const bounds = buckets.map((b) => parseValue(b.labels.le ?? 'missing'))
+    expect(bounds).toEqual([...bounds].sort((a, b) => a - b))
+    expect(bounds.at(-1)).toBe(Infinity)
+    const counts = buckets.map((b) => b.value)
+    expect(counts).toEqual([...counts].sort((a, b) => a - b))
+    const count = samples.find((s) => s.name === `${family.name}_count`)
+    const sum = samples.find((s) => s.name === `${family.name}_sum`)
+    expect(count?.value).toBe(counts.at(-1))
+    expect(sum?.value).toBeGreaterThanOrEqual(0)
+  }
+}
+
+function value(families: Map<string, Family>, name: string, labels: Record<string, string>) {
+  const family = families.get(name.replace(/_(bucket|sum|count)$/, '')) ?? families.get(name)
+  const sample = family?.samples.find(
+    (s) => s.name === name && Object.entries(labels).every(([k, v]) => s.labels[k] === v),
+  )
+  return sample?.value ?? 0
+}
+
+describe('metrics registry', () => {
+  it('escapes label values and HELP text so they read back unchanged', () => {
+    const registry = new Registry()
+    const counter = registry.counter('odd_total', 'Help with \\ and\nnew line.', ['path'])
+    const tricky = 'a"b\\c\nd} ,e="f"'
+    counter.inc({ path: tricky }, 2)
+    const text = registry.expose()
+    expect(text).toContain('odd_total{path="a\\"b\\\\c\\nd} ,e=\\"f\\""} 2')
+    const family = parseExposition(text).get('odd_total')!
+    expect(family.help).toBe('Help with \\ and\nnew line.')
+    expect(family.samples).toEqual([{ name: 'odd_total', labels: { path: tricky }, value: 2 }])
+  })
+
+  it('writes histograms with cumulative buckets, +Inf, _sum and _count', () => {
+    const registry = new Registry()
+    const histogram = registry.histogram('op_seconds', 'Time.', ['op'], [0.1, 1])
+    for (const seconds of [0.05, 0.1, 0.5, 3]) histogram.observe({ op: 'x' }, seconds)
+    expect(registry.expose()).toBe(
+      [
+        '# HELP op_seconds Time.',
+        '# TYPE op_seconds histogram',
+        'op_seconds_bucket{op="x",le="0.1"} 2',
+        'op_seconds_bucket{op="x",le="1"} 3',
+        'op_seconds_bucket{op="x",le="+Inf"} 4',
+        'op_seconds_sum{op="x"} 3.65',
+        'op_seconds_count{op="x"} 4',
+        '',
+      ].join('\n'),
+    )
+  })
+
+  it('refuses what the format cannot carry', () => {
+    const registry = new Registry()
+    expect(() => registry.counter('bad-name', 'x')).toThrow()
+    expect(() => registry.counter('ok_total', 'x', ['__reserved'])).toThrow()
+    expect(() => registry.histogram('h', 'x', ['le'])).toThrow()
+    const counter = registry.counter('up_total', 'x')
+    expect(() => counter.inc({}, -1)).toThrow()
+    expect(() => registry.counter('up_total', 'again')).toThrow()
+  })
+})
+
+describeEachEngine('GET /metrics', (ctx) => {
+  let t: TestApp
+  const scrape = async () => {
+    const response = await t.app.inject({ method: 'GET', url: '/metrics' })
+    expect(response.statusCode).toBe(200)
+    expect(response.headers['content-type']).toBe('text/plain; version=0.0.4; charset=utf-8')
+    return { text: response.body, families: parseExposition(response.body) }
+  }
+
+  beforeAll(async () => {
+    t = await testApp(ctx.store)
+  })
+  afterAll(async () => {
+    await t?.app.close()
+  })
+
+  it('is well-formed exposition text with HELP and TYPE for every family', async () => {
+    const { families } = await scrape()
+    for (const family of families.values()) expect(family.help, family.name).toBeTruthy()
+    expect(families.get('http_requests_total')?.type).toBe('counter')
+    expect(families.get('http_request_duration_seconds')?.type).toBe('histogram')
+    expect(families.get('chatkeep_db_pool_connections')?.type).toBe('gauge')
+    expect(families.get('process_start_time_seconds')?.type).toBe('gauge')
+  })
+
+  it('counts requests by method, route pattern and status, and times them', async () => {
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/v1/conversations',
+      headers: t.as('alice'),
+      payload: { title: 'metrics' },
+    })
+    expect(created.statusCode).toBe(201)
+    const id = created.json<{ id: string }>().id
+    const route = '/v1/conversations/:id'
+    const before = (await scrape()).families
+
+    for (let i = 0; i < 3; i++) {
+      const got = await t.app.inject({ url: `/v1/conversations/${id}`, headers: t.as('alice') })
+      expect(got.statusCode).toBe(200)
+    }
+    const missing = await t.app.inject({
+      url: `/v1/conversations/${randomUUID()}`,
+      headers: t.as('alice'),
+    })
+    expect(missing.statusCode).toBe(404)
+    const after = (await scrape()).families
+
+    const ok = { method: 'GET', route, status: '200' }
+    const notFound = { method: 'GET', route, status: '404' }
+    expect(value(after, 'http_requests_total', ok) - value(before, 'http_requests_total', ok)).toBe(
+      3,
+    )
+    expect(
+      value(after, 'http_requests_total', notFound) -
+        value(before, 'http_requests_total', notFound),
+    ).toBe(1)
+    const timed = { method: 'GET', route }
+    const count = (f: Map<string, Family>) => value(f, 'http_request_duration_seconds_count', timed)
+    expect(count(after) - count(before)).toBe(4)
+    const sum = (f: Map<string, Family>) => value(f, 'http_request_duration_seconds_sum', timed)
+    expect(sum(after)).toBeGreaterThan(sum(before))
+    expect(
+      value(after, 'http_requests_total', { method: 'POST', route: '/v1/conversations' }),
+    ).toBeGreaterThanOrEqual(1)
+  })
+
+  it('labels routes by their pattern, never by the raw URL', async () => {
+    const id = randomUUID()
+    await t.app.inject({ url: `/v1/messages/${id}`, headers: t.as('bob') })
+    await t.app.inject({ url: `/no/such/route/${id}?q=${id}` })
+    await t.app.inject({ method: 'DELETE', url: `/api/chat/sessions/${id}`, headers: t.as('bob') })
+    const { text, families } = await scrape()
+    expect(text).not.toContain(id)
+    const routes = new Set(
+      families.get('http_requests_total')!.samples.map((sample) => sample.labels.route),
+    )
+    expect(routes).toContain('/v1/messages/:id')
+    expect(routes).toContain('/api/chat/sessions/:id')
+    expect(routes).toContain(UNMATCHED_ROUTE)
+    for (const route of routes) {
+      expect(route === UNMATCHED_ROUTE || route?.startsWith('/'), route).toBe(true)
+      expect(route).not.toMatch(/[0-9a-f]{8}-[0-9a-f]{4}-/)
+    }
+    expect(value(families, 'http_requests_total', { route: UNMATCHED_ROUTE, status: '404' })).toBe(
+      1,
+    )
+  })
+
+  it('reports the database pool and the process start time', async () => {
+    const { families } = await scrape()
+    const state = (s: string) => value(families, 'chatkeep_db_pool_connections', { state: s })
+    const pool = families.get('chatkeep_db_pool_connections')!.samples
+    expect(pool.map((s) => s.labels.state).sort()).toEqual(['idle', 'total', 'waiting'])
+    const max = value(families, 'chatkeep_db_pool_max_connections', {})
+    expect(state('total')).toBeGreaterThanOrEqual(1)
+    expect(state('idle')).toBeLessThanOrEqual(state('total'))
+    expect(state('total')).toBeLessThanOrEqual(max)
+    expect(state('waiting')).toBeGreaterThanOrEqual(0)
+    expect(max).toBe(ctx.engine === 'sqlite' ? 1 : ctx.store.database.poolStatus().max)
+    const started = value(families, 'process_start_time_seconds', {})
+    expect(Math.abs(started - (Date.now() / 1000 - process.uptime()))).toBeLessThan(5)
+    expect(value(families, 'process_resident_memory_bytes', {})).toBeGreaterThan(0)
+  })
+})

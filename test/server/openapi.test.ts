@@ -1,0 +1,174 @@
+import { Validator } from '@seriousme/openapi-schema-validator'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { describeEachEngine } from '../support/engines.js'
+import { type TestApp, testApp } from './test-app.js'
+
+type Operation = {
+  tags?: string[]
+  summary?: string
+  security?: unknown[]
+  responses: Record<string, { content?: Record<string, unknown> }>
+}
+type OpenApiDocument = {
+  openapi: string
+  tags: { name: string }[]
+  security: Record<string, string[]>[]
+  components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> }
+  paths: Record<string, Record<string, Operation>>
+}
+
+const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']
+
+/** `GET /v1/conversations/:id` for every route Fastify would answer, read off printRoutes. */
+function registeredRoutes(printed: string): { method: string; url: string }[] {
+  const routes: { method: string; url: string }[] = []
+  const stack: string[] = []
+  for (const line of printed.split('\n')) {
+    const match = /^((?:│ {3}| {4})*)(?:├── |└── )(.*?)(?: \(([A-Z, ]+)\))?$/.exec(line)
+    if (match === null) continue
+    const depth = match[1]!.length / 4
+    stack.length = depth
+    const url = `${stack.at(-1) ?? ''}${match[2]!}`
+    stack.push(url)
+    for (const method of match[3]?.split(', ') ?? []) routes.push({ method, url })
+  }
+  return routes
+}
+
+/** Every `$ref` in the document, with where it sits. */
+function refsIn(value: unknown, at = '#'): { ref: string; at: string }[] {
+  if (value === null || typeof value !== 'object') return []
+  return Object.entries(value).flatMap(([key, child]) =>
+    key === '$ref' && typeof child === 'string'
+      ? [{ ref: child, at }]
+      : refsIn(child, `${at}/${key}`),
+  )
+}
+
+function resolvePointer(document: unknown, ref: string): unknown {
+  return ref
+    .slice(2)
+    .split('/')
+    .map((part) => part.replace(/~1/g, '/').replace(/~0/g, '~'))
+    .reduce<unknown>(
+      (node, key) =>
+        node !== null && typeof node === 'object'
+          ? (node as Record<string, unknown>)[key]
+          : undefined,
+      document,
+    )
+}
+
+describeEachEngine('OpenAPI document and docs page', (ctx) => {
+  let t: TestApp
+  let document: OpenApiDocument
+
+  beforeAll(async () => {
+    t = await testApp(ctx.store)
+    const response = await t.app.inject({ method: 'GET', url: '/openapi.json' })
+    expect(response.statusCode).toBe(200)
+    expect(response.headers['content-type']).toMatch(/^application\/json/)
+    document = response.json()
+  })
+  afterAll(async () => {
+    await t?.app.close()
+  })
+
+  it('is a valid OpenAPI 3.1 document', async () => {
+    expect(document.openapi).toBe('3.1.0')
+    const validator = new Validator()
+    const result = await validator.validate(structuredClone(document))
+    expect(result.errors).toBeUndefined()
+    expect(result.valid).toBe(true)
+    expect(validator.version).toBe('3.1')
+    // Dereferencing the whole document succeeds only if every $ref points somewhere.
+    expect(() => validator.resolveRefs()).not.toThrow()
+  })
+
+  it('names the shared schemas as components, and every $ref resolves', () => {
+    expect(Object.keys(document.components.schemas)).toEqual(
+      expect.arrayContaining(['Problem', 'Conversation', 'Message', 'User']),
+    )
+    const refs = refsIn(document)
+    expect(refs.length).toBeGreaterThan(50)
+    for (const { ref, at } of refs) {
+      expect(ref, at).toMatch(/^#\/components\/schemas\//)
+      expect(resolvePointer(document, ref), `${ref} at ${at}`).toBeDefined()
+    }
+    const conversation = document.paths['/v1/conversations/{id}']?.get?.responses['200']
+    expect(conversation?.content).toEqual({
+      'application/json': { schema: { $ref: '#/components/schemas/Conversation' } },
+    })
+  })
+
+  it('documents every registered route, and no route that does not exist', () => {
+    const routes = registeredRoutes(t.app.printRoutes({ commonPrefix: false }))
+      // HEAD mirrors GET, and the docs page's own assets are not part of the API.
+      .filter(({ method, url }) => method !== 'HEAD' && !url.startsWith('/docs'))
+      .map(({ method, url }) => `${method} ${url.replace(/:([A-Za-z_]+)/g, '{$1}')}`)
+    expect(routes).toContain('POST /v1/conversations/{id}/messages')
+    expect(routes).toContain('GET /metrics')
+    const documented = Object.entries(document.paths).flatMap(([url, item]) =>
+      Object.keys(item)
+        .filter((key) => HTTP_METHODS.includes(key))
+        .map((method) => `${method.toUpperCase()} ${url}`),
+    )
+    expect([...documented].sort()).toEqual([...routes].sort())
+  })
+
+  it('gives every operation a known tag, a summary, and problem+json errors', () => {
+    const tags = new Set(document.tags.map((tag) => tag.name))
+    for (const [url, item] of Object.entries(document.paths)) {
+      for (const [method, operation] of Object.entries(item)) {
+        const where = `${method.toUpperCase()} ${url}`
+        expect(operation.summary, where).toBeTruthy()
+        expect(operation.tags?.length, where).toBeGreaterThan(0)
+        for (const tag of operation.tags ?? []) expect(tags, where).toContain(tag)
+        for (const [status, response] of Object.entries(operation.responses)) {
+          // /readyz answers 503 with its readiness report, which is the point of it.
+          if (Number(status) < 400 || (url === '/readyz' && status === '503')) continue
+          expect(Object.keys(response.content ?? {}), `${where} ${status}`).toEqual([
+            'application/problem+json',
+          ])
+        }
+      }
+    }
+  })
+
+  it('asks for a bearer token everywhere but on the public operations', () => {
+    expect(document.components.securitySchemes.bearer).toMatchObject({
+      type: 'http',
+      scheme: 'bearer',
+    })
+    expect(document.security).toEqual([{ bearer: [] }])
+    const open = Object.entries(document.paths)
+      .flatMap(([url, item]) =>
+        Object.entries(item)
+          .filter(([, operation]) => operation.security?.length === 0)
+          .map(([method]) => `${method.toUpperCase()} ${url}`),
+      )
+      .sort()
+    expect(open).toEqual(
+      expect.arrayContaining(['GET /healthz', 'GET /metrics', 'GET /openapi.json', 'GET /readyz']),
+    )
+    expect(open.filter((op) => op.includes('/v1/conversations'))).toEqual([])
+  })
+
+  it('serves the docs page and its assets from this server', async () => {
+    const page = await t.app.inject({ method: 'GET', url: '/docs' })
+    expect(page.statusCode).toBe(200)
+    expect(page.headers['content-type']).toMatch(/^text\/html/)
+    expect(page.body).toContain('swagger-ui')
+    expect(page.headers['content-security-policy']).toContain("default-src 'self'")
+    // Every asset the page loads is a path on this server, never another host.
+    const assets = [...page.body.matchAll(/(?:src|href)="([^"]+)"/g)].map((m) => m[1]!)
+    expect(assets.length).toBeGreaterThan(2)
+    for (const asset of assets) {
+      expect(asset).toMatch(/^\/docs\//)
+      const served = await t.app.inject({ method: 'GET', url: asset })
+      expect(served.statusCode, asset).toBe(200)
+    }
+    const spec = await t.app.inject({ method: 'GET', url: '/docs/json' })
+    expect(spec.json()).toEqual(document)
+  })
+})

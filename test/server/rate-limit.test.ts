@@ -1,0 +1,485 @@
+/**
+ * Rate limits through the HTTP API (app.inject): the database store on both engines, the Redis
+ * store against the real Redis (and a relay to it that the test cuts), and three server
+ * processes on one PostgreSQL and one Redis taking a burst over real HTTP.
+ */
+import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { openStore, type Store } from '../../src/index.js'
+import { DatabaseRateLimitStore } from '../../src/rate-limit/database-store.js'
+import { RedisRateLimitStore } from '../../src/rate-limit/redis-store.js'
+import type { RateLimitStore } from '../../src/rate-limit/store.js'
+import { buildApp } from '../../src/server/app.js'
+import type { RateLimitOptions } from '../../src/server/plugins/rate-limit.js'
+import { AuthService } from '../../src/services/auth.js'
+import { createTestDatabase, describeEachEngine, type TestDatabase } from '../support/engines.js'
+import { AUTH_CONFIG, recordingLogger, REDIS_URL, uniquePrefix } from '../support/rate-limits.js'
+import { startWorker, type Worker } from '../support/workers.js'
+
+const MINUTE = 60_000
+const range = (n: number) => Array.from({ length: n }, (_, i) => i)
+
+/** A clock the test moves by hand. */
+function manualClock(start = Date.parse('2026-12-01T12:00:00.000Z')) {
+  let now = start
+  return { now: () => now, advance: (ms: number) => (now += ms) }
+}
+
+let nextIp = 1
+/** A fresh client address per test, so counters of one test never reach another's. */
+const freshIp = () => `198.51.100.${nextIp++}`
+
+function rateHeaders(response: LightMyRequestResponse) {
+  const h = response.headers
+  return {
+    limit: h['ratelimit-limit'],
+    remaining: h['ratelimit-remaining'],
+    reset: h['ratelimit-reset'],
+    retry_after: h['retry-after'],
+  }
+}
+
+function expectRateLimited(response: LightMyRequestResponse) {
+  expect(response.statusCode).toBe(429)
+  expect(response.headers['content-type']).toMatch(/^application\/problem\+json/)
+  expect(response.json()).toMatchObject({ status: 429, code: 'rate_limited' })
+}
+
+describeEachEngine('rate limits, database store', (ctx) => {
+  let auth: AuthService
+  /** Users registered through the real AuthService: id and access token. */
+  type Caller = { id: string; token: string }
+  let alice: Caller
+  let bob: Caller
+  const apps: FastifyInstance[] = []
+
+  const register = async (username: string): Promise<Caller> => {
+    const { user, access_token } = await auth.register({ username, password: 'correct horse' })
+    return { id: user.id, token: access_token }
+  }
+  const build = async (limits: Partial<RateLimitOptions> & { store: RateLimitStore }) => {
+    const app = await buildApp({
+      store: ctx.store,
+      auth,
+      rate_limit: { per_minute: 100, auth_per_minute: 100, ...limits },
+    })
+    apps.push(app)
+    return app
+  }
+  const get = (app: FastifyInstance, url: string, ip: string, caller?: Caller) =>
+    app.inject({
+      method: 'GET',
+      url,
+      remoteAddress: ip,
+      headers: caller === undefined ? {} : { authorization: `Bearer ${caller.token}` },
+    })
+
+  beforeAll(async () => {
+    auth = await AuthService.open(ctx.store, AUTH_CONFIG)
+    alice = await register('alice')
+    bob = await register('bob')
+  })
+  afterEach(async () => {
+    for (const app of apps.splice(0)) await app.close()
+  })
+
+  it('answers 429 problem+json with Retry-After and RateLimit headers once an IP is over its limit', async () => {
+    const clock = manualClock()
+    const app = await build({
+      store: new DatabaseRateLimitStore(ctx.store.database, { now: clock.now }),
+      per_minute: 3,
+    })
+    const ip = freshIp()
+    // Unauthenticated requests count too: a 401 is still a request.
+    for (const left of [2, 1, 0]) {
+      const response = await get(app, '/v1/users/me', ip)
+      expect(response.statusCode).toBe(401)
+      expect(rateHeaders(response)).toEqual({
+        limit: '3',
+        remaining: String(left),
+        reset: '60',
+        retry_after: undefined,
+      })
+      expect(response.headers['ratelimit-policy']).toBe('3;w=60')
+    }
+    clock.advance(15_500)
+    const over = await get(app, '/v1/users/me', ip)
+    expectRateLimited(over)
+    expect(rateHeaders(over)).toEqual({
+      limit: '3',
+      remaining: '0',
+      reset: '45',
+      retry_after: '45',
+    })
+    expect(over.json().detail).toMatch(/from this IP address.*limit is 3/)
+    // The seed routes are limited as well; health is not.
+    expectRateLimited(await get(app, '/api/chat/sessions', ip))
+    // The route matched counts, not the spelling of the URL.
+    expectRateLimited(await get(app, '/v1/users/%6De', ip))
+    const health = await get(app, '/healthz', ip)
+    expect(health.statusCode).toBe(200)
+    expect(health.headers['ratelimit-limit']).toBeUndefined()
+    // Another address has its own budget.
+    expect((await get(app, '/v1/users/me', freshIp())).statusCode).toBe(401)
+  })
+
+  it('puts the headers on successful responses too', async () => {
+    const app = await build({
+      store: new DatabaseRateLimitStore(ctx.store.database),
+      per_minute: 5,
+    })
+    const response = await get(app, '/v1/users/me', freshIp(), alice)
+    expect(response.statusCode).toBe(200)
+    expect(response.json().id).toBe(alice.id)
+    // The IP and the user have both spent one of five.
+    expect(rateHeaders(response)).toMatchObject({ limit: '5', remaining: '4' })
+    expect(Number(response.headers['ratelimit-reset'])).toBeGreaterThan(58)
+  })
+
+  it('counts per user across addresses, and per address across users', async () => {
+    const app = await build({
+      store: new DatabaseRateLimitStore(ctx.store.database),
+      per_minute: 3,
+    })
+    const [ip1, ip2, ip3] = [freshIp(), freshIp(), freshIp()]
+    const carol = await register(`carol-${ip1}`)
+    for (let i = 0; i < 3; i++) {
+      expect((await get(app, '/v1/users/me', i === 0 ? ip1 : ip2, carol)).statusCode).toBe(200)
+    }
+    // Carol's fourth request comes from an address with budget left: her own limit stops it.
+    const fourth = await get(app, '/v1/users/me', ip3, carol)
+    expectRateLimited(fourth)
+    expect(fourth.json().detail).toMatch(/for this user/)
+    expect(rateHeaders(fourth)).toMatchObject({ limit: '3', remaining: '0' })
+    // ip2 has spent 2 of 3; bob has spent none: the headers show the tighter budget, ip2's.
+    const bobs = await get(app, '/v1/users/me', ip2, bob)
+    expect(bobs.statusCode).toBe(200)
+    expect(rateHeaders(bobs)).toMatchObject({ limit: '3', remaining: '0' })
+    // Now ip2 is spent for everyone, while bob may still call from elsewhere.
+    expect((await get(app, '/v1/users/me', ip2, alice)).statusCode).toBe(429)
+    const elsewhere = await get(app, '/v1/users/me', freshIp(), bob)
+    expect(elsewhere.statusCode).toBe(200)
+    expect(rateHeaders(elsewhere)).toMatchObject({ remaining: '1' })
+  })
+
+  it('limits login and register more strictly, per address, with one budget for both', async () => {
+    const app = await build({
+      store: new DatabaseRateLimitStore(ctx.store.database),
+      per_minute: 10,
+      auth_per_minute: 2,
+    })
+    const ip = freshIp()
+    const post = (url: string, from = ip, password = 'guess-guess-guess') =>
+      app.inject({
+        method: 'POST',
+        url,
+        remoteAddress: from,
+        payload: { username: 'alice', password },
+      })
+    for (let i = 0; i < 2; i++) {
+      const response = await post('/v1/auth/login')
+      expect(response.statusCode).toBe(401)
+      expect(rateHeaders(response)).toMatchObject({ limit: '2', remaining: String(1 - i) })
+    }
+    // Even the right password: the address is out of attempts for this window.
+    const third = await post('/v1/auth/login', ip, 'correct horse')
+    expectRateLimited(third)
+    expect(third.json().detail).toMatch(/to log in or register.*limit is 2/)
+    expectRateLimited(await post('/v1/auth/register'))
+    // The rest of the API still answers this address, under the general limit.
+    const other = await get(app, '/v1/users/me', ip)
+    expect(other.statusCode).toBe(401)
+    expect(rateHeaders(other)).toMatchObject({ limit: '10', remaining: '5' })
+    // A GET to the same path is not a login attempt, and another address may log in.
+    expect((await get(app, '/v1/auth/login', ip)).statusCode).toBe(404)
+    expect((await post('/v1/auth/login', freshIp(), 'correct horse')).statusCode).toBe(200)
+  })
+
+  it('starts a new window when the old one ends', async () => {
+    const clock = manualClock()
+    const app = await build({
+      store: new DatabaseRateLimitStore(ctx.store.database, { now: clock.now }),
+      per_minute: 2,
+    })
+    const ip = freshIp()
+    expect((await get(app, '/v1/users/me', ip)).statusCode).toBe(401)
+    clock.advance(59_000)
+    expect(rateHeaders(await get(app, '/v1/users/me', ip))).toMatchObject({
+      remaining: '0',
+      reset: '1',
+    })
+    // Still inside the window: requests over the limit keep counting and keep being refused.
+    expectRateLimited(await get(app, '/v1/users/me', ip))
+    clock.advance(999)
+    expectRateLimited(await get(app, '/v1/users/me', ip))
+    clock.advance(1)
+    const fresh = await get(app, '/v1/users/me', ip)
+    expect(fresh.statusCode).toBe(401)
+    expect(rateHeaders(fresh)).toMatchObject({ limit: '2', remaining: '1', reset: '60' })
+    const [row] = await ctx.store.database.kysely
+      .selectFrom('rate_limits')
+      .selectAll()
+      .where('key', '=', `ip:${ip}`)
+      .execute()
+    expect(row).toMatchObject({
+      request_count: 1,
+      window_start: new Date(clock.now()).toISOString(),
+      reset_time: new Date(clock.now() + MINUTE).toISOString(),
+      last_request: new Date(clock.now()).toISOString(),
+    })
+  })
+
+  it('counts exactly under 200 concurrent hits from two connections: no lost update', async () => {
+    // A second store on the same database: on SQLite a second connection that contends for the
+    // write lock, on PostgreSQL a second pool.
+    const other = await ctx.open()
+    const stores = [ctx.store.database, other.database].map((db) => new DatabaseRateLimitStore(db))
+    const key = `ip:${freshIp()}`
+    const hits = await Promise.all(range(200).map((i) => stores[i % 2]!.hit(key, 150, MINUTE)))
+    expect(hits.map((h) => h.count).sort((a, b) => a - b)).toEqual(range(200).map((i) => i + 1))
+    expect(hits.filter((h) => h.allowed)).toHaveLength(150)
+    for (const hit of hits) expect(hit.allowed).toBe(hit.count <= 150)
+    // Every hit saw the same window.
+    expect(new Set(hits.map((h) => h.reset_at)).size).toBe(1)
+    const row = await ctx.store.database.kysely
+      .selectFrom('rate_limits')
+      .select('request_count')
+      .where('key', '=', key)
+      .executeTakeFirstOrThrow()
+    expect(row.request_count).toBe(200)
+  })
+
+  it('prunes the rows of ended windows and keeps the live ones', async () => {
+    const clock = manualClock(Date.parse('2030-01-01T00:00:00.000Z'))
+    const limits = new DatabaseRateLimitStore(ctx.store.database, { now: clock.now })
+    const [ended, live] = [`ip:${freshIp()}`, `ip:${freshIp()}`]
+    await limits.hit(ended, 10, 1000)
+    await limits.hit(live, 10, MINUTE)
+    clock.advance(1000)
+    // Everything the other tests left is older than 2030: gone as well.
+    expect(await limits.prune()).toBeGreaterThanOrEqual(1)
+    const keys = await ctx.store.database.kysely.selectFrom('rate_limits').select('key').execute()
+    expect(keys.map((k) => k.key)).toEqual([live])
+    expect(await limits.hit(ended, 10, 1000)).toMatchObject({ count: 1, allowed: true })
+  })
+})
+
+describe('rate limits, Redis store', () => {
+  let database: TestDatabase
+  let store: Store
+  let auth: AuthService
+  const closers: (() => Promise<unknown>)[] = []
+
+  beforeAll(async () => {
+    database = await createTestDatabase('sqlite')
+    store = await openStore({ database_url: database.database_url, migrate: true })
+    auth = await AuthService.open(store, AUTH_CONFIG)
+  })
+  afterEach(async () => {
+    for (const close of closers.splice(0).reverse()) await close()
+  })
+  afterAll(async () => {
+    await store?.close()
+    await database?.drop()
+  })
+
+  const connect = async (options: {
+    url?: string
+    logger?: ReturnType<typeof recordingLogger>
+  }) => {
+    const limits = await RedisRateLimitStore.connect({
+      url: options.url ?? REDIS_URL,
+      key_prefix: uniquePrefix(),
+      logger: options.logger ?? recordingLogger(),
+      connect_timeout_ms: 500,
+    })
+    closers.push(() => limits.close())
+    return limits
+  }
+
+  it('counts exactly under 200 concurrent hits', async () => {
+    const limits = await connect({})
+    const hits = await Promise.all(range(200).map(() => limits.hit('ip:203.0.113.1', 150, MINUTE)))
+    expect(hits.map((h) => h.count).sort((a, b) => a - b)).toEqual(range(200).map((i) => i + 1))
+    expect(hits.filter((h) => h.allowed)).toHaveLength(150)
+    for (const hit of hits) {
+      expect(hit.reset_in_ms).toBeGreaterThan(MINUTE - 5000)
+      expect(hit.reset_in_ms).toBeLessThanOrEqual(MINUTE)
+    }
+  })
+
+  it('answers 429 with headers through the API, and starts a new window when the old ends', async () => {
+    const app = await buildApp({
+      store,
+      auth,
+      rate_limit: { store: await connect({}), per_minute: 2, auth_per_minute: 1, window_ms: 400 },
+    })
+    closers.push(() => app.close())
+    const get = () =>
+      app.inject({ method: 'GET', url: '/v1/users/me', remoteAddress: '203.0.113.2' })
+    expect(rateHeaders(await get())).toMatchObject({ limit: '2', remaining: '1', reset: '1' })
+    expect((await get()).statusCode).toBe(401)
+    const over = await get()
+    expectRateLimited(over)
+    expect(rateHeaders(over)).toMatchObject({ limit: '2', remaining: '0', retry_after: '1' })
+    await new Promise((resolve) => setTimeout(resolve, 450))
+    const fresh = await get()
+    expect(fresh.statusCode).toBe(401)
+    expect(rateHeaders(fresh)).toMatchObject({ remaining: '1' })
+  })
+
+  it('fails open while Redis is unreachable, logging the outage once and its end once', async () => {
+    const proxy = await startProxy(new URL(REDIS_URL))
+    closers.push(() => proxy.stop())
+    const logger = recordingLogger()
+    const limits = await connect({ url: `redis://127.0.0.1:${proxy.port}`, logger })
+    const app = await buildApp({
+      store,
+      auth,
+      rate_limit: { store: limits, per_minute: 1, auth_per_minute: 1 },
+    })
+    closers.push(() => app.close())
+    const get = () =>
+      app.inject({ method: 'GET', url: '/v1/users/me', remoteAddress: '203.0.113.3' })
+    expect((await get()).statusCode).toBe(401)
+    expectRateLimited(await get())
+
+    await proxy.pause()
+    for (let i = 0; i < 5; i++) {
+      const response = await get()
+      // Let through, and no claim about a budget nobody could count.
+      expect(response.statusCode).toBe(401)
+      expect(response.headers['ratelimit-limit']).toBeUndefined()
+    }
+    expect(logger.lines).toEqual([{ level: 'warn', msg: expect.stringMatching(/failing open/) }])
+
+    await proxy.resume()
+    await expect.poll(() => logger.lines.length, { timeout: 10_000 }).toBe(2)
+    expect(logger.lines[1]).toEqual({ level: 'info', msg: expect.stringMatching(/again/) })
+    // The counter lived on in Redis: the address is still over its limit.
+    expectRateLimited(await get())
+  })
+
+  it('starts failing open when Redis cannot be reached at start', async () => {
+    const logger = recordingLogger()
+    // Port 1 on localhost: nothing listens, the connection is refused at once.
+    const limits = await connect({ url: 'redis://127.0.0.1:1', logger })
+    expect(await limits.hit('ip:203.0.113.4', 1, MINUTE)).toMatchObject({ count: 0, allowed: true })
+    expect(await limits.hit('ip:203.0.113.4', 1, MINUTE)).toMatchObject({ count: 0, allowed: true })
+    expect(logger.lines).toHaveLength(1)
+  })
+})
+
+describe('rate limits across three server processes on one PostgreSQL and one Redis', () => {
+  it('lets exactly the limit through a burst spread over the three, through Redis and through PostgreSQL', async () => {
+    const database = await createTestDatabase('postgres')
+    const setup = await openStore({ database_url: database.database_url, migrate: true })
+    const workers: Worker[] = []
+    try {
+      // No jwt_secret: the first AuthService generates one and keeps it in the database, where
+      // the three servers find it.
+      const auth = await AuthService.open(setup, { ...AUTH_CONFIG, jwt_secret: undefined })
+      const { access_token } = await auth.register({ username: 'burst', password: 'correct horse' })
+      const prefix = uniquePrefix()
+      for (let i = 0; i < 3; i++) {
+        workers.push(
+          startWorker('rate-limit-server.ts', [
+            '--url',
+            database.database_url,
+            '--redis',
+            REDIS_URL,
+            '--prefix',
+            prefix,
+            '--limit',
+            '20',
+          ]),
+        )
+      }
+      await Promise.all(workers.map((w) => w.waitForLines(/^listening /)))
+      const ports = workers.map((w) =>
+        w.lines
+          .find((line) => line.startsWith('listening '))!
+          .split(' ')
+          .slice(1)
+          .map(Number),
+      )
+      for (const [backend, which] of [
+        ['redis', 0],
+        ['database', 1],
+      ] as const) {
+        // 90 requests at once, round-robin over the three processes, all from one address and
+        // one user: 20 may pass, per IP and per user alike.
+        const statuses = await Promise.all(
+          range(90).map(async (i) => {
+            const response = await fetch(`http://127.0.0.1:${ports[i % 3]![which]}/v1/users/me`, {
+              headers: { authorization: `Bearer ${access_token}` },
+            })
+            await response.arrayBuffer()
+            return response.status
+          }),
+        )
+        const tally = (status: number) => statuses.filter((s) => s === status).length
+        expect({ backend, ok: tally(200), limited: tally(429) }).toEqual({
+          backend,
+          ok: 20,
+          limited: 70,
+        })
+      }
+      for (const w of workers) w.send('stop')
+      for (const exit of await Promise.all(workers.map((w) => w.exited))) {
+        expect(exit.code, exit.stdout + exit.stderr).toBe(0)
+      }
+    } finally {
+      for (const w of workers) w.kill()
+      await setup.close()
+      await database.drop()
+    }
+  })
+})
+
+/**
+ * A TCP relay to Redis that the test can cut and restore, to stage an outage without touching
+ * the real server.
+ */
+async function startProxy(target: URL) {
+  const net = await import('node:net')
+  const sockets = new Set<import('node:net').Socket>()
+  let server: import('node:net').Server | undefined
+  let port = 0
+  const listen = () =>
+    new Promise<void>((resolve, reject) => {
+      server = net.createServer((client) => {
+        const upstream = net.connect(Number(target.port || 6379), target.hostname)
+        for (const s of [client, upstream]) {
+          sockets.add(s)
+          s.on('close', () => sockets.delete(s))
+          s.on('error', () => {
+            client.destroy()
+            upstream.destroy()
+          })
+        }
+        client.pipe(upstream).pipe(client)
+      })
+      server.once('error', reject)
+      server.listen(port, '127.0.0.1', () => {
+        port = (server!.address() as import('node:net').AddressInfo).port
+        resolve()
+      })
+    })
+  const pause = () =>
+    new Promise<void>((resolve) => {
+      for (const s of sockets) s.destroy()
+      server!.close(() => resolve())
+    })
+  await listen()
+  return {
+    get port() {
+      return port
+    },
+    pause,
+    resume: listen,
+    stop: async () => {
+      if (server?.listening) await pause()
+    },
+  }
+}
