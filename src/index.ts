@@ -15,3 +15,23 @@ export type {
   Feedback,
 } from './schemas/inputs.js'
 export { LIMITS } from './schemas/limits.js'
+export type {
+  Document,
+  DocumentChunk,
+  DocumentWithChunks,
+  DocumentUpdate,
+  DocumentListOptions,
+  ChunkOutcome,
+  IngestResult,
+  NewDocument,
+  NewChunk,
+} from './schemas/documents.js'
+export type {
+  SearchHit,
+  SearchPage,
+  SearchQuery,
+  SearchScope,
+  SimilarHit,
+  SimilarQuery,
+} from './schemas/search.js'
+export type { Citation } from './schemas/citations.js'

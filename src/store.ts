@@ -7,6 +7,8 @@ import { isUuid } from './lib/uuid7.js'
 import { LIMITS } from './schemas/limits.js'
 import { AppendQueue } from './services/append-queue.js'
 import { ConversationService } from './services/conversations.js'
+import { DocumentService } from './services/documents.js'
+import { SearchService } from './services/search.js'
 import { MessageService } from './services/messages.js'
 import { UserService } from './services/users.js'
 
@@ -15,6 +17,10 @@ export interface ScopedStore {
   readonly user_id: string
   readonly conversations: ConversationService
   readonly messages: MessageService
+  /** Their own documents, plus the shared ones to read. */
+  readonly documents: DocumentService
+  /** Full-text and similarity search over their own messages and the documents they may read. */
+  readonly search: SearchService
 }
 
 export interface Store extends AsyncDisposable {
@@ -23,6 +29,10 @@ export interface Store extends AsyncDisposable {
   /** Every user's conversations: an admin's view. Use `forUser` to act for one user. */
   readonly conversations: ConversationService
   readonly messages: MessageService
+  /** Every document; ingesting without a user_id makes a shared one. */
+  readonly documents: DocumentService
+  /** Full-text and similarity search over every user's messages and every document. */
+  readonly search: SearchService
   /** The same API, limited to one user: anyone else's ids answer `not_found`. */
   forUser(user_id: string): ScopedStore
   /** The database underneath, for the CLI and the server's health checks. */
@@ -63,6 +73,8 @@ export function createStore(database: Database): Store {
     users: new UserService(database),
     conversations: new ConversationService(database, null),
     messages: new MessageService(database, null, queue),
+    documents: new DocumentService(database, null),
+    search: new SearchService(database, null),
     forUser(user_id: string): ScopedStore {
       if (typeof user_id !== 'string' || !isUuid(user_id)) {
         throw new ChatkeepError('validation_failed', '/user_id: must be a user id (UUID).', {
@@ -73,6 +85,8 @@ export function createStore(database: Database): Store {
         user_id,
         conversations: new ConversationService(database, user_id),
         messages: new MessageService(database, user_id, queue),
+        documents: new DocumentService(database, user_id),
+        search: new SearchService(database, user_id),
       }
     },
     close,

@@ -16,8 +16,10 @@ import { type RateLimitOptions, rateLimitPlugin } from './plugins/rate-limit.js'
 import { ProblemSchema } from './schemas/common.js'
 import { authRoutes } from './routes/auth.js'
 import { conversationRoutes } from './routes/conversations.js'
+import { documentRoutes } from './routes/documents.js'
 import { healthRoutes } from './routes/health.js'
 import { messageRoutes } from './routes/messages.js'
+import { searchRoutes } from './routes/search.js'
 import { seedChatRoutes } from './routes/seed-chat.js'
 import { userRoutes } from './routes/users.js'
 
@@ -85,6 +87,8 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(userRoutes, { prefix: '/v1', store: options.store })
   await app.register(conversationRoutes, { prefix: '/v1', store: options.store })
   await app.register(messageRoutes, { prefix: '/v1', store: options.store })
+  await app.register(documentRoutes, { prefix: '/v1', store: options.store })
+  await app.register(searchRoutes, { prefix: '/v1', store: options.store })
   await app.register(seedChatRoutes, { prefix: '/api', store: options.store })
   return app
 }

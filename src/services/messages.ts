@@ -18,7 +18,9 @@ import {
 } from '../schemas/inputs.js'
 import { LIMITS } from '../schemas/limits.js'
 import { checkJsonSize, validator } from '../schemas/validate.js'
+import type { Citation } from '../schemas/citations.js'
 import type { AppendQueue } from './append-queue.js'
+import { checkCitations } from './citations.js'
 import { checkCursors, toPage } from './page.js'
 
 const validateNew = validator(NewMessageSchema)
@@ -95,6 +97,16 @@ export class MessageService {
       : undefined
     if (row === undefined) throw notFound('message', id)
     return messages.decodeMessage(this.db.codec, row)
+  }
+
+  /**
+   * RAG provenance: for each chunk the message cites in context_documents (`{ chunk_id,
+   * content_hash, score }`), whether it is still `current`, has `changed` or was `deleted`.
+   * @example
+   * const stale = (await store.messages.citations(id)).filter((c) => c.status !== 'current')
+   */
+  async citations(id: string): Promise<Citation[]> {
+    return checkCitations(this.db, await this.get(id))
   }
 
   /** Live messages in sequence order (`asc` by default), keyset-paginated by message id. */

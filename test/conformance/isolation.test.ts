@@ -161,6 +161,8 @@ describeEachEngine('isolation', (ctx) => {
       user_id: 'admin',
       conversations: ctx.store.conversations,
       messages: ctx.store.messages,
+      documents: ctx.store.documents,
+      search: ctx.store.search,
     }
     const before = await snapshot(alice)
     for (const as of [asAlice, admin]) {

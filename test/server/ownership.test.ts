@@ -117,6 +117,7 @@ const CASES: Record<string, RouteCase> = {
     ],
   },
   'GET /v1/messages/:id': { kind: 'message', refusal: asUser, variants: [plain] },
+  'GET /v1/messages/:id/citations': { kind: 'message', refusal: asUser, variants: [plain] },
   'DELETE /v1/messages/:id': { kind: 'message', refusal: asUser, variants: [plain] },
   'POST /v1/messages/:id/restore': { kind: 'message', refusal: asUser, variants: [plain] },
   'PUT /v1/messages/:id/feedback': {

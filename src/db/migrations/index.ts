@@ -1,9 +1,13 @@
 import type { Migration } from 'kysely'
 import * as dataModel from './2026-11-25-01-data-model.js'
 import * as apiKeysPrefix from './2026-11-25-02-api-keys-prefix.js'
+import * as documentKeys from './2026-11-25-03-document-keys.js'
+import * as fullTextSearch from './2026-11-25-04-full-text-search.js'
 
 /** Every migration, oldest first. Append only: a released migration is never edited. */
 export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-25-01-data-model': dataModel,
   '2026-11-25-02-api-keys-prefix': apiKeysPrefix,
+  '2026-11-25-03-document-keys': documentKeys,
+  '2026-11-25-04-full-text-search': fullTextSearch,
 }

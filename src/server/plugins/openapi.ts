@@ -25,7 +25,10 @@ const TAGS = [
     name: 'documents',
     description: 'Documents as chunks for RAG, deduplicated by content hash; shared ones for all.',
   },
-  { name: 'search', description: "Full-text search over one's messages and readable documents." },
+  {
+    name: 'search',
+    description: "Full-text search over one's messages and readable documents; similarity search.",
+  },
   {
     name: 'seed compatibility',
     description: 'The routes of the hand-built chat layer (seed 000).',

@@ -1,6 +1,7 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ChatkeepError } from '../../errors.js'
+import { CitationSchema } from '../../schemas/citations.js'
 import { MessageSchema } from '../../schemas/data.js'
 import { FeedbackSchema, MessageListSchema, NewMessageSchema } from '../../schemas/inputs.js'
 import { LIMITS } from '../../schemas/limits.js'
@@ -126,6 +127,27 @@ export const messageRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async 
       },
     },
     async (request) => storeFor(store, request).messages.get(request.params.id),
+  )
+
+  app.get(
+    '/messages/:id/citations',
+    {
+      schema: {
+        tags,
+        summary: 'Whether the chunks a message cites are current, changed or deleted',
+        description:
+          "Reads the `{ chunk_id, content_hash, score }` entries of the message's `context_documents` against the chunks stored now.",
+        params: IdParams,
+        response: {
+          200: Type.Object({ object: Type.Literal('list'), data: Type.Array(CitationSchema) }),
+          ...errorResponses(404),
+        },
+      },
+    },
+    async (request) => ({
+      object: 'list' as const,
+      data: await storeFor(store, request).messages.citations(request.params.id),
+    }),
   )
 
   app.delete(

@@ -1,0 +1,57 @@
+import type { Insertable, Selectable, Updateable } from 'kysely'
+import type { Executor } from '../db/database.js'
+import type { DocumentChunksTable } from '../db/schema.js'
+import type { DocumentChunk } from '../schemas/documents.js'
+
+export type DocumentChunkRow = Selectable<DocumentChunksTable>
+
+export function decodeChunk(row: DocumentChunkRow): DocumentChunk {
+  const { embedding, ...rest } = row
+  return { ...rest, embedding_dimensions: embedding === null ? null : embedding.length / 4 }
+}
+
+/** A document's chunks in order; walks document_chunks_document_idx. */
+export async function listChunksOfDocument(
+  tx: Executor,
+  documentId: string,
+): Promise<DocumentChunkRow[]> {
+  return tx
+    .selectFrom('document_chunks')
+    .selectAll()
+    .where('document_id', '=', documentId)
+    .orderBy('chunk_index')
+    .orderBy('id')
+    .execute()
+}
+
+/** Rows per INSERT: 10 parameters a row stays well under SQLite's 32766. */
+const INSERT_BATCH = 500
+
+export async function insertChunks(
+  tx: Executor,
+  rows: Insertable<DocumentChunksTable>[],
+): Promise<void> {
+  for (let i = 0; i < rows.length; i += INSERT_BATCH) {
+    await tx
+      .insertInto('document_chunks')
+      .values(rows.slice(i, i + INSERT_BATCH))
+      .execute()
+  }
+}
+
+export async function updateChunk(
+  tx: Executor,
+  id: string,
+  patch: Updateable<DocumentChunksTable>,
+): Promise<void> {
+  await tx.updateTable('document_chunks').set(patch).where('id', '=', id).execute()
+}
+
+export async function deleteChunks(tx: Executor, ids: string[]): Promise<void> {
+  for (let i = 0; i < ids.length; i += INSERT_BATCH) {
+    await tx
+      .deleteFrom('document_chunks')
+      .where('id', 'in', ids.slice(i, i + INSERT_BATCH))
+      .execute()
+  }
+}

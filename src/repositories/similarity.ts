@@ -1,0 +1,102 @@
+import { sql } from 'kysely'
+import type { Database } from '../db/database.js'
+import type { Owner } from './conversations.js'
+
+export interface EmbeddingFilter {
+  owner: Owner
+  /** Bytes of the embeddings compared: only vectors of the query's dimension are read. */
+  bytes: number
+  document_id?: string | undefined
+  doc_type?: string | undefined
+}
+
+const byteLength = (db: Database) =>
+  db.engine === 'postgres' ? sql`octet_length(c.embedding)` : sql`length(c.embedding)`
+
+/**
+ * How many embeddings of the query's dimension each readable live document holds, so the scan
+ * can read them in batches of whole documents: a batch keyed on the chunk id would sort every
+ * embedding again for each batch.
+ */
+export async function countEmbeddingsByDocument(
+  db: Database,
+  filter: EmbeddingFilter,
+): Promise<{ document_id: string; n: number }[]> {
+  let q = db.kysely
+    .selectFrom('document_chunks as c')
+    .innerJoin('documents as d', 'd.id', 'c.document_id')
+    .select(['c.document_id', (eb) => eb.fn.countAll<number>().as('n')])
+    .where('c.embedding', 'is not', null)
+    .where(sql<boolean>`${byteLength(db)} = ${filter.bytes}`)
+    .where('d.deleted_at', 'is', null)
+  const owner = filter.owner
+  if (owner !== null) {
+    q = q.where((eb) => eb.or([eb('d.user_id', '=', owner), eb('d.user_id', 'is', null)]))
+  }
+  if (filter.document_id !== undefined) q = q.where('c.document_id', '=', filter.document_id)
+  if (filter.doc_type !== undefined) q = q.where('d.doc_type', '=', filter.doc_type)
+  const rows = await db.read(() => q.groupBy('c.document_id').orderBy('c.document_id').execute())
+  return rows.map((row) => ({ document_id: row.document_id, n: Number(row.n) }))
+}
+
+/** The embeddings of the query's dimension of these documents' chunks; reads document_chunks_document_idx. */
+export async function embeddingsOfDocuments(
+  db: Database,
+  documentIds: string[],
+  bytes: number,
+): Promise<{ id: string; embedding: Buffer }[]> {
+  // pg decodes bytea from hex in JavaScript, byte by byte; base64 text decodes natively, and is
+  // a third shorter on the wire. (PostgreSQL's line breaks in it are skipped by the decoder.)
+  const column =
+    db.engine === 'postgres'
+      ? sql<Buffer | string>`encode(c.embedding, 'base64')`.as('embedding')
+      : sql<Buffer | string>`c.embedding`.as('embedding')
+  const rows = await db.read(() =>
+    db.kysely
+      .selectFrom('document_chunks as c')
+      .select(['c.id', column])
+      .where('c.document_id', 'in', documentIds)
+      .where('c.embedding', 'is not', null)
+      .where(sql<boolean>`${byteLength(db)} = ${bytes}`)
+      .execute(),
+  )
+  return rows.map((row) => ({
+    id: row.id,
+    embedding:
+      typeof row.embedding === 'string' ? Buffer.from(row.embedding, 'base64') : row.embedding,
+  }))
+}
+
+export interface ChunkDetail {
+  id: string
+  document_id: string
+  chunk_index: number
+  content: string
+  content_hash: string
+  title: string | null
+  source_url: string | null
+  doc_type: string | null
+}
+
+/** The winners' text and document, read once the scan is done; deleted ones drop out. */
+export async function getChunkDetails(db: Database, ids: string[]): Promise<ChunkDetail[]> {
+  if (ids.length === 0) return []
+  return db.read(() =>
+    db.kysely
+      .selectFrom('document_chunks as c')
+      .innerJoin('documents as d', 'd.id', 'c.document_id')
+      .select([
+        'c.id',
+        'c.document_id',
+        'c.chunk_index',
+        'c.content',
+        'c.content_hash',
+        'd.title',
+        'd.source_url',
+        'd.doc_type',
+      ])
+      .where('c.id', 'in', ids)
+      .where('d.deleted_at', 'is', null)
+      .execute(),
+  )
+}

@@ -1,0 +1,50 @@
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import {
+  SearchPageSchema,
+  SearchQuerySchema,
+  SimilarQuerySchema,
+  SimilarResultSchema,
+} from '../../schemas/search.js'
+import type { Store } from '../../store.js'
+import { storeFor } from '../plugins/auth.js'
+import { errorResponses } from '../schemas/common.js'
+
+export const searchRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (app, { store }) => {
+  app.addHook('onRequest', app.requireUser)
+
+  app.get(
+    '/search',
+    {
+      schema: {
+        tags: ['search'],
+        summary: "Full-text search over the caller's messages or readable documents",
+        description:
+          'Every word of `q` must occur (whole words, any case, unstemmed). Best hits first, with a `<mark>`-highlighted snippet; page with `after` = the previous `next_cursor`. Soft-deleted rows never show.',
+        querystring: SearchQuerySchema,
+        response: { 200: SearchPageSchema, ...errorResponses() },
+      },
+    },
+    async (request) => {
+      const page = await storeFor(store, request).search.search(request.query)
+      return { object: 'list' as const, ...page }
+    },
+  )
+
+  app.post(
+    '/search/similar',
+    {
+      schema: {
+        tags: ['search'],
+        summary: 'The chunks most similar to an embedding (cosine), best first',
+        description:
+          "Exact top-k over the embeddings of the chunks the caller may read whose dimension is the query's. Chatkeep never computes embeddings: send the vector your model made.",
+        body: SimilarQuerySchema,
+        response: { 200: SimilarResultSchema, ...errorResponses() },
+      },
+    },
+    async (request) => {
+      const result = await storeFor(store, request).search.similar(request.body)
+      return { object: 'list' as const, ...result }
+    },
+  )
+}

@@ -1,0 +1,319 @@
+import { encodeJson } from '../db/codec.js'
+import type { Database, Executor } from '../db/database.js'
+import { classifyDriverError, violatedUniqueKey } from '../db/driver-errors.js'
+import { ChatkeepError, notFound } from '../errors.js'
+import { contentHash } from '../lib/content-hash.js'
+import { encodeEmbedding } from '../lib/embedding.js'
+import { isUuid, uuid7 } from '../lib/uuid7.js'
+import type { Owner } from '../repositories/conversations.js'
+import * as chunks from '../repositories/document-chunks.js'
+import * as documents from '../repositories/documents.js'
+import type { Page } from '../schemas/data.js'
+import {
+  type ChunkOutcome,
+  type Document,
+  type DocumentListOptions,
+  DocumentListSchema,
+  type DocumentUpdate,
+  DocumentUpdateSchema,
+  type DocumentWithChunks,
+  type IngestResult,
+  type NewDocument,
+  NewDocumentSchema,
+} from '../schemas/documents.js'
+import { LIMITS } from '../schemas/limits.js'
+import { checkJsonSize, validator } from '../schemas/validate.js'
+import { checkCursors, toPage } from './page.js'
+
+const validateNew = validator(NewDocumentSchema)
+const validateUpdate = validator(DocumentUpdateSchema)
+const validateList = validator(DocumentListSchema)
+
+/** A chunk of an ingest, hashed, with its columns ready to store. */
+interface PreparedChunk {
+  chunk_index: number
+  content: string
+  content_hash: string
+  token_count: number | null
+  embedding_id: string | null
+  embedding: Buffer | null
+}
+
+/**
+ * Documents and their chunks. A user reads their own documents and the shared ones (user_id
+ * null) and writes only their own; an admin (`owner` null) reads and writes all. Another user's
+ * private document answers `not_found`, exactly as a missing one.
+ */
+export class DocumentService {
+  constructor(
+    private readonly db: Database,
+    private readonly owner: Owner,
+  ) {}
+
+  /**
+   * Stores a document with its chunks in one transaction. A live document of the same owner and
+   * source_url is replaced: its chunks whose content hash is sent again keep their ids (reported
+   * `duplicate`), the others are removed, and new content is stored (`new`). A chunk sent twice
+   * in one ingest is stored once.
+   * @example
+   * const { document, chunks } = await store.forUser(id).documents.ingest({
+   *   source_url: 'https://docs.example/intro', doc_type: 'guide',
+   *   chunks: [{ content: 'Install with npm.' }, { content: 'Then open a store.' }],
+   * })
+   */
+  async ingest(input: NewDocument): Promise<IngestResult> {
+    const data = validateNew(input)
+    checkJsonSize('metadata', data.metadata)
+    const userId = this.ownerFor(data.user_id)
+    const identity = { source_url: data.source_url ?? null, doc_type: data.doc_type ?? null }
+    const prepared: PreparedChunk[] = data.chunks.map((chunk, i) => {
+      if (chunk.embedding && !chunk.embedding.every(Number.isFinite)) {
+        throw new ChatkeepError(
+          'validation_failed',
+          `/chunks/${i}/embedding: must be finite numbers.`,
+          {
+            field: `/chunks/${i}/embedding`,
+          },
+        )
+      }
+      return {
+        chunk_index: i,
+        content: chunk.content,
+        content_hash: contentHash(chunk.content, identity),
+        token_count: chunk.token_count ?? null,
+        embedding_id: chunk.embedding_id ?? null,
+        embedding: chunk.embedding ? encodeEmbedding(chunk.embedding) : null,
+      }
+    })
+    const fields = {
+      source_url: identity.source_url,
+      doc_type: identity.doc_type,
+      title: data.title ?? null,
+      version: data.version ?? null,
+      metadata: encodeJson(data.metadata ?? {}),
+    }
+    for (let attempt = 0; ; attempt++) {
+      try {
+        return await this.db.transaction((tx) => this.ingestIn(tx, userId, fields, prepared))
+      } catch (error) {
+        // Another ingest created the document at this source_url first: replace that one.
+        if (attempt === 0 && violatedUniqueKey(error)?.includes('documents_owner_source')) continue
+        const raw = error instanceof ChatkeepError ? error.cause : error
+        if (userId !== null && classifyDriverError(raw) === 'foreign_key_violation') {
+          throw notFound('user', userId)
+        }
+        throw error
+      }
+    }
+  }
+
+  private async ingestIn(
+    tx: Executor,
+    userId: string | null,
+    fields: {
+      source_url: string | null
+      doc_type: string | null
+      title: string | null
+      version: string | null
+      metadata: string
+    },
+    prepared: PreparedChunk[],
+  ): Promise<IngestResult> {
+    const now = new Date().toISOString()
+    const existing =
+      fields.source_url === null
+        ? undefined
+        : await documents.getDocumentBySource(tx, userId, fields.source_url)
+    const document =
+      existing === undefined
+        ? await documents.insertDocument(tx, {
+            id: uuid7(),
+            user_id: userId,
+            ...fields,
+            created_at: now,
+            updated_at: now,
+            deleted_at: null,
+          })
+        : (await documents.updateDocument(tx, existing.id, { ...fields, updated_at: now }))!
+    const stored = new Map(
+      existing === undefined
+        ? []
+        : (await chunks.listChunksOfDocument(tx, document.id)).map((row) => [
+            row.content_hash,
+            row,
+          ]),
+    )
+    const kept = new Map<string, { id: string; chunk_index: number }>()
+    const outcomes: ChunkOutcome[] = []
+    const inserts = []
+    let newChunks = 0
+    for (const chunk of prepared) {
+      const seen = kept.get(chunk.content_hash)
+      if (seen !== undefined) {
+        outcomes.push({ ...seen, content_hash: chunk.content_hash, status: 'duplicate' })
+        continue
+      }
+      const old = stored.get(chunk.content_hash)
+      if (old !== undefined) {
+        const patch = changedColumns(old, chunk)
+        if (patch !== undefined) await chunks.updateChunk(tx, old.id, { ...patch, updated_at: now })
+        kept.set(chunk.content_hash, { id: old.id, chunk_index: chunk.chunk_index })
+        outcomes.push({
+          id: old.id,
+          chunk_index: chunk.chunk_index,
+          content_hash: chunk.content_hash,
+          status: 'duplicate',
+        })
+        continue
+      }
+      const id = uuid7()
+      kept.set(chunk.content_hash, { id, chunk_index: chunk.chunk_index })
+      inserts.push({ id, document_id: document.id, ...chunk, created_at: now, updated_at: now })
+      outcomes.push({
+        id,
+        chunk_index: chunk.chunk_index,
+        content_hash: chunk.content_hash,
+        status: 'new',
+      })
+      newChunks++
+    }
+    const removed = [...stored.values()].filter((row) => !kept.has(row.content_hash))
+    await chunks.deleteChunks(
+      tx,
+      removed.map((row) => row.id),
+    )
+    await chunks.insertChunks(tx, inserts)
+    return {
+      document: documents.decodeDocument(this.db.codec, document),
+      created: existing === undefined,
+      chunks: outcomes,
+      new_chunks: newChunks,
+      duplicate_chunks: outcomes.length - newChunks,
+      removed_chunks: removed.length,
+    }
+  }
+
+  /** A document with its chunks in order. */
+  async get(id: string): Promise<DocumentWithChunks> {
+    const result = await this.db.read(async () => {
+      const row = isUuid(id)
+        ? await documents.getReadableDocument(this.db.kysely, id, this.owner)
+        : undefined
+      if (row === undefined) return undefined
+      return { row, chunks: await chunks.listChunksOfDocument(this.db.kysely, id) }
+    })
+    if (result === undefined) throw notFound('document', id)
+    return {
+      ...documents.decodeDocument(this.db.codec, result.row),
+      chunks: result.chunks.map(chunks.decodeChunk),
+    }
+  }
+
+  /** Live documents the caller may read (their own and the shared ones), newest first. */
+  async list(options: DocumentListOptions = {}): Promise<Page<Document>> {
+    const data = validateList(options)
+    checkCursors(data, 'document')
+    const limit = data.limit ?? LIMITS.default_page
+    const rows = await documents.listDocuments(this.db, { ...data, owner: this.owner, limit })
+    return toPage(rows, limit, data.before !== undefined, (row) =>
+      documents.decodeDocument(this.db.codec, row),
+    )
+  }
+
+  /** Changes title, version or metadata; the chunks and their hashes stay as they are. */
+  async update(id: string, input: DocumentUpdate): Promise<Document> {
+    const data = validateUpdate(input)
+    checkJsonSize('metadata', data.metadata)
+    const patch = {
+      ...(data.title !== undefined ? { title: data.title } : {}),
+      ...(data.version !== undefined ? { version: data.version } : {}),
+      ...(data.metadata !== undefined ? { metadata: encodeJson(data.metadata) } : {}),
+      updated_at: new Date().toISOString(),
+    }
+    const row = await this.db.transaction(async (tx) => {
+      await this.writableRow(tx, id)
+      return documents.updateDocument(tx, id, patch)
+    })
+    if (row === undefined) throw notFound('document', id)
+    return documents.decodeDocument(this.db.codec, row)
+  }
+
+  /** Soft delete: the document and its chunks leave every read and search at once. */
+  async delete(id: string): Promise<void> {
+    const at = new Date().toISOString()
+    await this.db.transaction(async (tx) => {
+      await this.writableRow(tx, id)
+      await documents.updateDocument(tx, id, { deleted_at: at, updated_at: at })
+    })
+  }
+
+  /**
+   * Retention (admins only): removes for good the documents soft-deleted before `before`, and
+   * their chunks. Until then a deleted document's chunks stay stored but out of every read,
+   * search and citation.
+   * @example
+   * await store.documents.purgeDeleted(new Date(Date.now() - 30 * 86_400_000))
+   */
+  async purgeDeleted(before: Date | string): Promise<{ documents: number; chunks: number }> {
+    if (this.owner !== null) {
+      throw new ChatkeepError('forbidden', 'Purging deleted documents is for admins only.')
+    }
+    const ms = before instanceof Date ? before.getTime() : Date.parse(before)
+    if (Number.isNaN(ms)) {
+      throw new ChatkeepError('validation_failed', '/before: must be a time.', { field: '/before' })
+    }
+    const at = new Date(ms).toISOString()
+    return this.db.transaction((tx) => documents.purgeDeletedDocuments(tx, at))
+  }
+
+  /** The live document, if the caller may change it: `forbidden` for a user and a shared one. */
+  private async writableRow(tx: Executor, id: string): Promise<documents.DocumentRow> {
+    const row = isUuid(id) ? await documents.getReadableDocument(tx, id, this.owner) : undefined
+    if (row === undefined) throw notFound('document', id)
+    if (this.owner !== null && row.user_id !== this.owner) {
+      throw new ChatkeepError('forbidden', 'Shared documents are changed by admins only.')
+    }
+    return row
+  }
+
+  /** Whose document an ingest makes: a user's own; for an admin, the user_id given, or shared. */
+  private ownerFor(userId: string | null | undefined): string | null {
+    if (this.owner !== null) {
+      if (userId !== undefined && userId !== this.owner) {
+        throw new ChatkeepError(
+          'forbidden',
+          '/user_id: you can only ingest your own documents; shared ones are made by admins.',
+          { field: '/user_id' },
+        )
+      }
+      return this.owner
+    }
+    if (userId === undefined || userId === null) return null
+    if (!isUuid(userId)) throw notFound('user', userId)
+    return userId
+  }
+}
+
+/** What a re-sent chunk changes in its stored row besides the content, which is the same. */
+function changedColumns(old: chunks.DocumentChunkRow, chunk: PreparedChunk) {
+  const sameEmbedding =
+    old.embedding === null || chunk.embedding === null
+      ? old.embedding === chunk.embedding
+      : Buffer.from(old.embedding).equals(chunk.embedding)
+  if (
+    old.content === chunk.content &&
+    old.chunk_index === chunk.chunk_index &&
+    old.token_count === chunk.token_count &&
+    old.embedding_id === chunk.embedding_id &&
+    sameEmbedding
+  ) {
+    return undefined
+  }
+  return {
+    content: chunk.content,
+    chunk_index: chunk.chunk_index,
+    token_count: chunk.token_count,
+    embedding_id: chunk.embedding_id,
+    embedding: chunk.embedding,
+  }
+}
