@@ -1,6 +1,6 @@
 import BetterSqlite3 from 'better-sqlite3'
 import { uuid7 } from '../src/lib/uuid7.js'
-import type { Subject } from './subject.js'
+import type { Baseline, RawAppended, Subject } from './subject.js'
 
 /**
  * The raw-driver baseline on SQLite: better-sqlite3 prepared statements on its own connection to
@@ -8,7 +8,7 @@ import type { Subject } from './subject.js'
  * one BEGIN IMMEDIATE transaction: bump the conversation's counters returning the new count, then
  * insert the message with that sequence. Reads decode the JSON columns, as Chatkeep's do.
  */
-export function sqliteBaseline(path: string, synchronous: string): Subject {
+export function sqliteBaseline(path: string, synchronous: string): Baseline {
   const db = new BetterSqlite3(path, { timeout: 5000 })
   db.pragma('journal_mode = WAL')
   db.pragma(`synchronous = ${synchronous}`)
@@ -45,12 +45,13 @@ export function sqliteBaseline(path: string, synchronous: string): Subject {
   )
 
   const append = db.transaction(
-    (conversationId: string, m: Parameters<Subject['append']>[1]): number => {
+    (conversationId: string, m: Parameters<Subject['append']>[1]): RawAppended => {
       const now = new Date().toISOString()
       const c = bump.get(m.tokens_used, now, now, conversationId)
       if (c === undefined) throw new Error(`no open conversation ${conversationId}`)
+      const id = uuid7()
       insert.run(
-        uuid7(),
+        id,
         conversationId,
         c.user_id,
         c.message_count,
@@ -61,12 +62,13 @@ export function sqliteBaseline(path: string, synchronous: string): Subject {
         JSON.stringify(m.metadata),
         now,
       )
-      return c.message_count
+      return { id, user_id: c.user_id, sequence: c.message_count, created_at: now }
     },
   )
 
   return {
-    append: async (target, m) => append.immediate(target.conversation_id, m),
+    append: async (target, m) => append.immediate(target.conversation_id, m).sequence,
+    appendRow: async (conversationId, m) => append.immediate(conversationId, m),
     lastN: async (target, n) =>
       last.all(target.conversation_id, n).map((row) => ({
         ...row,

@@ -29,10 +29,23 @@ export interface Counts {
   warmup: number
   /** W1 stops after a pass (and says so) past this many seconds: a slow disk must not stall the run. */
   w1_budget_s: number
+  /** W5: autocannon's connections, and seconds per measured run after a warm-up of its own. */
+  w5_connections: number
+  w5_duration_s: number
+  w5_warmup_s: number
+  /** W5: messages in the conversation whose last `w2_window` are read. */
+  w5_messages: number
 }
+
+/** Where W5's servers run: each in a child process (the default), or in the bench's own. */
+export type ServerPlacement = 'child' | 'same'
 
 export interface BenchOptions {
   engines: EngineName[]
+  /** The workloads to run, W1…W5 (BENCH_WORKLOADS; all by default). */
+  workloads: WorkloadId[]
+  /** BENCH_W5_SERVER=same puts W5's servers in the bench's process, beside autocannon. */
+  w5_server: ServerPlacement
   quick: boolean
   counts: Counts
   /** The PostgreSQL server the throwaway database is created on. */
@@ -55,6 +68,10 @@ const FULL: Counts = {
   w4_runs: 3,
   warmup: 2_000,
   w1_budget_s: 75,
+  w5_connections: 10,
+  w5_duration_s: 10,
+  w5_warmup_s: 1,
+  w5_messages: 10_000,
 }
 
 const QUICK: Counts = {
@@ -73,23 +90,49 @@ const QUICK: Counts = {
   w4_runs: 3,
   warmup: 2_000,
   w1_budget_s: 20,
+  w5_connections: 10,
+  w5_duration_s: 3,
+  w5_warmup_s: 1,
+  w5_messages: 2_000,
 }
 
 const ALL: EngineName[] = ['sqlite', 'postgres']
 
+export type WorkloadId = 'W1' | 'W2' | 'W3' | 'W4' | 'W5'
+const ALL_WORKLOADS: WorkloadId[] = ['W1', 'W2', 'W3', 'W4', 'W5']
+
+/** A comma-separated list of known names, in their own order; empty or absent, all of them. */
+function pick<T extends string>(
+  variable: string,
+  value: string | undefined,
+  known: readonly T[],
+  normalize: (s: string) => string,
+): T[] {
+  const asked = (value ?? '')
+    .split(',')
+    .map((s) => normalize(s.trim()))
+    .filter((s) => s !== '')
+  const unknown = asked.filter((s) => !known.includes(s as T))
+  if (unknown.length > 0) {
+    console.log(`${variable}: ignoring ${unknown.join(', ')} (known: ${known.join(', ')})`)
+  }
+  return known.filter((k) => asked.length === 0 || asked.includes(k))
+}
+
 export function readOptions(env: NodeJS.ProcessEnv = process.env): BenchOptions {
   const quick = env.BENCH_QUICK !== undefined && !['', '0', 'false'].includes(env.BENCH_QUICK)
-  const asked = (env.BENCH_ENGINES ?? '')
-    .split(',')
-    .map((s) => s.trim().toLowerCase())
-    .filter((s) => s !== '')
-  const unknown = asked.filter((s) => !ALL.includes(s as EngineName))
-  if (unknown.length > 0) {
-    console.log(`BENCH_ENGINES: ignoring ${unknown.join(', ')} (known: ${ALL.join(', ')})`)
+  const engines = pick('BENCH_ENGINES', env.BENCH_ENGINES, ALL, (s) => s.toLowerCase())
+  const workloads = pick('BENCH_WORKLOADS', env.BENCH_WORKLOADS, ALL_WORKLOADS, (s) =>
+    s.toUpperCase(),
+  )
+  const placement = (env.BENCH_W5_SERVER ?? '').trim().toLowerCase()
+  if (placement !== '' && placement !== 'child' && placement !== 'same') {
+    console.log(`BENCH_W5_SERVER: ignoring ${placement} (known: child, same)`)
   }
-  const engines = ALL.filter((e) => asked.length === 0 || asked.includes(e))
   return {
     engines,
+    workloads,
+    w5_server: placement === 'same' ? 'same' : 'child',
     quick,
     counts: quick ? QUICK : FULL,
     pg_admin_url: env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',

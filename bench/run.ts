@@ -1,11 +1,12 @@
 import { cpus } from 'node:os'
 import { performance } from 'node:perf_hooks'
-import { sql } from 'kysely'
 import { openStore, type Store } from '../src/index.js'
 import { postgresBaseline } from './baseline-postgres.js'
 import { sqliteBaseline } from './baseline-sqlite.js'
 import { chatkeepSubject } from './chatkeep.js'
 import { createBenchDatabase } from './databases.js'
+import { describeEngine } from './engine.js'
+import { runHttp } from './http.js'
 import { onEachDatabase } from './seed.js'
 import { type BenchOptions, type EngineName, readOptions } from './options.js'
 import { printTable, type ReportRow } from './report.js'
@@ -13,32 +14,10 @@ import type { Subject } from './subject.js'
 import { WORKLOADS } from './workloads.js'
 
 /**
- * `npm run bench`: BENCH.md's workloads W1–W4 on each engine, Chatkeep beside the raw driver in
- * the same run, one table per engine. It reports; it never fails.
+ * `npm run bench`: BENCH.md's workloads W1–W5 on each engine, Chatkeep beside the raw driver (or,
+ * for W5's reads, the no-work ceiling) in the same run, one table per engine. It reports; it
+ * never fails. BENCH_WORKLOADS=W5 (say) runs some of them only.
  */
-
-const SYNCHRONOUS = ['off', 'normal', 'full', 'extra']
-
-/** The engine's version and settings, read from the store Chatkeep opened. */
-async function describeEngine(store: Store): Promise<{ heading: string; synchronous: string }> {
-  const db = store.database.kysely
-  if (store.engine === 'sqlite') {
-    const { rows } = await sql<{ version: string }>`select sqlite_version() as version`.execute(db)
-    const sync = await sql<{ synchronous: number }>`pragma synchronous`.execute(db)
-    const synchronous = SYNCHRONOUS[sync.rows[0]!.synchronous] ?? 'full'
-    return {
-      heading: `SQLite ${rows[0]!.version} (better-sqlite3, WAL, synchronous=${synchronous.toUpperCase()} on both sides)`,
-      synchronous,
-    }
-  }
-  const { rows } = await sql<{ version: string; sc: string }>`
-    select current_setting('server_version') as version,
-           current_setting('synchronous_commit') as sc`.execute(db)
-  return {
-    heading: `PostgreSQL ${rows[0]!.version} (pg, synchronous_commit=${rows[0]!.sc})`,
-    synchronous: '',
-  }
-}
 
 /** Opens the engine's databases: on SQLite one file per side, on PostgreSQL one shared. */
 async function openDatabases(engine: EngineName, options: BenchOptions) {
@@ -49,7 +28,11 @@ async function openDatabases(engine: EngineName, options: BenchOptions) {
   return databases
 }
 
-async function runEngine(engine: EngineName, options: BenchOptions): Promise<void> {
+/** W1–W4 on one engine: their rows, and the engine as Chatkeep's store describes it. */
+async function runDirect(
+  engine: EngineName,
+  options: BenchOptions,
+): Promise<{ heading: string; rows: ReportRow[] }> {
   const databases = await openDatabases(engine, options)
   const opened: Store[] = []
   const open = async (url: string) => {
@@ -83,6 +66,7 @@ async function runEngine(engine: EngineName, options: BenchOptions): Promise<voi
     }
     const rows: ReportRow[] = []
     for (const workload of WORKLOADS) {
+      if (!options.workloads.includes(workload.id)) continue
       const started = performance.now()
       const row = {
         id: workload.id,
@@ -100,7 +84,7 @@ async function runEngine(engine: EngineName, options: BenchOptions): Promise<voi
         `  ${engine} ${workload.id} done in ${rows.at(-1)!.seconds.toFixed(1)} s\n`,
       )
     }
-    printTable(heading, rows)
+    return { heading, rows }
   } finally {
     await baseline?.close().catch(() => {})
     for (const store of opened) await store.close().catch(() => {})
@@ -112,20 +96,46 @@ async function runEngine(engine: EngineName, options: BenchOptions): Promise<voi
   }
 }
 
+async function runEngine(engine: EngineName, options: BenchOptions): Promise<void> {
+  let heading: string | undefined
+  const rows: ReportRow[] = []
+  if (WORKLOADS.some((w) => options.workloads.includes(w.id))) {
+    const direct = await runDirect(engine, options)
+    heading = direct.heading
+    rows.push(...direct.rows)
+  }
+  if (options.workloads.includes('W5')) {
+    const started = performance.now()
+    try {
+      const http = await runHttp(engine, options)
+      heading ??= http.heading
+      rows.push(...http.rows)
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error)
+      const seconds = (performance.now() - started) / 1000
+      rows.push({ id: 'W5', title: 'HTTP', target: null, error: message, seconds })
+    }
+  }
+  printTable(heading ?? engine, rows)
+}
+
 async function main(): Promise<void> {
   const options = readOptions()
   const c = options.counts
   console.log(
     `Chatkeep bench (${options.quick ? 'quick' : 'full'}): node ${process.version}, ${cpus().length} cores; ` +
       `W1 ${c.w1_conversations}×${c.w1_messages}, W2 ${c.w2_reads} reads, W3 ${c.w3_lists} lists, ` +
-      `W4 ${c.w4_clients} clients × ${c.w4_messages / c.w4_clients}.`,
+      `W4 ${c.w4_clients} clients × ${c.w4_messages / c.w4_clients}, ` +
+      `W5 ${c.w5_connections} connections × ${c.w5_duration_s} s; ` +
+      `workloads ${options.workloads.join(', ') || 'none'}.`,
   )
   console.log(
     `W1–W3: ${c.passes} passes, Chatkeep and the baseline taking turns operation by operation; ` +
       `W4: ${c.w4_runs} runs per side, taking turns.\n` +
       'ops/s is the median pass (or run); p50 and p99 are over every operation; ' +
       'ratio = Chatkeep ops/s ÷ baseline ops/s in this run (the target is about it); ' +
-      'ratio at p50 = baseline p50 ÷ Chatkeep p50, a check on noise.',
+      'ratio at p50 = baseline p50 ÷ Chatkeep p50, a check on noise. ' +
+      'W5: ops/s = requests answered 2xx per second.',
   )
   if (options.engines.length === 0) console.log('No engine to run (BENCH_ENGINES=sqlite,postgres).')
   for (const engine of options.engines) {

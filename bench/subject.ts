@@ -16,3 +16,16 @@ export interface Subject {
   listRecent(user_id: string, n: number): Promise<readonly unknown[]>
   close(): Promise<void>
 }
+
+/** What a raw append stored besides the caller's fields: enough to answer it over HTTP. */
+export interface RawAppended {
+  id: string
+  user_id: string
+  sequence: number
+  created_at: string
+}
+
+/** A raw-driver baseline: a Subject, and its append by conversation id with what it stored. */
+export interface Baseline extends Subject {
+  appendRow(conversation_id: string, message: BenchMessage): Promise<RawAppended>
+}

@@ -12,7 +12,7 @@ import {
   type Summary,
   timeConcurrent,
 } from './measure.js'
-import type { Counts, EngineName } from './options.js'
+import type { Counts, EngineName, WorkloadId } from './options.js'
 import { message } from './payloads.js'
 import {
   analyze,
@@ -46,7 +46,7 @@ export interface Measured {
 }
 
 export interface Workload {
-  id: string
+  id: WorkloadId
   title: (counts: Counts) => string
   /** The ratio Chatkeep ÷ baseline (ops/s) that BENCH.md asks for. */
   target: (engine: EngineName) => number

@@ -189,31 +189,50 @@ function appendInImmediateTransaction(
   batch: AppendBatch,
 ): Promise<AppendResult | undefined> {
   const set = twoStatements(db)
+  return db.immediate(() => writeHeld(set, batch))
+}
+
+/**
+ * SQLite: batches for several conversations in one BEGIN IMMEDIATE transaction, one commit (and
+ * one fsync) for all of them; each batch exactly as `appendMessages` writes it alone. The result
+ * of batch i is at i (undefined: no live, open conversation of that owner). A unique violation
+ * anywhere fails the whole transaction, and nothing of it is written.
+ */
+export function appendToConversations(
+  db: SqliteDatabase,
+  batches: AppendBatch[],
+): Promise<(AppendResult | undefined)[]> {
+  const set = twoStatements(db)
+  return db.immediate(() => batches.map((batch) => writeHeld(set, batch)))
+}
+
+/** One batch's statements, on the connection `immediate` holds. */
+function writeHeld(
+  set: ReturnType<typeof twoStatements>,
+  batch: AppendBatch,
+): AppendResult | undefined {
   const bump = batch.owner === null ? set.bump.any : set.bump.owned
-  const params = {
+  const [conversation] = bump.runHeld({
     conversation_id: batch.conversation_id,
     owner: batch.owner,
     n: batch.rows.length,
     tokens: totalTokens(batch.rows),
     now: batch.created_at,
-  }
-  return db.immediate(() => {
-    const [conversation] = bump.runHeld(params)
-    if (conversation === undefined) return undefined
-    const first = conversation.message_count - batch.rows.length + 1
-    batch.rows.forEach((row, i) =>
-      set.insert.runHeld({
-        ...row,
-        context_documents: encodeJson(row.context_documents),
-        metadata: encodeJson(row.metadata),
-        conversation_id: batch.conversation_id,
-        user_id: conversation.user_id,
-        sequence: first + i,
-        created_at: batch.created_at,
-      }),
-    )
-    return { user_id: conversation.user_id, first_sequence: first }
   })
+  if (conversation === undefined) return undefined
+  const first = conversation.message_count - batch.rows.length + 1
+  batch.rows.forEach((row, i) =>
+    set.insert.runHeld({
+      ...row,
+      context_documents: encodeJson(row.context_documents),
+      metadata: encodeJson(row.metadata),
+      conversation_id: batch.conversation_id,
+      user_id: conversation.user_id,
+      sequence: first + i,
+      created_at: batch.created_at,
+    }),
+  )
+  return { user_id: conversation.user_id, first_sequence: first }
 }
 
 async function appendInOneStatement(

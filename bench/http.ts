@@ -1,0 +1,325 @@
+import { fork } from 'node:child_process'
+import { fileURLToPath } from 'node:url'
+import { performance } from 'node:perf_hooks'
+import autocannon from 'autocannon'
+import { openStore, type Store } from '../src/index.js'
+import { AuthService } from '../src/services/auth.js'
+import { type BenchDatabase, createBenchDatabase } from './databases.js'
+import { describeEngine } from './engine.js'
+import { CEILING_PATH, type RunningServer, type ServerSpec, startServer } from './http-servers.js'
+import { Recorder, type Sides, summarize, type Summary } from './measure.js'
+import type { BenchOptions, EngineName, ServerPlacement } from './options.js'
+import { message } from './payloads.js'
+import type { ReportRow } from './report.js'
+import { analyze, createConversations, fillConversation } from './seed.js'
+
+/**
+ * W5: the HTTP API under autocannon. Per engine, three servers, each started on its own: Fastify
+ * with a route that does no work (the ceiling); Fastify with routes doing the raw driver's append
+ * and last-20 read (the baselines); Chatkeep's server (buildApp, the real AuthService, a
+ * registered user's access token, no rate limits, logger off). Five loads on them, in two
+ * groups (ceiling, raw read, Chatkeep read; then raw append, Chatkeep append), each warmed up and
+ * measured in two halves, forwards and back. Each connection appends to a conversation of its
+ * own: W4 measures many writers on one. The servers run in child processes, autocannon in this one: on 2 cores a server
+ * sharing autocannon's event loop measured the load generator as much as itself.
+ */
+
+const CHILD = fileURLToPath(new URL('./http-child.ts', import.meta.url))
+
+/** Starts a server: in a child process of its own, or in this one. */
+async function launch(spec: ServerSpec, placement: ServerPlacement): Promise<RunningServer> {
+  if (placement === 'same') return startServer(spec)
+  // The child inherits this process's execArgv, so tsx's loader runs it as it runs the bench.
+  const child = fork(CHILD, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
+  const answer = await new Promise<{ url?: string; error?: string }>((resolve) => {
+    child.once('message', (m) => resolve(m as { url?: string; error?: string }))
+    child.once('exit', (code) => resolve({ error: `the server process exited (${code})` }))
+    child.send(spec)
+  })
+  if (answer.url === undefined) {
+    child.kill()
+    throw new Error(`${spec.kind} server: ${answer.error ?? 'no answer'}`)
+  }
+  return {
+    url: answer.url,
+    async close() {
+      if (child.connected) child.send('close')
+      const timer = setTimeout(() => child.kill(), 10_000)
+      await exited
+      clearTimeout(timer)
+    },
+  }
+}
+
+/** What one autocannon run sends: every connection the same request, or each its own path. */
+interface Load {
+  method: 'GET' | 'POST'
+  /** Per connection, round-robin. */
+  paths: string[]
+  headers?: Record<string, string>
+  body?: string
+}
+
+/** One autocannon run; every 2xx response's latency recorded (autocannon's own are whole ms). */
+function cannon(url: string, load: Load, connections: number, seconds: number) {
+  return new Promise<{ latencies: number[]; elapsed_ms: number; failed: string | undefined }>(
+    (resolve, reject) => {
+      const latencies: number[] = []
+      const headers = {
+        ...(load.body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...load.headers,
+      }
+      let next = 0
+      const options: autocannon.Options = {
+        url,
+        connections,
+        duration: seconds,
+        method: load.method,
+        headers,
+        ...(load.body !== undefined ? { body: load.body } : {}),
+        setupClient: (client) => {
+          const path = load.paths[next++ % load.paths.length]!
+          client.setRequests([{ method: load.method, path, headers, body: load.body ?? '' }])
+        },
+      }
+      const instance = autocannon(options, (error, result) => {
+        if (error !== null) return reject(error)
+        const bad = Object.entries(result.statusCodeStats).filter(([code]) => !code.startsWith('2'))
+        const failed =
+          result.errors + result.timeouts + result.non2xx === 0
+            ? undefined
+            : `${result.errors} errors, ${result.timeouts} timeouts, ` +
+              `${result.non2xx} non-2xx (${bad.map(([code, s]) => `${code}×${s.count}`).join(', ')})`
+        resolve({ latencies, elapsed_ms: result.duration * 1000, failed })
+      })
+      instance.on('response', (_client, status: number, _bytes, responseTime: number) => {
+        if (status >= 200 && status < 300) latencies.push(responseTime)
+      })
+    },
+  )
+}
+
+/** A load on a server, measured in halves. */
+interface Measured {
+  server: RunningServer
+  load: Load
+  recorder: Recorder
+  /** Seconds spent on it, warm-up included. */
+  seconds: number
+}
+
+/**
+ * Each group in turn: its loads warmed up, then each measured in two halves of the duration, in
+ * order and then in reverse (A B C, C B A), so that drift on a shared machine falls on every load
+ * alike. The reads go first: the appends leave work behind (dead rows for autovacuum, a longer
+ * WAL) that would fall on whatever ran next. A failed request anywhere fails the measurement.
+ */
+async function measureAll(groups: Measured[][], options: BenchOptions): Promise<void> {
+  const c = options.counts
+  const run = async (m: Measured, seconds: number, record: boolean) => {
+    const t0 = performance.now()
+    const result = await cannon(m.server.url, m.load, c.w5_connections, seconds)
+    m.seconds += (performance.now() - t0) / 1000
+    if (result.failed !== undefined) {
+      throw new Error(`${m.load.method} ${m.load.paths[0]}: ${result.failed}`)
+    }
+    if (record) m.recorder.addPass(result.latencies, result.elapsed_ms)
+  }
+  for (const group of groups) {
+    for (const m of group) await run(m, c.w5_warmup_s, false)
+    for (const m of [...group, ...[...group].reverse()]) await run(m, c.w5_duration_s / 2, true)
+  }
+}
+
+/** What the servers need from the setup: the databases filled, a user and their token. */
+interface Setup {
+  heading: string
+  synchronous: string
+  /** One conversation per connection on each side, for the appends. */
+  appendPaths: Sides<string[]>
+  /** The last N of a long conversation, on each side. */
+  readPaths: Sides<string>
+  token: string
+}
+
+const appendPath = (conversation_id: string) => `/v1/conversations/${conversation_id}/messages`
+
+/**
+ * Done in this process, before any server starts: migrations, a user registered through the
+ * real AuthService (which keeps the signing secret in the database, for the server to find), and
+ * the conversations, one of them filled for the reads.
+ */
+async function prepare(
+  databases: { chatkeep: BenchDatabase; baseline: BenchDatabase },
+  options: BenchOptions,
+): Promise<Setup> {
+  const c = options.counts
+  const opened: Store[] = []
+  try {
+    const store = await openStore({ database_url: databases.chatkeep.url, migrate: true })
+    opened.push(store)
+    const { heading, synchronous } = await describeEngine(store)
+    const auth = await AuthService.open(store, {
+      access_token_ttl_s: 3600,
+      refresh_token_ttl_s: 86_400,
+    })
+    const registered = await auth.register({ username: 'w5', password: 'correct horse battery' })
+    const user_id = registered.user.id
+    const mine = await createConversations(store, user_id, c.w5_connections + 1)
+    const read = mine.pop()!
+    await fillConversation(store, read, c.w5_messages)
+    let baseline = store
+    let rawRead = read
+    if (databases.baseline !== databases.chatkeep) {
+      baseline = await openStore({ database_url: databases.baseline.url, migrate: true })
+      opened.push(baseline)
+    }
+    const rawUser = (await baseline.users.create({ username: 'w5-raw' })).id
+    const raw = await createConversations(baseline, rawUser, c.w5_connections + 1)
+    if (baseline !== store) {
+      rawRead = raw.pop()!
+      await fillConversation(baseline, rawRead, c.w5_messages)
+    }
+    for (const s of opened) await analyze(s)
+    return {
+      heading,
+      synchronous,
+      appendPaths: {
+        chatkeep: mine.map((t) => appendPath(t.conversation_id)),
+        baseline: raw.slice(0, c.w5_connections).map((t) => appendPath(t.conversation_id)),
+      },
+      readPaths: {
+        chatkeep: `${appendPath(read.conversation_id)}?last=${c.w2_window}`,
+        baseline: `${appendPath(rawRead.conversation_id)}?last=${c.w2_window}`,
+      },
+      token: registered.access_token,
+    }
+  } finally {
+    for (const s of opened) await s.close().catch(() => {})
+  }
+}
+
+/** W5 on one engine: its rows for the engine's table, and the engine as the setup found it. */
+export async function runHttp(
+  engine: EngineName,
+  options: BenchOptions,
+): Promise<{ heading: string; rows: ReportRow[] }> {
+  const c = options.counts
+  const chatkeepDb = await createBenchDatabase(engine, options.pg_admin_url)
+  // On SQLite each side has a file of its own, as in W1–W4; on PostgreSQL they share one.
+  const databases = {
+    chatkeep: chatkeepDb,
+    baseline:
+      engine === 'sqlite' ? await createBenchDatabase(engine, options.pg_admin_url) : chatkeepDb,
+  }
+  try {
+    const setup = await prepare(databases, options)
+    const body = JSON.stringify(message(0))
+    const servers: RunningServer[] = []
+    try {
+      const start = async (spec: ServerSpec) => {
+        const server = await launch(spec, options.w5_server)
+        servers.push(server)
+        return server
+      }
+      const ceilingServer = await start({ kind: 'ceiling' })
+      const rawServer = await start({
+        kind: 'raw',
+        engine,
+        url: databases.baseline.url,
+        synchronous: setup.synchronous,
+        pool: c.w5_connections,
+      })
+      const chatkeepServer = await start({ kind: 'chatkeep', url: databases.chatkeep.url })
+      const authorization = { authorization: `Bearer ${setup.token}` }
+      const on = (server: RunningServer, load: Load): Measured => ({
+        server,
+        load,
+        recorder: new Recorder(),
+        seconds: 0,
+      })
+      const m = {
+        ceiling: on(ceilingServer, { method: 'GET', paths: [CEILING_PATH] }),
+        rawAppend: on(rawServer, { method: 'POST', paths: setup.appendPaths.baseline, body }),
+        append: on(chatkeepServer, {
+          method: 'POST',
+          paths: setup.appendPaths.chatkeep,
+          headers: authorization,
+          body,
+        }),
+        rawRead: on(rawServer, { method: 'GET', paths: [setup.readPaths.baseline] }),
+        read: on(chatkeepServer, {
+          method: 'GET',
+          paths: [setup.readPaths.chatkeep],
+          headers: authorization,
+        }),
+      }
+      const t0 = performance.now()
+      await measureAll(
+        [
+          [m.ceiling, m.rawRead, m.read],
+          [m.rawAppend, m.append],
+        ],
+        options,
+      )
+      process.stdout.write(
+        `  ${engine} W5 done in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
+      )
+      const ceiling = summarize(m.ceiling.recorder)
+      const rawAppend = summarize(m.rawAppend.recorder)
+      const append = summarize(m.append.recorder)
+      const rawRead = summarize(m.rawRead.recorder)
+      const read = summarize(m.read.recorder)
+      const int = (n: number) => Math.round(n).toLocaleString('en')
+      const times = (a: Summary, b: Summary) => `${(a.ops_per_sec / b.ops_per_sec).toFixed(2)}x`
+      const how =
+        `autocannon, ${c.w5_connections} connections, ${c.w5_warmup_s} s warm-up, then ` +
+        `${c.w5_duration_s} s in two halves (reads: A B C C B A, then appends: A B B A); servers in ` +
+        `${options.w5_server === 'child' ? 'child processes' : 'the bench process'}`
+      const readTitle = `HTTP last ${c.w2_window} of ${c.w5_messages.toLocaleString('en')}`
+      return {
+        heading: setup.heading,
+        rows: [
+          {
+            id: 'W5a',
+            title: 'HTTP append',
+            target: 0.8,
+            seconds: m.rawAppend.seconds + m.append.seconds,
+            summaries: { chatkeep: append, baseline: rawAppend },
+            note:
+              `baseline = Fastify + one raw append per request (no auth, no schema), ` +
+              `${times(rawAppend, ceiling)} the ceiling; each connection appends to its own ` +
+              `conversation${engine === 'sqlite' ? ' (Chatkeep: appends arriving together share a commit)' : ''}; ${how}.`,
+          },
+          {
+            id: 'W5b',
+            title: readTitle,
+            target: 0.5,
+            seconds: m.ceiling.seconds + m.read.seconds,
+            summaries: { chatkeep: read, baseline: ceiling },
+            note: `baseline = the ceiling, Fastify with a route that does no work (${int(ceiling.ops_per_sec)} req/s).`,
+          },
+          {
+            id: 'W5r',
+            title: `HTTP last ${c.w2_window}, vs raw`,
+            target: null,
+            seconds: m.rawRead.seconds,
+            summaries: { chatkeep: read, baseline: rawRead },
+            note:
+              `for reference: baseline = Fastify + the raw last-${c.w2_window} read (no auth, no ` +
+              `schema), ${times(rawRead, ceiling)} the ceiling.`,
+          },
+        ],
+      }
+    } finally {
+      for (const server of servers) await server.close().catch(() => {})
+    }
+  } finally {
+    for (const database of new Set([databases.chatkeep, databases.baseline])) {
+      await database.drop().catch((error: unknown) => {
+        console.log(`could not drop a ${engine} W5 database: ${String(error)}`)
+      })
+    }
+  }
+}
