@@ -6,6 +6,8 @@ export function normalizeUsername(username: string): string {
   return username.normalize('NFKC').trim().toUpperCase().toLowerCase().normalize('NFKC')
 }
 
-export function normalizeEmail(email: string): string {
-  return email.normalize('NFKC').trim().toLowerCase()
+/** Lower-cased and trimmed; a blank address is no address (null), not an empty string. */
+export function normalizeEmail(email: string | null | undefined): string | null {
+  const normalized = email?.normalize('NFKC').trim().toLowerCase()
+  return normalized ? normalized : null
 }

@@ -54,7 +54,7 @@ export class UserService {
       id: data.id ?? uuid7(),
       username,
       display_name: data.display_name ?? null,
-      email: data.email ? normalizeEmail(data.email) : null,
+      email: normalizeEmail(data.email),
       password_hash: data.password_hash ?? null,
       role: data.role ?? 'user',
       is_active: this.db.codec.bool(data.is_active ?? true),
@@ -121,7 +121,7 @@ export class UserService {
     const patch = {
       ...(data.display_name !== undefined ? { display_name: data.display_name } : {}),
       ...(data.email !== undefined
-        ? { email: data.email === null ? null : normalizeEmail(data.email) }
+        ? { email: normalizeEmail(data.email) }
         : {}),
       ...(data.role !== undefined ? { role: data.role } : {}),
       ...(data.is_active !== undefined ? { is_active: this.db.codec.bool(data.is_active) } : {}),

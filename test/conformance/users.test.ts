@@ -105,6 +105,15 @@ describeEachEngine('users', (ctx) => {
     expect(b.email).toBeNull()
   })
 
+  it('takes a blank email as no email, so blank emails never collide', async () => {
+    const a = await ctx.store.users.create({ username: uniqueName(), email: '  ' })
+    const b = await ctx.store.users.create({ username: uniqueName(), email: '' })
+    expect(a.email).toBeNull()
+    expect(b.email).toBeNull()
+    const updated = await ctx.store.users.update(a.id, { email: ' ' })
+    expect(updated.email).toBeNull()
+  })
+
   it('updates fields, normalizes the email, moves updated_at, keeps the rest', async () => {
     const user = await ctx.store.users.create({
       username: uniqueName(),
