@@ -120,9 +120,7 @@ export class UserService {
     if (!isUuid(id)) throw notFound('user', id)
     const patch = {
       ...(data.display_name !== undefined ? { display_name: data.display_name } : {}),
-      ...(data.email !== undefined
-        ? { email: normalizeEmail(data.email) }
-        : {}),
+      ...(data.email !== undefined ? { email: normalizeEmail(data.email) } : {}),
       ...(data.role !== undefined ? { role: data.role } : {}),
       ...(data.is_active !== undefined ? { is_active: this.db.codec.bool(data.is_active) } : {}),
       ...(data.discord_id !== undefined ? { discord_id: data.discord_id } : {}),
