@@ -4,6 +4,7 @@ import type { Database, Executor } from '../db/database.js'
 import { perDatabase } from '../db/memo.js'
 import type { ApiKeysTable } from '../db/schema.js'
 import type { ApiKey } from '../schemas/auth.js'
+import { pageById } from './keyset.js'
 
 export type ApiKeyRow = Selectable<ApiKeysTable>
 
@@ -109,18 +110,10 @@ export async function listApiKeys(
     before?: string | undefined
   },
 ): Promise<ApiKeyRow[]> {
-  let q = db.kysely
+  const q = db.kysely
     .selectFrom('api_keys')
     .selectAll()
     .where('user_id', '=', filter.user_id)
     .where('revoked_at', 'is', null)
-  if (filter.after !== undefined) q = q.where('id', '<', filter.after)
-  if (filter.before !== undefined) q = q.where('id', '>', filter.before)
-  const direction = filter.before !== undefined ? 'asc' : 'desc'
-  return db.read(() =>
-    q
-      .orderBy('id', direction)
-      .limit(filter.limit + 1)
-      .execute(),
-  )
+  return db.read(() => pageById(q, filter, 'newest_first').execute())
 }

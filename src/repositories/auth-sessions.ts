@@ -2,6 +2,7 @@ import { type Insertable, type Selectable, sql, type Updateable } from 'kysely'
 import type { Database, Executor } from '../db/database.js'
 import { perDatabase } from '../db/memo.js'
 import type { AuthSessionsTable } from '../db/schema.js'
+import { pageById } from './keyset.js'
 
 export type AuthSessionRow = Selectable<AuthSessionsTable>
 
@@ -177,19 +178,11 @@ export async function listSessions(
     before?: string | undefined
   },
 ): Promise<AuthSessionRow[]> {
-  let q = db.kysely
+  const q = db.kysely
     .selectFrom('auth_sessions')
     .selectAll()
     .where('user_id', '=', filter.user_id)
     .where('revoked_at', 'is', null)
     .where('expires_at', '>', filter.now)
-  if (filter.after !== undefined) q = q.where('id', '<', filter.after)
-  if (filter.before !== undefined) q = q.where('id', '>', filter.before)
-  const direction = filter.before !== undefined ? 'asc' : 'desc'
-  return db.read(() =>
-    q
-      .orderBy('id', direction)
-      .limit(filter.limit + 1)
-      .execute(),
-  )
+  return db.read(() => pageById(q, filter, 'newest_first').execute())
 }

@@ -4,6 +4,7 @@ import type { Database, Executor } from '../db/database.js'
 import type { DocumentsTable } from '../db/schema.js'
 import type { Document } from '../schemas/documents.js'
 import type { Owner } from './conversations.js'
+import { pageById } from './keyset.js'
 
 export type DocumentRow = Selectable<DocumentsTable>
 
@@ -68,15 +69,7 @@ export async function listDocuments(db: Database, filter: DocumentFilter): Promi
   }
   if (filter.doc_type !== undefined) q = q.where('doc_type', '=', filter.doc_type)
   if (filter.source_url !== undefined) q = q.where('source_url', '=', filter.source_url)
-  if (filter.after !== undefined) q = q.where('id', '<', filter.after)
-  if (filter.before !== undefined) q = q.where('id', '>', filter.before)
-  const direction = filter.before !== undefined ? 'asc' : 'desc'
-  return db.read(() =>
-    q
-      .orderBy('id', direction)
-      .limit(filter.limit + 1)
-      .execute(),
-  )
+  return db.read(() => pageById(q, filter, 'newest_first').execute())
 }
 
 export async function insertDocument(

@@ -4,6 +4,7 @@ import type { Database, Executor } from '../db/database.js'
 import { perDatabase } from '../db/memo.js'
 import type { UsersTable } from '../db/schema.js'
 import type { User, UserRole } from '../schemas/data.js'
+import { pageById } from './keyset.js'
 
 export type UserRow = Selectable<UsersTable>
 
@@ -65,16 +66,8 @@ export async function listUsers(
   db: Database,
   filter: { limit: number; after?: string | undefined; before?: string | undefined },
 ): Promise<UserRow[]> {
-  let q = db.kysely.selectFrom('users').selectAll()
-  if (filter.after !== undefined) q = q.where('id', '>', filter.after)
-  if (filter.before !== undefined) q = q.where('id', '<', filter.before)
-  const direction = filter.before !== undefined ? 'desc' : 'asc'
-  return db.read(() =>
-    q
-      .orderBy('id', direction)
-      .limit(filter.limit + 1)
-      .execute(),
-  )
+  const q = db.kysely.selectFrom('users').selectAll()
+  return db.read(() => pageById(q, filter, 'oldest_first').execute())
 }
 
 /** Swaps a password hash for a stronger one of the same password, unless it changed meanwhile. */

@@ -233,3 +233,23 @@ describeEachEngine('users', (ctx) => {
     expect((await ctx.store.users.get(id)).username).toBe(user.username)
   })
 })
+
+describeEachEngine('users list', (ctx) => {
+  it('pages through every user oldest first, forwards and backwards, with no gaps', async () => {
+    const made: string[] = []
+    for (let i = 0; i < 7; i++) made.push((await createUser(ctx.store)).id)
+    const seen: string[] = []
+    let page = await ctx.store.users.list({ limit: 3 })
+    for (;;) {
+      seen.push(...page.data.map((u) => u.id))
+      if (!page.has_more) break
+      page = await ctx.store.users.list({ limit: 3, after: page.last_id! })
+    }
+    expect(seen).toEqual([...seen].sort())
+    expect(seen.slice(-7)).toEqual(made)
+    const back = await ctx.store.users.list({ limit: 2, before: made[4] })
+    expect(back.data.map((u) => u.id)).toEqual([made[2], made[3]])
+    expect(back.has_more).toBe(true)
+    await expectError(ctx.store.users.list({ after: 'nope' }), 'validation_failed', '/after')
+  })
+})
