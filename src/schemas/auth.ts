@@ -1,13 +1,11 @@
 import { type Static, Type } from '@sinclair/typebox'
+import { Nullable, NullableText } from './nullable.js'
 import { UserSchema } from './data.js'
 import { LIMITS } from './limits.js'
 
 /** What the auth routes take and give: logins, sessions, API keys. */
 
 const strict = { additionalProperties: false } as const
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
-  Type.Union([schema, Type.Null()])
-const NullableText = (maxLength: number) => Nullable(Type.String({ maxLength }))
 const Id = Type.String({ format: 'uuid' })
 const Time = Type.String({ format: 'date-time' })
 const Cursor = Type.String({ maxLength: 36 })

@@ -1,7 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox'
-
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
-  Type.Union([schema, Type.Null()])
+import { Nullable } from './nullable.js'
 
 /**
  * One chunk a message cites, as an app records it in the message's `context_documents`:

@@ -1,9 +1,8 @@
 import { type Static, Type } from '@sinclair/typebox'
+import { Nullable } from './nullable.js'
 
 /** The data objects Chatkeep hands out: the same snake_case shape in SQL, TypeScript and JSON. */
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
-  Type.Union([schema, Type.Null()])
 const Id = Type.String({ format: 'uuid' })
 const Time = Type.String({ format: 'date-time' })
 const JsonObject = Type.Record(Type.String(), Type.Unknown())

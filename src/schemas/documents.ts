@@ -1,15 +1,13 @@
 import { type Static, Type } from '@sinclair/typebox'
+import { Nullable, NullableText } from './nullable.js'
 import { LIMITS } from './limits.js'
 
 /** Documents and their chunks: the data objects, and what callers send to make and change them. */
 
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
-  Type.Union([schema, Type.Null()])
 const Id = Type.String({ format: 'uuid' })
 const Time = Type.String({ format: 'date-time' })
 const JsonObject = Type.Record(Type.String(), Type.Unknown())
 const strict = { additionalProperties: false } as const
-const NullableText = (maxLength: number) => Nullable(Type.String({ maxLength }))
 
 export const DOCUMENT_LIMITS = {
   /** Chunks in one ingest. */

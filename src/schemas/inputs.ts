@@ -1,4 +1,5 @@
 import { type Static, Type } from '@sinclair/typebox'
+import { NullableText } from './nullable.js'
 import { ConversationStatusSchema, RoleSchema, UserRoleSchema } from './data.js'
 import { LIMITS } from './limits.js'
 
@@ -6,7 +7,6 @@ import { LIMITS } from './limits.js'
 
 const strict = { additionalProperties: false } as const
 const Text = (maxLength: number) => Type.String({ maxLength })
-const NullableText = (maxLength: number) => Type.Union([Text(maxLength), Type.Null()])
 const JsonObject = Type.Record(Type.String(), Type.Unknown())
 const Id = Type.String({ maxLength: 36 })
 const Limit = Type.Integer({ minimum: 1, maximum: LIMITS.page })

@@ -1,11 +1,9 @@
 import { type Static, Type } from '@sinclair/typebox'
+import { Nullable } from './nullable.js'
 import { RoleSchema } from './data.js'
 import { LIMITS } from './limits.js'
 
 /** Full-text search: what callers ask, and the hits they get. */
-
-const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(schema: T) =>
-  Type.Union([schema, Type.Null()])
 
 export const SearchScopeSchema = Type.Union([Type.Literal('messages'), Type.Literal('documents')])
 export type SearchScope = Static<typeof SearchScopeSchema>
