@@ -193,15 +193,19 @@ function appendInImmediateTransaction(
 }
 
 /**
- * SQLite: batches for several conversations in one BEGIN IMMEDIATE transaction, one commit (and
- * one fsync) for all of them; each batch exactly as `appendMessages` writes it alone. The result
- * of batch i is at i (undefined: no live, open conversation of that owner). A unique violation
- * anywhere fails the whole transaction, and nothing of it is written.
+ * An in-process engine (`capabilities.in_process`, SQLite): batches for several conversations in
+ * one BEGIN IMMEDIATE transaction, one commit (and one fsync) for all of them; each batch exactly
+ * as `appendMessages` writes it alone. The result of batch i is at i (undefined: no live, open
+ * conversation of that owner). A unique violation anywhere fails the whole transaction, and
+ * nothing of it is written.
  */
 export function appendToConversations(
-  db: SqliteDatabase,
+  db: Database,
   batches: AppendBatch[],
 ): Promise<(AppendResult | undefined)[]> {
+  if (!(db instanceof SqliteDatabase)) {
+    return Promise.reject(new Error('appendToConversations needs an in-process engine'))
+  }
   const set = twoStatements(db)
   return db.immediate(() => batches.map((batch) => writeHeld(set, batch)))
 }

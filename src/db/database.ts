@@ -10,6 +10,12 @@ export type Engine = 'sqlite' | 'postgres'
 export interface Capabilities {
   /** UPDATE … RETURNING inside WITH, so an append is one statement (PostgreSQL). */
   writable_cte: boolean
+  /**
+   * Statements run in process, one at a time, on one synchronous connection (SQLite): a query
+   * costs no round trip to share, and writes to different rows gain nothing from running apart,
+   * so they can share one transaction and one commit.
+   */
+  in_process: boolean
 }
 
 /** A handle that queries run on: the database itself or an open transaction. */

@@ -50,7 +50,7 @@ const typeParsers = {
 export class PostgresDatabase extends Database {
   readonly engine = 'postgres' as const
   readonly codec = postgresCodec
-  readonly capabilities = { writable_cte: true }
+  readonly capabilities = { writable_cte: true, in_process: false }
   readonly kysely: Kysely<Schema>
   readonly pool: pg.Pool
 

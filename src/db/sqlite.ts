@@ -67,7 +67,7 @@ export interface SqlitePrepared<P extends object, R> extends Prepared<P, R> {
 export class SqliteDatabase extends Database {
   readonly engine = 'sqlite' as const
   readonly codec = sqliteCodec
-  readonly capabilities = { writable_cte: false }
+  readonly capabilities = { writable_cte: false, in_process: true }
   readonly kysely: Kysely<Schema>
   readonly path: string
   readonly #handle: BetterSqlite3.Database

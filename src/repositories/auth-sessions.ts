@@ -67,7 +67,7 @@ export class SessionReader {
 
   constructor(db: Database) {
     this.#db = db
-    this.#shared = db.engine === 'postgres'
+    this.#shared = !db.capabilities.in_process
   }
 
   get(id: string): Promise<SessionAuthRow | undefined> {

@@ -6,7 +6,6 @@ import {
   appendToConversations,
 } from '../db/append.js'
 import type { Database } from '../db/database.js'
-import { SqliteDatabase } from '../db/sqlite.js'
 
 interface Outcome {
   result: AppendResult | undefined
@@ -73,12 +72,11 @@ export class AppendQueue {
     const promise = new Promise<Outcome>((resolve, reject) =>
       lane.waiting.push({ row, resolve, reject }),
     )
-    if (this.db instanceof SqliteDatabase) {
+    if (this.db.capabilities.in_process) {
       if (!this.#writing) {
         this.#writing = true
-        const db = this.db
-        if (this.#committedThisJob) queueMicrotask(() => void this.#drainAll(db))
-        else setImmediate(() => void this.#drainAll(db))
+        if (this.#committedThisJob) queueMicrotask(() => void this.#drainAll())
+        else setImmediate(() => void this.#drainAll())
       }
     } else if (!lane.busy) {
       lane.busy = true
@@ -97,7 +95,7 @@ export class AppendQueue {
   }
 
   /** SQLite: every conversation's waiting appends, one transaction after another, until none. */
-  async #drainAll(db: SqliteDatabase) {
+  async #drainAll() {
     try {
       for (let taken = this.#take(); taken.length > 0; taken = this.#take()) {
         if (taken.length === 1) {
@@ -108,7 +106,7 @@ export class AppendQueue {
         let results
         try {
           results = await appendToConversations(
-            db,
+            this.db,
             taken.map(({ lane, batch }) => batchOf(lane, batch, created_at)),
           )
         } catch {
