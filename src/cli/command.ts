@@ -1,4 +1,5 @@
 import type { Env } from '../config/env.js'
+import type { Progress } from './progress.js'
 
 /** What a command may touch: the environment (read on first use) and the two output streams. */
 export interface CliContext {
@@ -6,6 +7,8 @@ export interface CliContext {
   /** Writes one line (or several, joined by newlines) to stdout. */
   stdout(text: string): void
   stderr(text: string): void
+  /** A progress line for long work (on stderr, only when it is a terminal). */
+  progress(label: string, unit: string): Progress
 }
 
 export interface Command {

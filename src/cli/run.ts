@@ -7,10 +7,11 @@ import {
   EXIT_USAGE,
   UsageError,
 } from './command.js'
+import { importCommand } from './import.js'
 import { migrate } from './migrate.js'
 import { serve } from './serve.js'
 
-const COMMANDS: readonly Command[] = [serve, migrate]
+const COMMANDS: readonly Command[] = [serve, migrate, importCommand]
 
 const USAGE = `Usage: chatkeep <command> [options]
 

@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ChatkeepError } from '../errors.js'
 import type { SqliteSynchronous } from '../db/sqlite.js'
+import { type OperationsConfig, resolveOperationsConfig } from './operations-config.js'
 import { LOG_LEVELS, resolveServerConfig, type ServerConfig } from './server-config.js'
 import { resolveConfig, type StoreConfig } from './store-config.js'
 
@@ -166,11 +167,36 @@ const SERVER_VARIABLES: Variables<ServerConfig> = [
   ['LOG_LEVEL', 'log_level', logLevel],
 ]
 
+/** Every variable the operator's commands read besides the database, and the field it fills. */
+const OPERATIONS_VARIABLES: Variables<OperationsConfig> = [
+  ['RETENTION_DAYS', 'retention_days', whole],
+  ['BACKUP_DIR', 'backup_dir', text],
+  ['BACKUP_KEEP', 'backup_keep', whole],
+  ['TRANSCRIPT_DIR', 'transcript_dir', text],
+]
+
+/** S3 is configured by S3_BUCKET; the others refine it. */
+const S3_VARIABLES = [
+  'S3_BUCKET',
+  'S3_REGION',
+  'S3_ENDPOINT',
+  'S3_ACCESS_KEY_ID',
+  'S3_SECRET_ACCESS_KEY',
+  'S3_PREFIX',
+  'S3_FORCE_PATH_STYLE',
+] as const
+
 /** The names of the variables envToStoreConfig reads. */
 export const STORE_ENV_NAMES: readonly string[] = VARIABLES.map(([name]) => name)
 
 /** The names of the variables envToServerConfig reads. */
 export const SERVER_ENV_NAMES: readonly string[] = SERVER_VARIABLES.map(([name]) => name)
+
+/** The names of the variables envToOperationsConfig reads. */
+export const OPERATIONS_ENV_NAMES: readonly string[] = [
+  ...OPERATIONS_VARIABLES.map(([name]) => name),
+  ...S3_VARIABLES,
+]
 
 /** Each variable of `variables` that is set, parsed into its field. */
 function fromEnv<T>(env: Env, variables: Variables<T>): Partial<T> {
@@ -211,6 +237,42 @@ export function envToServerConfig(env: Env): ServerConfig {
     return resolveServerConfig(config)
   } catch (error) {
     throw inVariableNames(error, SERVER_VARIABLES)
+  }
+}
+
+/**
+ * Turns the environment into what backup, cleanup and transcripts need: RETENTION_DAYS,
+ * BACKUP_DIR, BACKUP_KEEP, TRANSCRIPT_DIR and, when S3_BUCKET is set, the S3_* settings.
+ * @example
+ * const { retention_days } = envToOperationsConfig(readEnv())
+ */
+export function envToOperationsConfig(env: Env): OperationsConfig {
+  const config: Partial<OperationsConfig> = fromEnv(env, OPERATIONS_VARIABLES)
+  const s3 = (name: (typeof S3_VARIABLES)[number]) => env[name]?.trim() || undefined
+  const bucket = s3('S3_BUCKET')
+  if (bucket !== undefined) {
+    const pathStyle = s3('S3_FORCE_PATH_STYLE')
+    config.s3 = {
+      bucket,
+      region: s3('S3_REGION') ?? 'us-east-1',
+      endpoint: s3('S3_ENDPOINT'),
+      access_key_id: s3('S3_ACCESS_KEY_ID'),
+      secret_access_key: s3('S3_SECRET_ACCESS_KEY'),
+      prefix: s3('S3_PREFIX') ?? '',
+      // A custom endpoint is nearly always a self-hosted server that wants path-style URLs.
+      force_path_style:
+        pathStyle === undefined
+          ? s3('S3_ENDPOINT') !== undefined
+          : (flag(pathStyle, 'S3_FORCE_PATH_STYLE') as boolean),
+    }
+  }
+  try {
+    return resolveOperationsConfig(config)
+  } catch (error) {
+    throw inVariableNames(error, [
+      ...OPERATIONS_VARIABLES,
+      ['S3_BUCKET', 's3_bucket' as keyof OperationsConfig, text],
+    ])
   }
 }
 

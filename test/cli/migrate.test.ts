@@ -1,42 +1,13 @@
-import { execFile } from 'node:child_process'
-import { fileURLToPath } from 'node:url'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
-import { STORE_ENV_NAMES } from '../../src/config/env.js'
 import { resolveConfig } from '../../src/config/store-config.js'
 import { MIGRATIONS } from '../../src/db/migrations/index.js'
 import { openDatabase } from '../../src/db/open.js'
+import { chatkeep } from '../support/cli.js'
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js'
 
-const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const NAMES = Object.keys(MIGRATIONS)
 const LATEST = NAMES.at(-1)!
-
-interface Run {
-  code: number
-  stdout: string
-  stderr: string
-}
-
-/**
- * Runs the real CLI from source in a child process. Every store variable is set, empty (which
- * counts as unset) unless given, so neither the test runner's environment nor a developer's
- * `.env` in the repo root can change what the CLI sees.
- */
-function chatkeep(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  const blank = Object.fromEntries(STORE_ENV_NAMES.map((name) => [name, '']))
-  return new Promise((resolve) => {
-    execFile(
-      process.execPath,
-      ['--import', 'tsx', 'src/cli/main.ts', ...args],
-      { cwd: ROOT, env: { ...process.env, ...blank, ...env } },
-      (error, stdout, stderr) => {
-        const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1
-        resolve({ code, stdout, stderr })
-      },
-    )
-  })
-}
 
 const lines = (text: string) => text.trimEnd().split('\n')
 
