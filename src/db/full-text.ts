@@ -24,6 +24,13 @@ export interface FullText {
   snippet: (content: RawBuilder<string>) => RawBuilder<string>
   /** Where the snippet is computed: with the match (SQLite), or over the page's rows only. */
   snippetInside: boolean
+  /** A score from a cursor, as a parameter compared with `score`. */
+  scoreValue: (value: number) => RawBuilder<number>
+  /**
+   * Written before the CTE of hits: SQLite must not fold the ranking query into the outer one,
+   * where bm25() and snippet() have no full-text cursor to read.
+   */
+  hitsCte: RawBuilder<unknown>
 }
 
 const MARK = { start: '<mark>', stop: '</mark>' }
@@ -49,6 +56,8 @@ export function fullText(
       snippet: (column) =>
         sql<string>`ts_headline('simple', ${column}, ${query}, ${`StartSel=${MARK.start}, StopSel=${MARK.stop}, MaxWords=24, MinWords=8, ShortWord=0, MaxFragments=2, FragmentDelimiter=" … "`})`,
       snippetInside: false,
+      scoreValue: (value) => sql<number>`${value}::float8`,
+      hitsCte: sql``,
     }
   }
   const fts = sql.table(`${table}_fts`)
@@ -60,5 +69,7 @@ export function fullText(
     score: sql<number>`-bm25(${fts})`,
     snippet: () => sql<string>`snippet(${fts}, 0, ${MARK.start}, ${MARK.stop}, '…', 16)`,
     snippetInside: true,
+    scoreValue: (value) => sql<number>`${value}`,
+    hitsCte: sql`materialized `,
   }
 }

@@ -99,17 +99,13 @@ async function page(
   const after =
     s.after === undefined
       ? sql``
-      : db.engine === 'postgres'
-        ? sql`where (hits.score < ${s.after.score}::float8 or (hits.score = ${s.after.score}::float8 and hits.id > ${s.after.id}))`
-        : sql`where (hits.score < ${s.after.score} or (hits.score = ${s.after.score} and hits.id > ${s.after.id}))`
+      : sql`where (hits.score < ${ft.scoreValue(s.after.score)} or (hits.score = ${ft.scoreValue(s.after.score)} and hits.id > ${s.after.id}))`
   const outer = ft.snippetInside
     ? sql`hits.*`
     : sql`hits.id, hits.created_at, hits.conversation_id, hits.role, hits.document_id,
         hits.chunk_index, hits.content_hash, hits.title, hits.source_url, hits.doc_type,
         hits.score, ${ft.snippet(sql`hits.content`)} as snippet`
-  // `materialized`: SQLite must not fold the ranking query into the outer one, where bm25()
-  // and snippet() have no full-text cursor to read.
-  const query = sql<SearchRow>`with hits as ${db.engine === 'sqlite' ? sql`materialized ` : sql``}(
+  const query = sql<SearchRow>`with hits as ${ft.hitsCte}(
       ${inner} from ${ft.from} where ${and(where)}
     )
     select ${outer} from hits ${after}

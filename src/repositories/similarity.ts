@@ -1,4 +1,5 @@
 import { sql } from 'kysely'
+import { byteLength, bytesForTransfer } from '../db/bytes.js'
 import type { Database } from '../db/database.js'
 import type { Owner } from './conversations.js'
 
@@ -10,8 +11,7 @@ export interface EmbeddingFilter {
   doc_type?: string | undefined
 }
 
-const byteLength = (db: Database) =>
-  db.engine === 'postgres' ? sql`octet_length(c.embedding)` : sql`length(c.embedding)`
+const embeddingBytes = (db: Database) => byteLength(db, sql.ref('c.embedding'))
 
 /**
  * How many embeddings of the query's dimension each readable live document holds, so the scan
@@ -27,7 +27,7 @@ export async function countEmbeddingsByDocument(
     .innerJoin('documents as d', 'd.id', 'c.document_id')
     .select(['c.document_id', (eb) => eb.fn.countAll<number>().as('n')])
     .where('c.embedding', 'is not', null)
-    .where(sql<boolean>`${byteLength(db)} = ${filter.bytes}`)
+    .where(sql<boolean>`${embeddingBytes(db)} = ${filter.bytes}`)
     .where('d.deleted_at', 'is', null)
   const owner = filter.owner
   if (owner !== null) {
@@ -45,19 +45,14 @@ export async function embeddingsOfDocuments(
   documentIds: string[],
   bytes: number,
 ): Promise<{ id: string; embedding: Buffer }[]> {
-  // pg decodes bytea from hex in JavaScript, byte by byte; base64 text decodes natively, and is
-  // a third shorter on the wire. (PostgreSQL's line breaks in it are skipped by the decoder.)
-  const column =
-    db.engine === 'postgres'
-      ? sql<Buffer | string>`encode(c.embedding, 'base64')`.as('embedding')
-      : sql<Buffer | string>`c.embedding`.as('embedding')
+  const column = bytesForTransfer(db, sql.ref('c.embedding')).as('embedding')
   const rows = await db.read(() =>
     db.kysely
       .selectFrom('document_chunks as c')
       .select(['c.id', column])
       .where('c.document_id', 'in', documentIds)
       .where('c.embedding', 'is not', null)
-      .where(sql<boolean>`${byteLength(db)} = ${bytes}`)
+      .where(sql<boolean>`${embeddingBytes(db)} = ${bytes}`)
       .execute(),
   )
   return rows.map((row) => ({
