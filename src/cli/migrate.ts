@@ -85,7 +85,9 @@ export const migrate: Command = {
       json: values.json,
       to: values.all || values.to === '0' ? NO_MIGRATIONS : values.to,
     }
-    return withDatabase(ctx, values['database-url'], (db) => action(db, options, ctx))
+    return withDatabase(ctx, values['database-url'], (db) => action(db, options, ctx), {
+      create: name === 'up',
+    })
   },
 }
 

@@ -1,9 +1,10 @@
+import { existsSync, writeFileSync } from 'node:fs'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { resolveConfig } from '../../src/config/store-config.js'
 import { MIGRATIONS } from '../../src/db/migrations/index.js'
 import { openDatabase } from '../../src/db/open.js'
-import { chatkeep } from '../support/cli.js'
+import { chatkeep, runChatkeep } from '../support/cli.js'
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js'
 
 const NAMES = Object.keys(MIGRATIONS)
@@ -56,7 +57,7 @@ for (const engine of ENGINES) {
   describe(`chatkeep migrate [${engine}]`, () => {
     let database: TestDatabase
     const migrate = (...args: string[]) =>
-      chatkeep(['migrate', ...args, '--database-url', database.database_url])
+      runChatkeep(['migrate', ...args, '--database-url', database.database_url])
 
     beforeAll(async () => {
       database = await createTestDatabase(engine)
@@ -66,6 +67,13 @@ for (const engine of ENGINES) {
     })
 
     test('status on an empty database says pending; up applies every migration', async () => {
+      if (engine === 'sqlite') {
+        const missing = await migrate('status')
+        expect(missing.code).toBe(1)
+        expect(missing.stderr).toMatch(/^error \[not_found\]: There is no SQLite database at /)
+        expect(existsSync(database.database_url)).toBe(false)
+        writeFileSync(database.database_url, '')
+      }
       const before = await migrate('status')
       expect(before).toMatchObject({ code: 0, stderr: '' })
       expect(lines(before.stdout)[0]).toMatch(new RegExp(`^${NAMES.length} pending migration`))
