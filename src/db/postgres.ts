@@ -109,5 +109,7 @@ export class PostgresDatabase extends Database {
 
   async close(): Promise<void> {
     await this.kysely.destroy()
+    // Kysely ends the pool only once a query of its own has run; a ping alone opened it too.
+    if (!this.pool.ended) await this.pool.end()
   }
 }
