@@ -11,11 +11,16 @@ export const ERROR_CODES = {
   conversation_closed: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
+  backup_corrupt: 422,
   rate_limited: 429,
   invalid_config: 500,
   schema_out_of_date: 503,
   schema_too_new: 503,
   unavailable: 503,
+  storage_failed: 503,
+  decryption_failed: 500,
+  backup_failed: 500,
+  transcript_corrupt: 500,
   internal: 500,
 } as const
 

@@ -35,3 +35,106 @@ export type {
   SimilarQuery,
 } from './schemas/search.js'
 export type { Citation } from './schemas/citations.js'
+export {
+  METRIC_LIMITS,
+  type Bucket,
+  type Metric,
+  type NewMetric,
+  type MetricBatch,
+  type MetricIngestResult,
+  type MetricBucket,
+  type MetricSummary,
+  type MetricSummaryQuery,
+  type MetricListOptions,
+} from './schemas/metrics.js'
+export type { MetricService } from './services/metrics.js'
+export type {
+  Transcript,
+  TranscriptFormat,
+  TranscriptStorageKind,
+  NewTranscript,
+  TranscriptListOptions,
+} from './schemas/transcripts.js'
+export type { TranscriptFile, RenderedTranscript, RenderOptions } from './services/transcripts.js'
+export type { TranscriptStorageConfig } from './transcripts/transcript-storage.js'
+export {
+  seed,
+  seedPlanFromEnv,
+  DEFAULT_ADMIN_USERNAME,
+  type SeedUser,
+  type SeededUser,
+  type SeedResult,
+} from './operations/seed.js'
+export {
+  cleanup,
+  CLEANUP_KINDS,
+  DEFAULT_CLEANUP_BATCH,
+  DEFAULT_CREDENTIAL_GRACE_DAYS,
+  type CleanupKind,
+  type CleanupOptions,
+  type CleanupReport,
+} from './operations/cleanup.js'
+export type { RetentionCutoffs } from './repositories/retention.js'
+export {
+  collectStats,
+  StatsSchema,
+  STATS_LIMITS,
+  type Stats,
+  type StatsOptions,
+} from './operations/stats.js'
+export {
+  exportDatabase,
+  type ExportOptions,
+  type ExportSummary,
+} from './operations/logical/export.js'
+export {
+  importDatabase,
+  type ImportOptions,
+  type ImportSummary,
+  type TableOutcome,
+} from './operations/logical/import.js'
+export { importTinyDb, type TinyDbImportOptions } from './operations/import/tinydb.js'
+export { importChatGpt, type ChatGptImportOptions } from './operations/import/chatgpt.js'
+export type {
+  ImportReport,
+  ImportedTable,
+  SkippedRecord,
+  GeneratedPassword,
+} from './operations/import/report.js'
+export type { AuditEvent, NewAuditEvent, AuditListOptions } from './schemas/audit.js'
+export type { AuditService, AuditContext, AuditTarget } from './services/audit.js'
+export { KNOWN_CONFIG_KEYS, type SystemConfig } from './schemas/system-config.js'
+export {
+  SystemConfigService,
+  MemoryTtlCache,
+  CONFIG_CACHE_TTL_MS,
+  type TtlCache,
+  type SystemConfigOptions,
+} from './services/system-config.js'
+export {
+  createBackup,
+  type BackupFormat,
+  type BackupOptions,
+  type BackupResult,
+} from './operations/backup/backup.js'
+export {
+  restoreBackup,
+  verifyBackup,
+  type RestoreOptions,
+  type RestoreResult,
+  type RestoreStage,
+} from './operations/backup/restore.js'
+export type { BackupKind, BackupManifest } from './operations/backup/manifest.js'
+export { listBackupLog, type BackupLog } from './operations/backup/log.js'
+export type { Cache, CacheLogger, CacheStats } from './cache/cache.js'
+export { MemoryCache, type MemoryCacheOptions } from './cache/memory-cache.js'
+export { RedisCache, type RedisCacheOptions } from './cache/redis-cache.js'
+export { openCache, type CacheConfig } from './cache/open.js'
+export { ResponseCache, type ResponseCacheOptions } from './cache/response-cache.js'
+export type {
+  CachedResponse,
+  NewCachedResponse,
+  ResponseLookupInput,
+  ResponseLookupResult,
+  StoredResponse,
+} from './schemas/response-cache.js'

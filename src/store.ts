@@ -1,4 +1,8 @@
-import { resolveConfig, type StoreConfig } from './config/store-config.js'
+import type { Cache } from './cache/cache.js'
+import { fillingView } from './cache/lookups.js'
+import { MemoryCache } from './cache/memory-cache.js'
+import { encryptionKeyRing, resolveConfig, type StoreConfig } from './config/store-config.js'
+import { MessageCipher } from './crypto/message-cipher.js'
 import type { Database, Engine } from './db/database.js'
 import { prepareSchema } from './db/migrator.js'
 import { openDatabase } from './db/open.js'
@@ -6,11 +10,19 @@ import { ChatkeepError } from './errors.js'
 import { isUuid } from './lib/uuid7.js'
 import { LIMITS } from './schemas/limits.js'
 import { AppendQueue } from './services/append-queue.js'
+import { AuditService } from './services/audit.js'
 import { ConversationService } from './services/conversations.js'
 import { DocumentService } from './services/documents.js'
 import { SearchService } from './services/search.js'
+import { SystemConfigService } from './services/system-config.js'
 import { MessageService } from './services/messages.js'
+import { MetricService } from './services/metrics.js'
+import { TranscriptService } from './services/transcripts.js'
 import { UserService } from './services/users.js'
+import {
+  TranscriptStorage,
+  type TranscriptStorageConfig,
+} from './transcripts/transcript-storage.js'
 
 /** What one user may reach: their own conversations and messages, nobody else's. */
 export interface ScopedStore {
@@ -21,6 +33,8 @@ export interface ScopedStore {
   readonly documents: DocumentService
   /** Full-text and similarity search over their own messages and the documents they may read. */
   readonly search: SearchService
+  /** Transcripts of their own conversations. */
+  readonly transcripts: TranscriptService
 }
 
 export interface Store extends AsyncDisposable {
@@ -33,11 +47,29 @@ export interface Store extends AsyncDisposable {
   readonly documents: DocumentService
   /** Full-text and similarity search over every user's messages and every document. */
   readonly search: SearchService
+  /** Metrics apps and bots post (seed 004), read back raw or per UTC bucket. */
+  readonly metrics: MetricService
+  /** The audit trail: what the server's callers read, changed, exported and deleted. */
+  readonly audit: AuditService
+  /** System configuration, read through a cache; every change is audited. */
+  readonly config: SystemConfigService
+  /** Every conversation's transcripts: files in `transcript_dir`, or in S3 when `s3` is set. */
+  readonly transcripts: TranscriptService
   /** The same API, limited to one user: anyone else's ids answer `not_found`. */
   forUser(user_id: string): ScopedStore
   /** The database underneath, for the CLI and the server's health checks. */
   readonly database: Database
+  /**
+   * What users, sessions and settings are read through: the one given to openStore (the
+   * server's is Redis with REDIS_URL), else an in-process MemoryCache. Also for ResponseCache.
+   */
+  readonly cache: Cache
   close(): Promise<void>
+}
+
+export interface CacheOption {
+  /** The cache to read through; the caller closes it (after the store). In-process by default. */
+  cache?: Cache
 }
 
 /**
@@ -46,21 +78,35 @@ export interface Store extends AsyncDisposable {
  * await using store = await openStore({ migrate: true })
  * const alice = await store.users.create({ username: 'alice' })
  */
-export async function openStore(config: StoreConfig = {}): Promise<Store> {
+export async function openStore(
+  config: StoreConfig & TranscriptStorageConfig & CacheOption = {},
+): Promise<Store> {
   const resolved = resolveConfig(config)
   const database = await openDatabase(resolved)
   try {
     await prepareSchema(database, resolved.migrate)
+    return createStore(database, config)
   } catch (error) {
     await database.close()
     throw error
   }
-  return createStore(database)
 }
 
-/** A store over an already open database (the CLI opens one to migrate it first). */
-export function createStore(database: Database): Store {
+/**
+ * A store over an already open database (the CLI opens one to migrate it first). Of the config,
+ * only `encryption_keys` matters here: pass it (`envToStoreConfig(env)` has it) wherever
+ * messages are read or written, or encrypted ones fail with `decryption_failed`. `transcript_dir`
+ * and `s3` (as `envToOperationsConfig(env)` gives them) say where transcripts go.
+ */
+export function createStore(
+  database: Database,
+  config: Pick<StoreConfig, 'encryption_keys'> & TranscriptStorageConfig & CacheOption = {},
+): Store {
+  const cache = config.cache ?? new MemoryCache()
   const queue = new AppendQueue(database, LIMITS.batch)
+  const ring = encryptionKeyRing(config.encryption_keys)
+  const cipher = ring === null ? null : new MessageCipher(ring)
+  const transcripts = new TranscriptStorage(config)
   let closed = false
   const close = async () => {
     if (closed) return
@@ -70,11 +116,18 @@ export function createStore(database: Database): Store {
   return {
     engine: database.engine,
     database,
-    users: new UserService(database),
+    cache,
+    users: new UserService(database, cache),
     conversations: new ConversationService(database, null),
-    messages: new MessageService(database, null, queue),
+    messages: new MessageService(database, null, queue, cipher),
     documents: new DocumentService(database, null),
     search: new SearchService(database, null),
+    metrics: new MetricService(database),
+    audit: new AuditService(database),
+    config: new SystemConfigService(database, { cache: fillingView(cache) }),
+    get transcripts() {
+      return new TranscriptService(database, null, transcripts, this)
+    },
     forUser(user_id: string): ScopedStore {
       if (typeof user_id !== 'string' || !isUuid(user_id)) {
         throw new ChatkeepError('validation_failed', '/user_id: must be a user id (UUID).', {
@@ -84,9 +137,12 @@ export function createStore(database: Database): Store {
       return {
         user_id,
         conversations: new ConversationService(database, user_id),
-        messages: new MessageService(database, user_id, queue),
+        messages: new MessageService(database, user_id, queue, cipher),
         documents: new DocumentService(database, user_id),
         search: new SearchService(database, user_id),
+        get transcripts() {
+          return new TranscriptService(database, user_id, transcripts, this)
+        },
       }
     },
     close,

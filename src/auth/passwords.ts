@@ -98,6 +98,25 @@ export async function verifyPassword(password: string, stored: string | null): P
   return timingSafeEqual(derived, legacy.hash)
 }
 
+/**
+ * Whether `verifyPassword` can check a password against `stored` at all. Any other hash (bcrypt,
+ * MD5, plain text) would lock its user out, so an import makes up a password instead.
+ */
+export function isVerifiableHash(stored: string): boolean {
+  if (stored.startsWith('$argon2')) {
+    try {
+      parseOptions(stored)
+      return true
+    } catch {
+      return false
+    }
+  }
+  return parsePbkdf2(stored) !== undefined
+}
+
+/** 144 random bits as 24 URL-safe characters: easy to paste, impossible to guess. */
+export const generatePassword = (): string => randomBytes(18).toString('base64url')
+
 /** True unless `stored` is argon2id at (or above) the current policy: re-hash it on the next login. */
 export function needsRehash(stored: string): boolean {
   if (!stored.startsWith('$argon2id$')) return true

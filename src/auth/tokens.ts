@@ -41,8 +41,9 @@ interface Verified {
  * once, and a token that passed every check is remembered (the last VERIFIED_CACHE_SIZE of them,
  * by the exact token text): its signature and claims cannot change, only the time can, so each
  * use checks `exp` and `nbf` again as jose does, and a token past them goes through jose again
- * for jose's own answer. Only tokens this key signed get in. Sessions are not cached: whether
- * the session is live and the user active is still read on every request (AuthService).
+ * for jose's own answer. Only tokens this key signed get in. Whether the session is live and
+ * the user active is still checked on every request (AuthService), through a cache that every
+ * change to them clears.
  */
 export class AccessTokens {
   readonly #key: Promise<webcrypto.CryptoKey>

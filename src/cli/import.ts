@@ -1,10 +1,13 @@
 import { type Command, EXIT_OK, UsageError } from './command.js'
+import { importJsonl } from './import-jsonl.js'
+import { importChatGptCommand } from './import-chatgpt.js'
+import { importTinyDbCommand } from './import-tinydb.js'
 
 /**
  * `chatkeep import [SOURCE] FILE`: each source reads one foreign format; without a source the
  * file is Chatkeep's own JSON Lines export.
  */
-const SOURCES: readonly Command[] = []
+const SOURCES: readonly Command[] = [importJsonl, importTinyDbCommand, importChatGptCommand]
 
 const DEFAULT_SOURCE = 'jsonl'
 

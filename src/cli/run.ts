@@ -7,16 +7,36 @@ import {
   EXIT_USAGE,
   UsageError,
 } from './command.js'
+import { backup } from './backup.js'
+import { cleanupCommand } from './cleanup.js'
+import { exportCommand } from './export.js'
 import { importCommand } from './import.js'
+import { keys } from './keys.js'
 import { migrate } from './migrate.js'
+import { restore } from './restore.js'
+import { seedCommand } from './seed.js'
 import { serve } from './serve.js'
+import { statsCommand } from './stats.js'
+import { transcript } from './transcript.js'
 
-const COMMANDS: readonly Command[] = [serve, migrate, importCommand]
+const COMMANDS: readonly Command[] = [
+  serve,
+  migrate,
+  backup,
+  restore,
+  exportCommand,
+  importCommand,
+  keys,
+  seedCommand,
+  cleanupCommand,
+  statsCommand,
+  transcript,
+]
 
 const USAGE = `Usage: chatkeep <command> [options]
 
 Commands:
-${COMMANDS.map((c) => `  ${c.name.padEnd(10)}${c.summary}`).join('\n')}
+${COMMANDS.map((c) => `  ${c.name.padEnd(12)}${c.summary}`).join('\n')}
 
 Options:
   -h, --help  Show this help; \`chatkeep <command> --help\` shows a command's

@@ -1,6 +1,6 @@
 import { constants } from 'node:os'
 import { parseArgs } from 'node:util'
-import { envToServerConfig, envToStoreConfig } from '../config/env.js'
+import { envToOperationsConfig, envToServerConfig, envToStoreConfig } from '../config/env.js'
 import { type ResolvedConfig, resolveConfig } from '../config/store-config.js'
 import { startServer } from '../server/serve.js'
 import { type CliContext, type Command, EXIT_OK, parseOrUsage, UsageError } from './command.js'
@@ -53,7 +53,8 @@ export const serve: Command = {
       ...(values.port !== undefined ? { PORT: String(portOption(values.port)) } : {}),
       ...(values.host !== undefined ? { HOST: hostOption(values.host) } : {}),
     }
-    const store_config = envToStoreConfig(env)
+    const { transcript_dir, s3 } = envToOperationsConfig(env)
+    const store_config = { ...envToStoreConfig(env), transcript_dir, s3 }
     const server_config = envToServerConfig(env)
     const server = await startServer({ store_config, server_config })
     ctx.stdout(

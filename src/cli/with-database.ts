@@ -1,9 +1,11 @@
 import { existsSync } from 'node:fs'
-import { envToStoreConfig } from '../config/env.js'
+import { envToOperationsConfig, envToStoreConfig } from '../config/env.js'
 import { resolveConfig } from '../config/store-config.js'
 import type { Database } from '../db/database.js'
+import { prepareSchema } from '../db/migrator.js'
 import { openDatabase } from '../db/open.js'
 import { ChatkeepError } from '../errors.js'
+import { createStore, type Store } from '../store.js'
 import type { CliContext } from './command.js'
 
 /** The option every command that opens the database takes, for `parseArgs`. */
@@ -44,6 +46,30 @@ export async function withDatabase<T>(
   } finally {
     await db.close()
   }
+}
+
+/**
+ * Runs `work` on a store over the configured database, as the server would open it: the schema
+ * must be up to date, and the key ring (ENCRYPTION_KEYS) and transcript storage come from the
+ * environment, so a command reads and writes messages exactly as the server does.
+ */
+export async function withStore<T>(
+  ctx: CliContext,
+  databaseUrl: string | undefined,
+  work: (store: Store) => Promise<T>,
+): Promise<T> {
+  const env = databaseUrl === undefined ? ctx.env() : { ...ctx.env(), DATABASE_URL: databaseUrl }
+  // Read before the database is opened, so a bad setting stops the command at once.
+  const config = { ...envToStoreConfig(env), ...envToOperationsConfig(env) }
+  return withDatabase(
+    ctx,
+    databaseUrl,
+    async (db) => {
+      await prepareSchema(db, false)
+      return work(createStore(db, config))
+    },
+    { create: false },
+  )
 }
 
 const sqliteFileExists = (path: string) => path === ':memory:' || existsSync(path)

@@ -150,6 +150,8 @@ const VARIABLES: Variables<StoreConfig> = [
   ['DATABASE_ECHO', 'echo', flag],
   ['SQLITE_SYNCHRONOUS', 'sqlite_synchronous', synchronous],
   ['SQLITE_BUSY_TIMEOUT_MS', 'sqlite_busy_timeout_ms', whole],
+  // Never echoed: KeyRing.parse names a bad entry by position and id only.
+  ['ENCRYPTION_KEYS', 'encryption_keys', text],
 ]
 
 /** Every variable the HTTP server reads, and the ServerConfig field it fills. */

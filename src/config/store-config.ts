@@ -1,4 +1,5 @@
 import { resolve } from 'node:path'
+import { KeyRing } from '../crypto/key-ring.js'
 import { ChatkeepError } from '../errors.js'
 import type { SqliteSynchronous } from '../db/sqlite.js'
 
@@ -29,6 +30,11 @@ export interface StoreConfig {
   write_retries?: number
   /** Apply pending migrations on open. Without it, a database behind the code fails to open. */
   migrate?: boolean
+  /**
+   * Encryption at rest of message content (off when absent or blank): `ID:BASE64_KEY`, comma
+   * separated, the active key first, every key 32 random bytes. See docs/encryption.md.
+   */
+  encryption_keys?: string
 }
 
 export const DEFAULT_SQLITE_PATH = './data/chatkeep.db'
@@ -88,6 +94,8 @@ export function resolveConfig(config: StoreConfig = {}): ResolvedConfig {
       `sqlite_synchronous must be one of ${SYNCHRONOUS.join(', ')}.`,
     )
   }
+  // Checked here so a bad ring stops the open before any connection; createStore builds its own.
+  encryptionKeyRing(config.encryption_keys)
   const common: Common = {
     database_timeout: count(config, 'database_timeout', 30),
     pool_size: count(config, 'pool_size', 5, 1),
@@ -104,6 +112,15 @@ export function resolveConfig(config: StoreConfig = {}): ResolvedConfig {
   }
   if (type === 'postgresql') return { engine: 'postgres', url: url!, ...common }
   return { engine: 'sqlite', path: sqlitePath(url), ...common }
+}
+
+/** The key ring, when encryption at rest is on; a bad one is invalid_config, never echoed. */
+export function encryptionKeyRing(value: unknown): KeyRing | null {
+  if (value === undefined) return null
+  if (typeof value !== 'string') {
+    throw invalid('encryption_keys', 'encryption_keys must be a string of ID:BASE64_KEY entries.')
+  }
+  return value.trim() === '' ? null : KeyRing.parse(value)
 }
 
 function sqlitePath(url: string | undefined): string {

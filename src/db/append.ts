@@ -1,4 +1,5 @@
 import { sql } from 'kysely'
+import type { Sealed } from '../crypto/message-cipher.js'
 import { encodeJson } from './codec.js'
 import type { Database } from './database.js'
 import { perDatabase } from './memo.js'
@@ -9,7 +10,10 @@ export interface AppendRow {
   id: string
   parent_id: string | null
   role: string
+  /** The plain text, kept for the caller's answer; stored only when `sealed` is null. */
   content: string
+  /** Encryption at rest: stored instead of `content`, which the row then has null. */
+  sealed: Sealed | null
   request_id: string | null
   tokens_used: number
   model_version: string | null
@@ -80,7 +84,7 @@ const bumpConversation = (db: Database, p: BumpParams, owned: boolean) => {
   ])
 }
 
-type InsertParams = Omit<AppendRow, 'context_documents' | 'metadata'> & {
+type InsertParams = Omit<AppendRow, 'context_documents' | 'metadata' | 'sealed'> & {
   conversation_id: string
   user_id: string
   sequence: number
@@ -92,26 +96,33 @@ type InsertParams = Omit<AppendRow, 'context_documents' | 'metadata'> & {
 /** SQLite: built only for a SqliteDatabase (see appendMessages). */
 const twoStatements = perDatabase((db) => {
   const sqlite = db as SqliteDatabase
+  const values = (p: InsertParams) => ({
+    id: p.id,
+    conversation_id: p.conversation_id,
+    user_id: p.user_id,
+    sequence: p.sequence,
+    parent_id: p.parent_id,
+    role: p.role,
+    content: p.content,
+    request_id: p.request_id,
+    tokens_used: p.tokens_used,
+    model_version: p.model_version,
+    context_documents: p.context_documents,
+    metadata: p.metadata,
+    created_at: p.created_at,
+  })
   return {
     bump: {
       any: sqlite.prepare((p: BumpParams) => bumpConversation(db, p, false)),
       owned: sqlite.prepare((p: BumpParams) => bumpConversation(db, p, true)),
     },
-    insert: sqlite.prepare((p: InsertParams) =>
+    insert: sqlite.prepare((p: InsertParams) => db.kysely.insertInto('messages').values(values(p))),
+    insertSealed: sqlite.prepare((p: InsertParams & Sealed) =>
       db.kysely.insertInto('messages').values({
-        id: p.id,
-        conversation_id: p.conversation_id,
-        user_id: p.user_id,
-        sequence: p.sequence,
-        parent_id: p.parent_id,
-        role: p.role,
-        content: p.content,
-        request_id: p.request_id,
-        tokens_used: p.tokens_used,
-        model_version: p.model_version,
-        context_documents: p.context_documents,
-        metadata: p.metadata,
-        created_at: p.created_at,
+        ...values(p),
+        content: null,
+        encrypted_content: p.encrypted_content,
+        key_id: p.key_id,
       }),
     ),
   }
@@ -133,8 +144,10 @@ const INSERT_COLUMNS = [
   'created_at',
 ] as const
 
+const SEALED_INSERT_COLUMNS = [...INSERT_COLUMNS, 'encrypted_content', 'key_id'] as const
+
 type OneRowParams = BumpParams &
-  Omit<AppendRow, 'context_documents' | 'metadata'> & {
+  Omit<AppendRow, 'context_documents' | 'metadata' | 'sealed'> & {
     context_documents: string
     metadata: string
   }
@@ -142,7 +155,8 @@ type OneRowParams = BumpParams &
 /**
  * PostgreSQL (writable_cte): the bump and every insert in one statement. A batch travels as one
  * jsonb array; a single message, the usual append, as plain parameters, which spares the server
- * the jsonb parse and recordset (about 4% of an append's time).
+ * the jsonb parse and recordset (about 4% of an append's time). Encrypted messages have their
+ * own variants (`sealed`), so a plain append binds nothing more than before.
  */
 const oneStatement = perDatabase((db) => {
   const many = (owned: boolean) =>
@@ -176,11 +190,60 @@ const oneStatement = perDatabase((db) => {
         )
         .returning(['user_id', 'sequence']),
     )
+  // Encryption at rest: content is null, the envelope travels as base64 in a batch's jsonb.
+  const manySealed = (owned: boolean) =>
+    db.prepare((p: BumpParams & { rows: string }) =>
+      db.kysely
+        .with('c', () => bumpConversation(db, p, owned))
+        .insertInto('messages')
+        .columns(SEALED_INSERT_COLUMNS)
+        .expression(
+          sql`select r.id, ${p.conversation_id}::uuid, c.user_id, c.message_count - ${p.n}::int + r.ord,
+            r.parent_id, r.role, r.content, r.request_id, r.tokens_used, r.model_version,
+            r.context_documents, r.metadata, ${p.now}::timestamptz,
+            decode(r.encrypted_content, 'base64'), r.key_id
+          from c cross join jsonb_to_recordset(${p.rows}::jsonb) as r(
+            ord int, id uuid, parent_id uuid, role text, content text, request_id text,
+            tokens_used int, model_version text, context_documents jsonb, metadata jsonb,
+            encrypted_content text, key_id text)`,
+        )
+        .returning(['user_id', 'sequence']),
+    )
+  const oneSealed = (owned: boolean) =>
+    db.prepare((p: OneRowParams & Sealed) =>
+      db.kysely
+        .with('c', () => bumpConversation(db, p, owned))
+        .insertInto('messages')
+        .columns(SEALED_INSERT_COLUMNS)
+        .expression(
+          sql`select ${p.id}::uuid, ${p.conversation_id}::uuid, c.user_id, c.message_count,
+            ${p.parent_id}::uuid, ${p.role}::text, null::text, ${p.request_id}::text,
+            ${p.tokens_used}::int, ${p.model_version}::text, ${p.context_documents}::jsonb,
+            ${p.metadata}::jsonb, ${p.now}::timestamptz, ${p.encrypted_content}::bytea,
+            ${p.key_id}::text
+          from c`,
+        )
+        .returning(['user_id', 'sequence']),
+    )
   return {
     many: { any: many(false), owned: many(true) },
     one: { any: one(false), owned: one(true) },
+    manySealed: { any: manySealed(false), owned: manySealed(true) },
+    oneSealed: { any: oneSealed(false), owned: oneSealed(true) },
   }
 })
+
+/** A batch's rows as the sealed statement's jsonb reads them; a plain row keeps its content. */
+const sealedRowsJson = (rows: AppendRow[]): string =>
+  encodeJson(
+    rows.map(({ sealed, ...r }, i) => ({
+      ord: i + 1,
+      ...r,
+      content: sealed === null ? r.content : null,
+      encrypted_content: sealed?.encrypted_content.toString('base64') ?? null,
+      key_id: sealed?.key_id ?? null,
+    })),
+  )
 
 const totalTokens = (rows: AppendRow[]) => rows.reduce((sum, r) => sum + r.tokens_used, 0)
 
@@ -225,8 +288,8 @@ function writeHeld(
   })
   if (conversation === undefined) return undefined
   const first = conversation.message_count - batch.rows.length + 1
-  batch.rows.forEach((row, i) =>
-    set.insert.runHeld({
+  batch.rows.forEach((row, i) => {
+    const params = {
       ...row,
       context_documents: encodeJson(row.context_documents),
       metadata: encodeJson(row.metadata),
@@ -234,8 +297,10 @@ function writeHeld(
       user_id: conversation.user_id,
       sequence: first + i,
       created_at: batch.created_at,
-    }),
-  )
+    }
+    if (row.sealed === null) set.insert.runHeld(params)
+    else set.insertSealed.runHeld({ ...params, ...row.sealed })
+  })
   return { user_id: conversation.user_id, first_sequence: first }
 }
 
@@ -254,13 +319,22 @@ async function appendInOneStatement(
   const [row] = batch.rows
   const inserted = await db.write(() => {
     if (batch.rows.length === 1) {
-      const statement = batch.owner === null ? set.one.any : set.one.owned
-      return statement.all({
+      const params = {
         ...bump,
         ...row!,
         context_documents: encodeJson(row!.context_documents),
         metadata: encodeJson(row!.metadata),
-      })
+      }
+      if (row!.sealed !== null) {
+        const statement = batch.owner === null ? set.oneSealed.any : set.oneSealed.owned
+        return statement.all({ ...params, ...row!.sealed })
+      }
+      const statement = batch.owner === null ? set.one.any : set.one.owned
+      return statement.all(params)
+    }
+    if (batch.rows.some((r) => r.sealed !== null)) {
+      const statement = batch.owner === null ? set.manySealed.any : set.manySealed.owned
+      return statement.all({ ...bump, rows: sealedRowsJson(batch.rows) })
     }
     const statement = batch.owner === null ? set.many.any : set.many.owned
     return statement.all({

@@ -1,12 +1,13 @@
 import { type Compilable, type Selectable, sql } from 'kysely'
-import type { Codec } from '../db/codec.js'
+import { type MessageCipher, noKeyRing } from '../crypto/message-cipher.js'
+import { type Codec, encodeJson } from '../db/codec.js'
 import type { Database, Executor } from '../db/database.js'
 import { perDatabase } from '../db/memo.js'
 import type { MessagesTable } from '../db/schema.js'
 import type { Message, Role } from '../schemas/data.js'
 import type { Owner } from './conversations.js'
 
-/** Everything a reader sees; the ciphertext columns stay in the database. */
+/** Everything a reader sees, plus the ciphertext columns that an encrypted content is read from. */
 export const MESSAGE_COLUMNS = [
   'id',
   'conversation_id',
@@ -15,6 +16,8 @@ export const MESSAGE_COLUMNS = [
   'parent_id',
   'role',
   'content',
+  'encrypted_content',
+  'key_id',
   'request_id',
   'tokens_used',
   'model_version',
@@ -27,7 +30,15 @@ export const MESSAGE_COLUMNS = [
 
 export type MessageRow = Pick<Selectable<MessagesTable>, (typeof MESSAGE_COLUMNS)[number]>
 
-export function decodeMessage(codec: Codec, row: MessageRow): Message {
+/**
+ * A row as the Message handed out. An encrypted row (content null) is opened with `cipher`;
+ * without one, or when it cannot be opened, `decryption_failed`, never garbage text.
+ */
+export function decodeMessage(
+  codec: Codec,
+  row: MessageRow,
+  cipher: MessageCipher | null = null,
+): Message {
   return {
     id: row.id,
     conversation_id: row.conversation_id,
@@ -35,7 +46,7 @@ export function decodeMessage(codec: Codec, row: MessageRow): Message {
     sequence: row.sequence,
     parent_id: row.parent_id,
     role: row.role as Role,
-    content: row.content ?? '',
+    content: row.content ?? openContent(row, cipher),
     request_id: row.request_id,
     tokens_used: row.tokens_used,
     model_version: row.model_version,
@@ -45,6 +56,12 @@ export function decodeMessage(codec: Codec, row: MessageRow): Message {
     created_at: row.created_at,
     deleted_at: row.deleted_at,
   }
+}
+
+/** Content is null only in an encrypted row. */
+function openContent(row: MessageRow, cipher: MessageCipher | null): string {
+  if (cipher === null) throw noKeyRing(row)
+  return cipher.open(row)
 }
 
 const statements = perDatabase((db) => {
@@ -220,4 +237,86 @@ export async function countMessagesByRole(
   if (owner !== null) q = q.where('user_id', '=', owner)
   const rows = await db.read(() => q.groupBy('role').execute())
   return rows.map((r) => ({ role: r.role, count: Number(r.count) }))
+}
+
+/** How many messages (deleted ones too) are stored under each key; `null`: in plain text. */
+export async function countMessagesByKey(
+  db: Database,
+): Promise<{ key_id: string | null; count: number }[]> {
+  const rows = await db.read(() =>
+    db.kysely
+      .selectFrom('messages')
+      .select(['key_id', (eb) => eb.fn.countAll<number>().as('count')])
+      .groupBy('key_id')
+      .orderBy('key_id')
+      .execute(),
+  )
+  return rows.map((r) => ({ key_id: r.key_id, count: Number(r.count) }))
+}
+
+/** A message whose stored content a key rotation rewrites. */
+export type ResealRow = Pick<
+  Selectable<MessagesTable>,
+  'id' | 'conversation_id' | 'user_id' | 'content' | 'encrypted_content' | 'key_id'
+>
+
+/**
+ * The next `limit` messages by id after `after` (deleted ones too, they can come back) that are
+ * not yet under `active_key_id`: encrypted under another key, and with `plaintext`, stored in
+ * plain text. Walks the primary key, so a whole rotation reads the table once.
+ */
+export function messagesToReseal(
+  tx: Executor,
+  p: { after: string | null; active_key_id: string; plaintext: boolean; limit: number },
+): Promise<ResealRow[]> {
+  let q = tx
+    .selectFrom('messages')
+    .select(['id', 'conversation_id', 'user_id', 'content', 'encrypted_content', 'key_id'])
+    .where((eb) => {
+      const stale = eb.and([eb('key_id', 'is not', null), eb('key_id', '!=', p.active_key_id)])
+      return p.plaintext ? eb.or([stale, eb('key_id', 'is', null)]) : stale
+    })
+  if (p.after !== null) q = q.where('id', '>', p.after)
+  return q.orderBy('id').limit(p.limit).execute()
+}
+
+/** A message's content sealed anew, to store if the row still holds what was read. */
+export interface Reseal {
+  id: string
+  /** The key id the row was read with; null for plain text. */
+  from: string | null
+  encrypted_content: Buffer
+  key_id: string
+}
+
+/**
+ * Stores messages' contents anew, sealed, each only if its row still holds what was read (its
+ * key id, null for plain text), so two rotations at once never undo each other. In process
+ * (SQLite) one update per row costs nothing; over the network (PostgreSQL) the batch goes as one
+ * statement. Returns how many rows were rewritten.
+ */
+export async function resealMessages(db: Database, tx: Executor, rows: Reseal[]): Promise<number> {
+  if (rows.length === 0) return 0
+  if (!db.capabilities.in_process) {
+    const values = encodeJson(
+      rows.map((r) => ({ ...r, encrypted_content: r.encrypted_content.toString('base64') })),
+    )
+    const result = await sql`update messages as m set content = null,
+        encrypted_content = decode(v.encrypted_content, 'base64'), key_id = v.key_id
+      from jsonb_to_recordset(${values}::jsonb)
+        as v(id uuid, "from" text, encrypted_content text, key_id text)
+      where m.id = v.id and m.key_id is not distinct from v."from"`.execute(tx)
+    return Number(result.numAffectedRows ?? 0)
+  }
+  let rewritten = 0
+  for (const r of rows) {
+    const result = await tx
+      .updateTable('messages')
+      .set({ content: null, encrypted_content: r.encrypted_content, key_id: r.key_id })
+      .where('id', '=', r.id)
+      .where('key_id', r.from === null ? 'is' : '=', r.from)
+      .executeTakeFirst()
+    rewritten += Number(result.numUpdatedRows)
+  }
+  return rewritten
 }

@@ -22,3 +22,58 @@ export async function insertSystemConfigIfAbsent(
     .onConflict((oc) => oc.column('key').doNothing())
     .execute()
 }
+
+/** Every row, in key order; the caller leaves out the reserved ones. */
+export async function listSystemConfigs(tx: Executor): Promise<SystemConfigRow[]> {
+  return tx.selectFrom('system_configs').selectAll().orderBy('key').execute()
+}
+
+/**
+ * Reads a row for a change, holding it: a no-op update, so that on PostgreSQL a concurrent
+ * writer waits and this one sees the latest committed value (SQLite's write lock already
+ * serializes writers). Undefined when the key is absent.
+ */
+export async function lockSystemConfig(
+  tx: Executor,
+  key: string,
+): Promise<SystemConfigRow | undefined> {
+  return tx
+    .updateTable('system_configs')
+    .set((eb) => ({ updated_at: eb.ref('updated_at') }))
+    .where('key', '=', key)
+    .returningAll()
+    .executeTakeFirst()
+}
+
+export async function updateSystemConfig(
+  tx: Executor,
+  row: Insertable<SystemConfigsTable>,
+): Promise<SystemConfigRow | undefined> {
+  return tx
+    .updateTable('system_configs')
+    .set({ value: row.value, updated_at: row.updated_at, updated_by: row.updated_by ?? null })
+    .where('key', '=', row.key)
+    .returningAll()
+    .executeTakeFirst()
+}
+
+/** The new row, or undefined when another writer inserted the key first. */
+export async function insertNewSystemConfig(
+  tx: Executor,
+  row: Insertable<SystemConfigsTable>,
+): Promise<SystemConfigRow | undefined> {
+  return tx
+    .insertInto('system_configs')
+    .values(row)
+    .onConflict((oc) => oc.column('key').doNothing())
+    .returningAll()
+    .executeTakeFirst()
+}
+
+/** The deleted row, or undefined when there was none. */
+export async function deleteSystemConfig(
+  tx: Executor,
+  key: string,
+): Promise<SystemConfigRow | undefined> {
+  return tx.deleteFrom('system_configs').where('key', '=', key).returningAll().executeTakeFirst()
+}

@@ -5,22 +5,31 @@ import Fastify, {
 } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Store } from '../store.js'
+import { ResponseCache } from '../cache/response-cache.js'
 import { errorHandler, sendProblem } from './problem.js'
 import { ChatkeepError } from '../errors.js'
 import type { AuthService } from '../services/auth.js'
+import { auditPlugin } from './plugins/audit.js'
 import { type Authenticator, authPlugin } from './plugins/auth.js'
 import { metricsPlugin } from './plugins/metrics.js'
 import { openapiPlugin } from './plugins/openapi.js'
 import { buildValidator, jsonBodyPlugin } from './plugins/validation.js'
 import { type RateLimitOptions, rateLimitPlugin } from './plugins/rate-limit.js'
 import { ProblemSchema } from './schemas/common.js'
+import { auditRoutes } from './routes/audit.js'
 import { authRoutes } from './routes/auth.js'
+import { backupRoutes } from './routes/backups.js'
 import { conversationRoutes } from './routes/conversations.js'
 import { documentRoutes } from './routes/documents.js'
 import { healthRoutes } from './routes/health.js'
 import { messageRoutes } from './routes/messages.js'
+import { responseCacheRoutes } from './routes/response-cache.js'
+import { metricIngestRoutes } from './routes/metrics-ingest.js'
 import { searchRoutes } from './routes/search.js'
 import { seedChatRoutes } from './routes/seed-chat.js'
+import { statsRoutes } from './routes/stats.js'
+import { systemConfigRoutes } from './routes/system-config.js'
+import { transcriptRoutes } from './routes/transcripts.js'
 import { userRoutes } from './routes/users.js'
 
 export interface AppOptions {
@@ -79,6 +88,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     })
   }
   await app.register(authPlugin, { authenticator })
+  await app.register(auditPlugin, { audit: options.store.audit })
   if (options.rate_limit !== undefined) await app.register(rateLimitPlugin, options.rate_limit)
   await app.register(healthRoutes, { store: options.store })
   if (options.auth !== undefined) {
@@ -89,6 +99,16 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(messageRoutes, { prefix: '/v1', store: options.store })
   await app.register(documentRoutes, { prefix: '/v1', store: options.store })
   await app.register(searchRoutes, { prefix: '/v1', store: options.store })
+  await app.register(metricIngestRoutes, { prefix: '/v1', store: options.store })
+  await app.register(auditRoutes, { prefix: '/v1', store: options.store })
+  await app.register(backupRoutes, { prefix: '/v1', store: options.store })
+  await app.register(systemConfigRoutes, { prefix: '/v1', store: options.store })
+  await app.register(statsRoutes, { prefix: '/v1', store: options.store })
+  await app.register(transcriptRoutes, { prefix: '/v1', store: options.store })
+  await app.register(responseCacheRoutes, {
+    prefix: '/v1',
+    responses: new ResponseCache(options.store.cache),
+  })
   await app.register(seedChatRoutes, { prefix: '/api', store: options.store })
   return app
 }

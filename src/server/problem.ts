@@ -10,11 +10,16 @@ const TITLES: Record<ErrorCode, string> = {
   conversation_closed: 'Conversation closed',
   payload_too_large: 'Request body too large',
   unsupported_media_type: 'Unsupported media type',
+  backup_corrupt: 'Backup file damaged',
   rate_limited: 'Too many requests',
   invalid_config: 'Server misconfigured',
   schema_out_of_date: 'Database schema out of date',
   schema_too_new: 'Database schema too new',
   unavailable: 'Service unavailable',
+  storage_failed: 'Storage failed',
+  transcript_corrupt: 'Transcript file damaged',
+  decryption_failed: 'Message cannot be decrypted',
+  backup_failed: 'Backup failed',
   internal: 'Internal error',
 }
 

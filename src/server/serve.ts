@@ -2,6 +2,8 @@
 import type { AddressInfo } from 'node:net'
 import type { FastifyInstance } from 'fastify'
 import { pino, type Logger } from 'pino'
+import type { Cache } from '../cache/cache.js'
+import { openCache } from '../cache/open.js'
 import { resolveServerConfig, type ServerConfig } from '../config/server-config.js'
 import type { StoreConfig } from '../config/store-config.js'
 import { ChatkeepError } from '../errors.js'
@@ -9,11 +11,12 @@ import { openRateLimitStore } from '../rate-limit/open.js'
 import type { RateLimitStore } from '../rate-limit/store.js'
 import { AuthService } from '../services/auth.js'
 import { openStore, type Store } from '../store.js'
+import type { TranscriptStorageConfig } from '../transcripts/transcript-storage.js'
 import { buildApp } from './app.js'
 
 export interface StartServerOptions {
-  /** The database; migrations are applied on start whatever `migrate` says. */
-  store_config: StoreConfig
+  /** The database and transcript storage; migrations are applied on start whatever `migrate` says. */
+  store_config: StoreConfig & TranscriptStorageConfig
   /** Filled with defaults and checked here; `envToServerConfig` gives one from the environment. */
   server_config: Partial<ServerConfig>
   /** Where the server logs; by default pino on stdout at `log_level`. */
@@ -36,7 +39,7 @@ export interface RunningServer extends AsyncDisposable {
   readonly url: string
   /**
    * Stops accepting connections, lets the requests in flight finish (for up to the grace
-   * period), then closes the rate-limit store and the store. Safe to call twice.
+   * period), then closes the rate-limit store, the store and the cache. Safe to call twice.
    */
   close(): Promise<void>
 }
@@ -46,10 +49,10 @@ export const DEFAULT_SHUTDOWN_GRACE_MS = 25_000
 const REAP_INTERVAL_MS = 100
 
 /**
- * Opens the store (applying pending migrations), the auth service (generating and keeping a JWT
- * secret in the database when none is configured) and the rate-limit store (Redis with
- * `redis_url`, else the database), and serves the API on `host:port`. Whatever it opened is
- * closed again if a later step fails.
+ * Opens the cache and the rate-limit store (Redis with `redis_url`, else memory and the
+ * database), the store over the cache (applying pending migrations) and the auth service
+ * (generating and keeping a JWT secret in the database when none is configured), and serves the
+ * API on `host:port`. Whatever it opened is closed again if a later step fails.
  * @example
  * const server = await startServer({ store_config: {}, server_config: { port: 0 } })
  * console.log(server.url)
@@ -58,7 +61,14 @@ const REAP_INTERVAL_MS = 100
 export async function startServer(options: StartServerOptions): Promise<RunningServer> {
   const config = resolveServerConfig(options.server_config)
   const logger = options.logger ?? pino({ level: config.log_level })
-  const store = await openStore({ ...options.store_config, migrate: true })
+  // Redis with `redis_url` (a Redis that is down only logs a warning), else in-process memory.
+  const cache: Cache = await openCache({ redis_url: config.redis_url, logger })
+  const store = await openStore({ ...options.store_config, migrate: true, cache }).catch(
+    async (error: unknown) => {
+      await cache.close()
+      throw error
+    },
+  )
   let limits: RateLimitStore | undefined
   let app: FastifyInstance | undefined
   try {
@@ -90,7 +100,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       try {
         await rateLimits.close()
       } finally {
-        await store.close()
+        await store.close().finally(() => cache.close())
       }
     })
     drainOnClose(app, options.shutdown_grace_ms ?? DEFAULT_SHUTDOWN_GRACE_MS)
@@ -101,6 +111,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
     } else {
       await limits?.close().catch(() => {})
       await store.close().catch(() => {})
+      await cache.close().catch(() => {})
     }
     throw error
   }

@@ -1,4 +1,5 @@
 import { randomBytes } from 'node:crypto'
+import type { Transaction } from 'kysely'
 import { resolveJwtSecret } from '../auth/jwt-secret.js'
 import {
   checkPasswordLength,
@@ -7,6 +8,7 @@ import {
   needsRehash,
   verifyPassword,
 } from '../auth/passwords.js'
+import { CachedSessions } from '../auth/cached-sessions.js'
 import type { Authenticator, Principal } from '../auth/principal.js'
 import {
   AccessTokens,
@@ -15,12 +17,16 @@ import {
   sha256,
   type SignedAccessToken,
 } from '../auth/tokens.js'
+import type { Cache } from '../cache/cache.js'
+import { MemoryCache } from '../cache/memory-cache.js'
 import { encodeJson } from '../db/codec.js'
 import type { Database } from '../db/database.js'
+import type { Schema } from '../db/schema.js'
 import { ChatkeepError, notFound } from '../errors.js'
 import { normalizeUsername } from '../lib/normalize.js'
 import { isUuid, uuid7 } from '../lib/uuid7.js'
 import * as apiKeys from '../repositories/api-keys.js'
+import { insertAuditEvents } from '../repositories/audit-events.js'
 import * as sessions from '../repositories/auth-sessions.js'
 import * as refreshTokens from '../repositories/refresh-tokens.js'
 import * as users from '../repositories/users.js'
@@ -42,6 +48,7 @@ import {
 import type { Page, User, UserRole } from '../schemas/data.js'
 import { LIMITS } from '../schemas/limits.js'
 import { validator } from '../schemas/validate.js'
+import { auditRow } from './audit.js'
 import { checkCursors, toPage } from './page.js'
 import { isUsername, type UserService } from './users.js'
 
@@ -58,7 +65,7 @@ export interface AuthConfig {
   now?: (() => number) | undefined
 }
 
-/** Where a login comes from, kept on its session. */
+/** Where a request comes from: kept on a login's session and on every audit row. */
 export interface ClientInfo {
   user_agent?: string | null | undefined
   ip_address?: string | null | undefined
@@ -99,32 +106,35 @@ type RefreshOutcome =
 /**
  * Logins, sessions, refresh-token rotation and API keys, and the authenticator behind every
  * `Authorization: Bearer …`: an access token counts only while its session is live and its user
- * active, and the role is read afresh on each request.
+ * active, and the role is the user's current one. Sessions and users are read through the cache
+ * (docs/caching.md), and every change to them here or in UserService clears their keys.
  */
 export class AuthService implements Authenticator {
   readonly #tokens: AccessTokens
-  readonly #sessions: sessions.SessionReader
+  readonly #sessions: CachedSessions
   readonly #now: () => number
   readonly #grace_ms: number
 
   /** Resolves the signing secret (generating one in the database when none is configured). */
   static async open(
-    store: { database: Database; users: UserService },
+    store: { database: Database; users: UserService; cache?: Cache },
     config: AuthConfig,
   ): Promise<AuthService> {
     const jwt_secret = await resolveJwtSecret(store.database, config.jwt_secret)
     await dummyHash()
-    return new AuthService(store.database, store.users, { ...config, jwt_secret })
+    return new AuthService(store.database, store.users, { ...config, jwt_secret }, store.cache)
   }
 
   constructor(
     private readonly db: Database,
     private readonly users: UserService,
     private readonly config: AuthConfig & { jwt_secret: string },
+    /** Where sessions are cached: the store's cache (users are cached by `users`). */
+    cache: Cache = new MemoryCache(),
   ) {
     this.#now = config.now ?? Date.now
     this.#tokens = new AccessTokens(config.jwt_secret, config.access_token_ttl_s, this.#now)
-    this.#sessions = new sessions.SessionReader(db)
+    this.#sessions = new CachedSessions(db, cache)
     this.#grace_ms = (config.refresh_grace_s ?? REFRESH_GRACE_S) * 1000
   }
 
@@ -145,13 +155,17 @@ export class AuthService implements Authenticator {
     ) {
       throw unauthorized('The session of this access token has ended; log in again.')
     }
-    if (!session.is_active) throw deactivated()
-    if (Date.parse(session.last_activity) <= now - TOUCH_INTERVAL_MS) {
+    const user = await this.users.find(session.user_id)
+    if (user === undefined) {
+      throw unauthorized('The session of this access token has ended; log in again.')
+    }
+    if (!user.is_active) throw deactivated()
+    if (this.#sessions.touchDue(session, now, TOUCH_INTERVAL_MS)) {
       await this.db.write(() =>
         sessions.touchSession(this.db.kysely, session.id, iso(now), iso(now - TOUCH_INTERVAL_MS)),
       )
     }
-    const role = session.role as UserRole
+    const role = user.role
     return {
       user_id: session.user_id,
       role,
@@ -195,13 +209,15 @@ export class AuthService implements Authenticator {
       ...(data.email !== undefined ? { email: data.email } : {}),
       ...(data.display_name !== undefined ? { display_name: data.display_name } : {}),
     })
-    return this.#startSession(user, client)
+    return this.#startSession(user, client, 'auth.register')
   }
 
   /**
    * Checks the password and opens a session. An unknown user costs a password check too and
    * gets the very same answer as a wrong password; a deactivated one is told so, but only once
-   * the password is right. A legacy or weaker hash is replaced with argon2id on the way.
+   * the password is right. A legacy or weaker hash is replaced with argon2id on the way. Each
+   * outcome is audited: `auth.login`, or `auth.login_failed` with the username tried (never the
+   * password) and no actor.
    */
   async login(input: Login, client: ClientInfo = {}): Promise<TokenResponse> {
     const data = validateLogin(input)
@@ -212,6 +228,17 @@ export class AuthService implements Authenticator {
       : undefined
     const stored = row?.password_hash ?? null
     const valid = await verifyPassword(data.password, stored)
+    const failure = loginFailure(row, valid)
+    if (failure !== undefined) {
+      const target = row === undefined ? null : { type: 'user', id: row.id }
+      const details = { username: data.username, reason: failure }
+      await this.db.write(() =>
+        insertAuditEvents(
+          this.db.kysely,
+          auditRow('auth.login_failed', client, target, details, iso(this.#now())),
+        ),
+      )
+    }
     if (row === undefined || stored === null || !valid) throw unauthorized(WRONG_LOGIN)
     if (!row.is_active) {
       throw new ChatkeepError('forbidden', 'This account is deactivated; ask an admin.')
@@ -219,12 +246,13 @@ export class AuthService implements Authenticator {
     const rehash = needsRehash(stored)
       ? { from: stored, to: await hashPassword(data.password) }
       : undefined
-    return this.#startSession(users.decodeUser(this.db.codec, row), client, rehash)
+    return this.#startSession(users.decodeUser(this.db.codec, row), client, 'auth.login', rehash)
   }
 
   async #startSession(
     user: User,
     client: ClientInfo,
+    action: 'auth.login' | 'auth.register',
     rehash?: { from: string; to: string },
   ): Promise<TokenResponse> {
     const now = this.#now()
@@ -259,8 +287,14 @@ export class AuthService implements Authenticator {
       if (rehash !== undefined) {
         await users.replacePasswordHash(tx, user.id, rehash.from, rehash.to)
       }
+      const session = { type: 'auth_session', id: session_id }
+      await insertAuditEvents(
+        tx,
+        auditRow(action, { ...client, user_id: user.id }, session, {}, at),
+      )
       return users.updateUser(tx, user.id, { last_login_at: at })
     })
+    await this.users.forget(user.id)
     if (row === undefined) throw unauthorized(WRONG_LOGIN)
     return this.#tokenResponse(access, refresh_token, users.decodeUser(this.db.codec, row))
   }
@@ -271,16 +305,18 @@ export class AuthService implements Authenticator {
    * refresh token of its session and the session itself are revoked, and the answer is 401.
    * Within the grace window (two tabs refreshing at once), the later request gets a sibling
    * pair: a new access token and a new refresh token, also a child of the used one, in the same
-   * session. Both pairs stay valid; each of their refresh tokens again works once.
+   * session. Both pairs stay valid; each of their refresh tokens again works once. A detected
+   * reuse is audited (`auth.refresh_reused`, the token's owner as actor) with the revocation.
    */
-  async refresh(refresh_token: string): Promise<TokenResponse> {
+  async refresh(refresh_token: string, client: ClientInfo = {}): Promise<TokenResponse> {
     validateRefresh({ refresh_token })
     if (!REFRESH_TOKEN.test(refresh_token)) throw invalidRefresh()
     const now = this.#now()
     const at = iso(now)
     const expires_at = iso(now + this.config.refresh_token_ttl_s * 1000)
     const next = `ckr_${randomSecret()}`
-    const outcome = await this.db.transaction(async (tx): Promise<RefreshOutcome> => {
+    const changed: string[] = []
+    const outcome = await this.#inSessionTx(changed, async (tx): Promise<RefreshOutcome> => {
       const row = await refreshTokens.getRefreshTokenByHash(tx, digestHex(refresh_token))
       if (row === undefined || row.revoked_at !== null) return { kind: 'invalid' }
       if (Date.parse(row.expires_at) <= now) return { kind: 'expired' }
@@ -300,8 +336,21 @@ export class AuthService implements Authenticator {
           return { kind: 'invalid' }
         }
         if (now - Date.parse(used.used_at) > this.#grace_ms) {
+          changed.push(row.session_id)
           await refreshTokens.revokeSessionRefreshTokens(tx, row.session_id, at)
           await sessions.revokeSession(tx, row.session_id, row.user_id, at)
+          const session = { type: 'auth_session', id: row.session_id }
+          const details = { refresh_token_id: row.id, used_at: used.used_at }
+          await insertAuditEvents(
+            tx,
+            auditRow(
+              'auth.refresh_reused',
+              { ...client, user_id: row.user_id },
+              session,
+              details,
+              at,
+            ),
+          )
           return { kind: 'reused' }
         }
       }
@@ -321,6 +370,7 @@ export class AuthService implements Authenticator {
         used_at: null,
         revoked_at: null,
       })
+      changed.push(row.session_id)
       await sessions.updateSession(tx, row.session_id, {
         access_jti: access.jti,
         last_activity: at,
@@ -345,8 +395,8 @@ export class AuthService implements Authenticator {
   }
 
   /** Ends a session: its access tokens stop working and its refresh tokens are revoked. */
-  async logout(user_id: string, session_id: string): Promise<void> {
-    await this.revokeSession(user_id, session_id)
+  async logout(user_id: string, session_id: string, client: ClientInfo = {}): Promise<void> {
+    await this.#revokeSession(user_id, session_id, client, 'auth.logout')
   }
 
   /** The user's live sessions, newest first; `current` marks the one asking. */
@@ -376,13 +426,24 @@ export class AuthService implements Authenticator {
   }
 
   /** Revokes one of the user's sessions and its refresh tokens; anyone else's is `not_found`. */
-  async revokeSession(user_id: string, session_id: string): Promise<void> {
+  async revokeSession(user_id: string, session_id: string, client: ClientInfo = {}): Promise<void> {
+    await this.#revokeSession(user_id, session_id, client, 'auth.session_revoke')
+  }
+
+  async #revokeSession(
+    user_id: string,
+    session_id: string,
+    client: ClientInfo,
+    action: 'auth.logout' | 'auth.session_revoke',
+  ): Promise<void> {
     const at = iso(this.#now())
     const revoked =
       isUuid(session_id) &&
-      (await this.db.transaction(async (tx) => {
+      (await this.#inSessionTx([session_id], async (tx) => {
         if (!(await sessions.revokeSession(tx, session_id, user_id, at))) return false
         await refreshTokens.revokeSessionRefreshTokens(tx, session_id, at)
+        const session = { type: 'auth_session', id: session_id }
+        await insertAuditEvents(tx, auditRow(action, { ...client, user_id }, session, {}, at))
         return true
       }))
     if (!revoked) throw notFound('session', session_id)
@@ -392,7 +453,12 @@ export class AuthService implements Authenticator {
    * A new API key. The whole key is in this answer only; the database keeps its SHA-256 and
    * its visible prefix. Only an admin can give a key the `admin` scope.
    */
-  async createApiKey(user_id: string, role: UserRole, input: NewApiKey): Promise<CreatedApiKey> {
+  async createApiKey(
+    user_id: string,
+    role: UserRole,
+    input: NewApiKey,
+    client: ClientInfo = {},
+  ): Promise<CreatedApiKey> {
     const data = validateNewApiKey(input)
     const scopes = data.scopes ?? DEFAULT_SCOPES
     if (scopes.includes('admin') && role !== 'admin') {
@@ -406,19 +472,27 @@ export class AuthService implements Authenticator {
     }
     const prefix = `ck_${randomBytes(6).toString('hex')}`
     const key = `${prefix}_${randomSecret()}`
-    const row = await this.db.write(() =>
-      apiKeys.insertApiKey(this.db.kysely, {
-        id: uuid7(),
+    const id = uuid7()
+    const at = iso(this.#now())
+    const row = await this.db.transaction(async (tx) => {
+      const inserted = await apiKeys.insertApiKey(tx, {
+        id,
         user_id,
         name: data.name,
         prefix,
         key_hash: digestHex(key),
         scopes: encodeJson(scopes),
-        created_at: iso(this.#now()),
+        created_at: at,
         last_used_at: null,
         revoked_at: null,
-      }),
-    )
+      })
+      const details = { name: data.name, prefix, scopes }
+      await insertAuditEvents(
+        tx,
+        auditRow('api_key.create', { ...client, user_id }, { type: 'api_key', id }, details, at),
+      )
+      return inserted
+    })
     return { ...apiKeys.decodeApiKey(this.db.codec, row), key }
   }
 
@@ -434,12 +508,30 @@ export class AuthService implements Authenticator {
   }
 
   /** Revokes one of the user's keys: it stops working at once. Anyone else's is `not_found`. */
-  async revokeApiKey(user_id: string, id: string): Promise<void> {
+  async revokeApiKey(user_id: string, id: string, client: ClientInfo = {}): Promise<void> {
     const at = iso(this.#now())
     const revoked =
       isUuid(id) &&
-      (await this.db.write(() => apiKeys.revokeApiKey(this.db.kysely, id, user_id, at)))
+      (await this.db.transaction(async (tx) => {
+        if (!(await apiKeys.revokeApiKey(tx, id, user_id, at))) return false
+        const key = { type: 'api_key', id }
+        await insertAuditEvents(tx, auditRow('api_key.revoke', { ...client, user_id }, key, {}, at))
+        return true
+      }))
     if (!revoked) throw notFound('API key', id)
+  }
+
+  /**
+   * A transaction that changes the sessions in `ids` (which it may add to); once it is over,
+   * their cached copies are dropped, even after a failure (a lost connection may have hidden a
+   * commit), so that the next request reads them afresh.
+   */
+  async #inSessionTx<T>(ids: string[], work: (tx: Transaction<Schema>) => Promise<T>): Promise<T> {
+    try {
+      return await this.db.transaction(work)
+    } finally {
+      await this.#sessions.forget(ids)
+    }
   }
 
   #tokenResponse(access: SignedAccessToken, refresh_token: string, user: User): TokenResponse {
@@ -451,4 +543,14 @@ export class AuthService implements Authenticator {
       user,
     }
   }
+}
+
+/** Why a login is refused, for its audit row (the caller is told less); undefined when it is not. */
+function loginFailure(
+  row: { is_active: unknown } | undefined,
+  valid: boolean,
+): 'unknown_user' | 'wrong_password' | 'inactive' | undefined {
+  if (row === undefined) return 'unknown_user'
+  if (!valid) return 'wrong_password'
+  return row.is_active ? undefined : 'inactive'
 }

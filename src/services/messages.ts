@@ -1,3 +1,4 @@
+import type { MessageCipher, MessageIds } from '../crypto/message-cipher.js'
 import { ChatkeepError, notFound } from '../errors.js'
 import { type AppendRow, appendMessages } from '../db/append.js'
 import type { Database } from '../db/database.js'
@@ -19,6 +20,7 @@ import {
 import { LIMITS } from '../schemas/limits.js'
 import { checkJsonSize, validator } from '../schemas/validate.js'
 import type { Citation } from '../schemas/citations.js'
+import { announceAppend, announceAppended } from './append-events.js'
 import type { AppendQueue } from './append-queue.js'
 import { checkCitations } from './citations.js'
 import { checkCursors, toPage } from './page.js'
@@ -27,13 +29,31 @@ const validateNew = validator(NewMessageSchema)
 const validateList = validator(MessageListSchema)
 const validateFeedback = validator(FeedbackSchema)
 
-/** Messages are append-only: after the insert only feedback and deleted_at ever change. */
+/**
+ * Messages are append-only: after the insert only feedback and deleted_at ever change. With a
+ * cipher (encryption at rest), content is sealed just before the write and opened on every read.
+ */
+/** How a message's content is stored: in the clear, or sealed with the key it names. */
+export type ContentColumns =
+  | { content: string; encrypted_content: null; key_id: null }
+  | { content: null; encrypted_content: Buffer; key_id: string }
+
 export class MessageService {
   constructor(
     private readonly db: Database,
     private readonly owner: Owner,
     private readonly queue: AppendQueue,
+    private readonly cipher: MessageCipher | null = null,
   ) {}
+
+  /**
+   * The content columns of a message row written outside `append` (imports keep their own
+   * times and sequences): sealed to the row's ids when encryption at rest is on.
+   */
+  contentColumns(content: string, ids: MessageIds): ContentColumns {
+    if (this.cipher === null) return { content, encrypted_content: null, key_id: null }
+    return { content: null, ...this.cipher.seal(content, ids) }
+  }
 
   /**
    * Appends one message; its sequence is the conversation's next. With a `request_id`, replaying
@@ -46,14 +66,19 @@ export class MessageService {
     const row = this.toRow(input, '')
     if (!isUuid(conversationId)) throw notFound('conversation', conversationId)
     await this.checkParent(conversationId, row)
+    const owner = this.cipher === null ? this.owner : await this.seal(conversationId, [row])
     let outcome
     try {
-      outcome = await this.queue.append(conversationId, this.owner, row)
+      outcome = await this.queue.append(conversationId, owner, row)
     } catch (error) {
-      return this.replayed(conversationId, row, error)
+      return announceAppend(this.db, row, await this.replayed(conversationId, row, error))
     }
     if (outcome.result === undefined) throw await this.whyNotAppended(conversationId)
-    return built(conversationId, outcome.result.user_id, outcome.sequence, outcome.created_at, row)
+    return announceAppend(
+      this.db,
+      row,
+      built(conversationId, outcome.result.user_id, outcome.sequence, outcome.created_at, row),
+    )
   }
 
   /** Appends several messages in one transaction: all of them, in order, or none. */
@@ -69,12 +94,13 @@ export class MessageService {
     if (!isUuid(conversationId)) throw notFound('conversation', conversationId)
     for (const [i, row] of rows.entries())
       await this.checkParent(conversationId, row, `/${i}`, rows)
+    const owner = this.cipher === null ? this.owner : await this.seal(conversationId, rows)
     const created_at = new Date().toISOString()
     let result
     try {
       result = await appendMessages(this.db, {
         conversation_id: conversationId,
-        owner: this.owner,
+        owner,
         created_at,
         rows,
       })
@@ -83,11 +109,15 @@ export class MessageService {
       const replays = await Promise.all(
         rows.map((row) => this.replayed(conversationId, row, error)),
       )
-      return replays
+      return announceAppended(this.db, rows, replays)
     }
     if (result === undefined) throw await this.whyNotAppended(conversationId)
-    return rows.map((row, i) =>
-      built(conversationId, result.user_id, result.first_sequence + i, created_at, row),
+    return announceAppended(
+      this.db,
+      rows,
+      rows.map((row, i) =>
+        built(conversationId, result.user_id, result.first_sequence + i, created_at, row),
+      ),
     )
   }
 
@@ -96,7 +126,7 @@ export class MessageService {
       ? await this.db.read(() => messages.getMessage(this.db, id, this.owner))
       : undefined
     if (row === undefined) throw notFound('message', id)
-    return messages.decodeMessage(this.db.codec, row)
+    return messages.decodeMessage(this.db.codec, row, this.cipher)
   }
 
   /**
@@ -125,7 +155,7 @@ export class MessageService {
       role: data.role,
     })
     return toPage(rows, limit, data.before !== undefined, (row) =>
-      messages.decodeMessage(this.db.codec, row),
+      messages.decodeMessage(this.db.codec, row, this.cipher),
     )
   }
 
@@ -145,7 +175,7 @@ export class MessageService {
       : []
     // An empty window may mean no such conversation; only then is it worth asking.
     if (rows.length === 0) await this.conversation(conversationId)
-    return rows.map((row) => messages.decodeMessage(this.db.codec, row))
+    return rows.map((row) => messages.decodeMessage(this.db.codec, row, this.cipher))
   }
 
   async setFeedback(id: string, feedback: Feedback): Promise<Message> {
@@ -156,7 +186,7 @@ export class MessageService {
         )
       : undefined
     if (row === undefined) throw notFound('message', id)
-    return messages.decodeMessage(this.db.codec, row)
+    return messages.decodeMessage(this.db.codec, row, this.cipher)
   }
 
   /** Soft delete: the message leaves every read; its sequence number stays taken. */
@@ -175,7 +205,7 @@ export class MessageService {
         )
       : undefined
     if (row === undefined) throw notFound('deleted message', id)
-    return messages.decodeMessage(this.db.codec, row)
+    return messages.decodeMessage(this.db.codec, row, this.cipher)
   }
 
   /** Live messages of a conversation per role; roles without any count 0. */
@@ -210,7 +240,26 @@ export class MessageService {
       model_version: data.model_version ?? null,
       context_documents: data.context_documents ?? [],
       metadata: data.metadata ?? {},
+      sealed: null,
     }
+  }
+
+  /**
+   * Encryption at rest: seals each row's content to its message, conversation and user ids.
+   * The user is the conversation's owner; an admin's store looks it up and appends as that
+   * owner, so the row written is bound to the user the seal names. Returns the owner to append as.
+   */
+  private async seal(conversationId: string, rows: AppendRow[]): Promise<string> {
+    const cipher = this.cipher!
+    const user_id = this.owner ?? (await this.conversation(conversationId)).user_id
+    for (const row of rows) {
+      row.sealed = cipher.seal(row.content, {
+        id: row.id,
+        conversation_id: conversationId,
+        user_id,
+      })
+    }
+    return user_id
   }
 
   /** A parent must be a message of the same conversation (or one earlier in the same batch). */
@@ -244,7 +293,7 @@ export class MessageService {
   private async replayed(conversationId: string, row: AppendRow, error: unknown): Promise<Message> {
     if (violatedUniqueKey(error) === undefined) throw error
     const mine = await messages.getMessageAnyState(this.db, row.id)
-    if (mine !== undefined) return messages.decodeMessage(this.db.codec, mine)
+    if (mine !== undefined) return messages.decodeMessage(this.db.codec, mine, this.cipher)
     const first =
       row.request_id === null
         ? undefined
@@ -254,7 +303,7 @@ export class MessageService {
             request_id: row.request_id,
           })
     if (first === undefined) throw error
-    const original = messages.decodeMessage(this.db.codec, first)
+    const original = messages.decodeMessage(this.db.codec, first, this.cipher)
     if (this.owner !== null && original.user_id !== this.owner)
       throw notFound('conversation', conversationId)
     if (!sameBody(original, row)) {

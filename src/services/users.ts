@@ -1,3 +1,6 @@
+import type { Cache } from '../cache/cache.js'
+import { lookupTtlMs, readThrough, userKey } from '../cache/lookups.js'
+import { MemoryCache } from '../cache/memory-cache.js'
 import { ChatkeepError, notFound } from '../errors.js'
 import { encodeJson } from '../db/codec.js'
 import type { Database } from '../db/database.js'
@@ -26,9 +29,16 @@ const USERNAME = /^[\p{L}\p{N}._-]+$/u
 /** Whether a normalized name is one a user can have. */
 export const isUsername = (name: string): boolean => USERNAME.test(name) && name.length <= 64
 
-/** Users and what they own. Deleting one removes every row of theirs, in one statement. */
+/**
+ * Users and what they own. Deleting one removes every row of theirs, in one statement. `get`
+ * reads through the cache (every request's authentication uses it); `update` and `delete`
+ * forget the cached copy once they have written, on every instance when the cache is shared.
+ */
 export class UserService {
-  constructor(private readonly db: Database) {}
+  constructor(
+    private readonly db: Database,
+    private readonly cache: Cache = new MemoryCache(),
+  ) {}
 
   /**
    * @example
@@ -80,9 +90,18 @@ export class UserService {
   }
 
   async get(id: string): Promise<User> {
-    const row = isUuid(id) ? await this.db.read(() => users.getUser(this.db, id)) : undefined
-    if (row === undefined) throw notFound('user', id)
-    return users.decodeUser(this.db.codec, row)
+    const user = await this.find(id)
+    if (user === undefined) throw notFound('user', id)
+    return user
+  }
+
+  /** The user, or undefined when there is none; through the cache. */
+  async find(id: string): Promise<User | undefined> {
+    if (!isUuid(id)) return undefined
+    return readThrough(this.cache, userKey(id), lookupTtlMs(this.cache), async () => {
+      const row = await this.db.read(() => users.getUser(this.db, id))
+      return row === undefined ? undefined : users.decodeUser(this.db.codec, row)
+    })
   }
 
   /** Looks the name up in its normalized form, so `Alice` finds `alice`. */
@@ -94,6 +113,14 @@ export class UserService {
       : undefined
     if (row === undefined) throw notFound('user', username)
     return users.decodeUser(this.db.codec, row)
+  }
+
+  /**
+   * Drops the cached copy of a user, on every instance when the cache is shared: for a change
+   * written outside this service (a login's last_login_at and password re-hash).
+   */
+  async forget(id: string): Promise<void> {
+    if (isUuid(id)) await this.cache.delete(userKey(id))
   }
 
   /** Every user, oldest first. */
@@ -132,6 +159,9 @@ export class UserService {
       row = await this.db.write(() => users.updateUser(this.db.kysely, id, patch))
     } catch (error) {
       throw uniqueConflict(error)
+    } finally {
+      // Even after a failure: a lost connection may have hidden a commit.
+      await this.cache.delete(userKey(id))
     }
     if (row === undefined) throw notFound('user', id)
     return users.decodeUser(this.db.codec, row)
@@ -139,7 +169,12 @@ export class UserService {
 
   /** Removes the user and, by cascade, their sessions, keys, conversations, messages and documents. */
   async delete(id: string): Promise<void> {
-    const deleted = isUuid(id) && (await this.db.write(() => users.deleteUser(this.db.kysely, id)))
+    let deleted = false
+    try {
+      deleted = isUuid(id) && (await this.db.write(() => users.deleteUser(this.db.kysely, id)))
+    } finally {
+      if (isUuid(id)) await this.cache.delete(userKey(id))
+    }
     if (!deleted) throw notFound('user', id)
   }
 }

@@ -163,6 +163,7 @@ describeEachEngine('isolation', (ctx) => {
       messages: ctx.store.messages,
       documents: ctx.store.documents,
       search: ctx.store.search,
+      transcripts: ctx.store.transcripts,
     }
     const before = await snapshot(alice)
     for (const as of [asAlice, admin]) {

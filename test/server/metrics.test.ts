@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Registry } from '../../src/server/metrics/registry.js'
+import { MAX_MODELS, NO_MODEL, OTHER_MODEL } from '../../src/server/metrics/appends.js'
 import { UNMATCHED_ROUTE } from '../../src/server/plugins/metrics.js'
 import { describeEachEngine } from '../support/engines.js'
 import { type TestApp, testApp } from './test-app.js'
@@ -146,6 +147,12 @@ function checkFamily(family: Family): void {
   }
 }
 
+function families(all: Map<string, Family>, name: string): Family {
+  const family = all.get(name)
+  if (family === undefined) throw new Error(`no ${name} in the exposition`)
+  return family
+}
+
 function value(families: Map<string, Family>, name: string, labels: Record<string, string>) {
   const family = families.get(name.replace(/_(bucket|sum|count)$/, '')) ?? families.get(name)
   const sample = family?.samples.find(
@@ -253,10 +260,13 @@ describeEachEngine('GET /metrics', (ctx) => {
       value(after, 'http_requests_total', notFound) -
         value(before, 'http_requests_total', notFound),
     ).toBe(1)
-    const timed = { method: 'GET', route }
-    const count = (f: Map<string, Family>) => value(f, 'http_request_duration_seconds_count', timed)
-    expect(count(after) - count(before)).toBe(4)
-    const sum = (f: Map<string, Family>) => value(f, 'http_request_duration_seconds_sum', timed)
+    const timed = (status_class: string) => ({ method: 'GET', route, status_class })
+    const count = (f: Map<string, Family>, status_class: string) =>
+      value(f, 'http_request_duration_seconds_count', timed(status_class))
+    expect(count(after, '2xx') - count(before, '2xx')).toBe(3)
+    expect(count(after, '4xx') - count(before, '4xx')).toBe(1)
+    const sum = (f: Map<string, Family>) =>
+      value(f, 'http_request_duration_seconds_sum', timed('2xx'))
     expect(sum(after)).toBeGreaterThan(sum(before))
     expect(
       value(after, 'http_requests_total', { method: 'POST', route: '/v1/conversations' }),
@@ -299,5 +309,101 @@ describeEachEngine('GET /metrics', (ctx) => {
     const started = value(families, 'process_start_time_seconds', {})
     expect(Math.abs(started - (Date.now() / 1000 - process.uptime()))).toBeLessThan(5)
     expect(value(families, 'process_resident_memory_bytes', {})).toBeGreaterThan(0)
+  })
+
+  it('counts appends by role and tokens by model once each append is acknowledged', async () => {
+    const created = await t.app.inject({
+      method: 'POST',
+      url: '/v1/conversations',
+      headers: t.as('alice'),
+      payload: { title: 'counted' },
+    })
+    const id = created.json<{ id: string }>().id
+    const post = (url: string, payload: object) =>
+      t.app.inject({ method: 'POST', url, headers: t.as('alice'), payload })
+    const model = `model-${randomUUID()}`
+    const before = (await scrape()).families
+
+    const turn = {
+      role: 'user',
+      content: 'Hi',
+      request_id: 'turn-1',
+      tokens_used: 5,
+      model_version: model,
+    }
+    expect((await post(`/v1/conversations/${id}/messages`, turn)).statusCode).toBe(201)
+    // A replay answers with the first message and stores nothing: not counted again.
+    expect((await post(`/v1/conversations/${id}/messages`, turn)).statusCode).toBe(201)
+    const conflict = await post(`/v1/conversations/${id}/messages`, { ...turn, content: 'Other' })
+    expect(conflict.statusCode).toBe(409)
+    const batch = await post(`/v1/conversations/${id}/messages/batch`, {
+      messages: [
+        { role: 'assistant', content: 'Hello', tokens_used: 7, model_version: model },
+        { role: 'tool', content: '{}', tokens_used: 4 },
+      ],
+    })
+    expect(batch.statusCode).toBe(201)
+    const seed = {
+      session_id: id,
+      message: 'From the seed route',
+      request_id: 'seed-1',
+      tokens_used: 3,
+      model_version: model,
+    }
+    expect((await post('/api/chat/message', seed)).statusCode).toBe(201)
+    expect((await post('/api/chat/message', seed)).statusCode).toBe(201)
+    // Racing replays of one key: one of them stores the message, one is counted.
+    const race = { role: 'user', content: 'Again?', request_id: 'race' }
+    const raced = await Promise.all(
+      Array.from({ length: 5 }, () => post(`/v1/conversations/${id}/messages`, race)),
+    )
+    expect(raced.map((r) => r.statusCode)).toEqual([201, 201, 201, 201, 201])
+    expect(new Set(raced.map((r) => r.json<{ id: string }>().id)).size).toBe(1)
+    const missing = await post(`/v1/conversations/${randomUUID()}/messages`, turn)
+    expect(missing.statusCode).toBe(404)
+    // An append through the library, on the same database, is an append too.
+    await ctx.store.messages.append(id, { role: 'system', content: 'Be brief.' })
+
+    const after = (await scrape()).families
+    const appended = (role: string) =>
+      value(after, 'chatkeep_messages_appended_total', { role }) -
+      value(before, 'chatkeep_messages_appended_total', { role })
+    expect(['user', 'assistant', 'tool', 'system'].map(appended)).toEqual([3, 1, 1, 1])
+    const tokens = (m: string) =>
+      value(after, 'chatkeep_tokens_total', { model: m }) -
+      value(before, 'chatkeep_tokens_total', { model: m })
+    expect(tokens(model)).toBe(15)
+    expect(tokens(NO_MODEL)).toBe(4)
+    expect(families(after, 'chatkeep_messages_appended_total').type).toBe('counter')
+    const stored = await ctx.store.messages.list(id, { limit: 100 })
+    expect(stored.data).toHaveLength(6)
+  })
+
+  it('names at most 100 models, and counts the tokens of the rest as (other)', async () => {
+    const fresh = await testApp(ctx.store)
+    try {
+      const conversation = await ctx.store.conversations.create({ user_id: fresh.users.alice.id })
+      const run = randomUUID().slice(0, 8)
+      await ctx.store.messages.appendMany(
+        conversation.id,
+        Array.from({ length: MAX_MODELS + 10 }, (_, i) => ({
+          role: 'assistant' as const,
+          content: `answer ${i}`,
+          tokens_used: i + 1,
+          model_version: `${run}-${i}`,
+        })),
+      )
+      const response = await fresh.app.inject({ method: 'GET', url: '/metrics' })
+      const samples = families(parseExposition(response.body), 'chatkeep_tokens_total').samples
+      expect(samples).toHaveLength(MAX_MODELS + 1)
+      expect(samples.filter((s) => s.labels.model?.startsWith(run))).toHaveLength(MAX_MODELS)
+      const other = samples.find((s) => s.labels.model === OTHER_MODEL)
+      // Models 100..109 carry 101..110 tokens.
+      expect(other?.value).toBe(
+        Array.from({ length: 10 }, (_, i) => 101 + i).reduce((a, b) => a + b),
+      )
+    } finally {
+      await fresh.app.close()
+    }
   })
 })

@@ -6,10 +6,13 @@
  * until it has a case here.
  */
 import { channel } from 'node:diagnostics_channel'
+import { mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import type { FastifyInstance, InjectOptions, LightMyRequestResponse, RouteOptions } from 'fastify'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import type { Conversation, Message } from '../../src/index.js'
+import { type Conversation, createStore, type Message } from '../../src/index.js'
 import { uuid7 } from '../../src/lib/uuid7.js'
 import type { ApiKey, AuthSession, CreatedApiKey, TokenResponse } from '../../src/schemas/auth.js'
 import type { IngestResult } from '../../src/schemas/documents.js'
@@ -18,7 +21,7 @@ import { AuthService } from '../../src/services/auth.js'
 import { describeEachEngine } from '../support/engines.js'
 
 type Method = 'GET' | 'HEAD' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'
-type Kind = 'conversation' | 'message' | 'session' | 'api_key' | 'user' | 'document'
+type Kind = 'conversation' | 'message' | 'session' | 'api_key' | 'user' | 'document' | 'transcript'
 /** Bob calls with the access token of a login, or with an API key of his. */
 type Credential = 'token' | 'key'
 
@@ -132,8 +135,29 @@ const CASES: Record<string, RouteCase> = {
     variants: [body({ title: 'taken over' }), body({ metadata: { owner: 'bob' } })],
   },
   'DELETE /v1/documents/:id': { kind: 'document', refusal: asUser, variants: [plain] },
+  'POST /v1/conversations/:id/transcripts': {
+    kind: 'conversation',
+    refusal: asUser,
+    variants: [body({}), body({ format: 'csv' })],
+  },
+  'GET /v1/conversations/:id/transcripts': {
+    kind: 'conversation',
+    refusal: asUser,
+    variants: [plain, ({ other }) => ({ query: `after=${other}` })],
+  },
+  'GET /v1/transcripts/:id': { kind: 'transcript', refusal: asUser, variants: [plain] },
+  'GET /v1/transcripts/:id/content': { kind: 'transcript', refusal: asUser, variants: [plain] },
+  'DELETE /v1/transcripts/:id': { kind: 'transcript', refusal: asUser, variants: [plain] },
   'GET /api/chat/sessions/:id': { kind: 'conversation', refusal: asUser, variants: [plain] },
   'DELETE /api/chat/sessions/:id': { kind: 'conversation', refusal: asUser, variants: [plain] },
+  // Config keys are nobody's: the routes are for admins alone, whatever the key.
+  'GET /v1/admin/config/:key': { kind: 'user', refusal: asAdmin, variants: [plain] },
+  'PUT /v1/admin/config/:key': { kind: 'user', refusal: asAdmin, variants: [body({ value: 1 })] },
+  'DELETE /v1/admin/config/:key': { kind: 'user', refusal: asAdmin, variants: [plain] },
+  // Cached responses are keyed by a hash under the caller's own scope: no id is a key, so both
+  // answer 404. test/server/response-cache.test.ts checks that Bob never reaches Alice's entries.
+  'GET /v1/cache/responses/:key': { kind: 'conversation', refusal: asUser, variants: [plain] },
+  'DELETE /v1/cache/responses/:key': { kind: 'conversation', refusal: asUser, variants: [plain] },
   // The docs page's static files: public, nobody's data; an id there is a missing file.
   'GET /docs/static/*': { kind: 'conversation', refusal: asUser, variants: [plain] },
 }
@@ -189,6 +213,8 @@ describeEachEngine('ownership over HTTP', (ctx) => {
     /** Her documents (one soft-deleted) and their chunks' ids. */
     documents: [] as string[],
     chunks: [] as string[],
+    /** Her transcripts of her first conversation. */
+    transcripts: [] as string[],
     /** For each conversation of hers, a message of that conversation. */
     other: new Map<string, string>(),
     /** Her soft-deleted conversations. */
@@ -197,6 +223,7 @@ describeEachEngine('ownership over HTTP', (ctx) => {
   const bob = { token: '', key: '', conversations: [] as Conversation[], messages: [] as Message[] }
   let adminToken = ''
   let snapshot: Record<string, unknown[]>
+  let transcriptDir = ''
 
   const auth = (token: string) => ({ authorization: `Bearer ${token}` })
   async function call(
@@ -255,6 +282,7 @@ describeEachEngine('ownership over HTTP', (ctx) => {
     ...alice.api_keys,
     ...alice.documents,
     ...alice.chunks,
+    ...alice.transcripts,
   ]
   function expectNothingOfAlice(
     response: LightMyRequestResponse,
@@ -391,6 +419,14 @@ describeEachEngine('ownership over HTTP', (ctx) => {
     }
     expect((await as('DELETE', `/v1/documents/${alice.documents[1]}`)).statusCode).toBe(204)
 
+    // Her transcripts, written to a folder of this test's rather than the app's default.
+    transcriptDir = mkdtempSync(join(tmpdir(), 'chatkeep-ownership-'))
+    const exporter = createStore(ctx.store.database, { transcript_dir: transcriptDir })
+    for (const format of ['json', 'markdown'] as const) {
+      const made = await exporter.forUser(alice.user_id).transcripts.create(main.id, { format })
+      alice.transcripts.push(made.id)
+    }
+
     const keep = await ok<CreatedApiKey>(as('POST', '/v1/auth/api-keys', { name: marker }))
     const revoked = await ok<CreatedApiKey>(as('POST', '/v1/auth/api-keys', { name: marker }))
     expect((await as('DELETE', `/v1/auth/api-keys/${revoked.id}`)).statusCode).toBe(204)
@@ -423,9 +459,11 @@ describeEachEngine('ownership over HTTP', (ctx) => {
     expect(snapshot.refresh_tokens).toHaveLength(2)
     expect(snapshot.api_keys).toHaveLength(2)
     expect(snapshot.documents).toHaveLength(2)
+    expect(snapshot.transcripts).toHaveLength(2)
   })
   afterAll(async () => {
     await app?.close()
+    if (transcriptDir !== '') rmSync(transcriptDir, { recursive: true, force: true })
   })
 
   /** Alice's ids of a kind, each with the id that rides along in bodies and queries. */
@@ -444,6 +482,8 @@ describeEachEngine('ownership over HTTP', (ctx) => {
         return [{ id: alice.user_id, other: firstMessage }]
       case 'document':
         return alice.documents.map((id) => ({ id, other: firstMessage }))
+      case 'transcript':
+        return alice.transcripts.map((id) => ({ id, other: firstMessage }))
     }
   }
 
@@ -470,7 +510,7 @@ describeEachEngine('ownership over HTTP', (ctx) => {
           const missing = { id: uuid7(), other: uuid7() }
           const send = async (request: Ids) => {
             const { query, payload } = variant(request)
-            const url = path.replace(/:id\b|\*/, request.id) + (query ? `?${query}` : '')
+            const url = path.replace(/:(?:id|key)\b|\*/, request.id) + (query ? `?${query}` : '')
             calls += 1
             return call(method, url, token, payload)
           }
@@ -546,6 +586,7 @@ describeEachEngine('ownership over HTTP', (ctx) => {
       `/v1/conversations/${bob.conversations[1]!.id}/messages?last=100`,
       '/v1/users/me',
       '/v1/documents?limit=100',
+      `/v1/conversations/${bob.conversations[1]!.id}/transcripts?limit=100`,
       `/v1/documents?limit=100&source_url=https://docs.example/${marker}%20doc`,
     ]
     for (const url of lists) {
@@ -579,6 +620,7 @@ describeEachEngine('ownership over HTTP', (ctx) => {
       ['/v1/auth/sessions?limit=100', alice.sessions],
       ['/v1/auth/api-keys?limit=100', alice.api_keys.slice(0, 2)],
       ['/v1/documents?limit=100', alice.documents],
+      [`/v1/conversations/${conversation}/transcripts?limit=100`, alice.transcripts],
     ]
     for (const [url, ids] of lists) {
       for (const cursor of ['after', 'before']) {

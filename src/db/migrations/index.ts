@@ -3,6 +3,8 @@ import * as dataModel from './2026-11-25-01-data-model.js'
 import * as apiKeysPrefix from './2026-11-25-02-api-keys-prefix.js'
 import * as documentKeys from './2026-11-25-03-document-keys.js'
 import * as fullTextSearch from './2026-11-25-04-full-text-search.js'
+import * as metricsTime from './2026-11-25-05-metrics-time.js'
+import * as foreignKeyIndexes from './2026-11-25-06-foreign-key-indexes.js'
 
 /** Every migration, oldest first. Append only: a released migration is never edited. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -10,4 +12,6 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-25-02-api-keys-prefix': apiKeysPrefix,
   '2026-11-25-03-document-keys': documentKeys,
   '2026-11-25-04-full-text-search': fullTextSearch,
+  '2026-11-25-05-metrics-time': metricsTime,
+  '2026-11-25-06-foreign-key-indexes': foreignKeyIndexes,
 }

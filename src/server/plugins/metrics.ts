@@ -2,9 +2,13 @@ import { METHODS } from 'node:http'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import type { Store } from '../../store.js'
+import { countAppends } from '../metrics/appends.js'
 import { EXPOSITION_CONTENT_TYPE, Registry } from '../metrics/registry.js'
 
-/** Prometheus metrics at `GET /metrics`: requests, latency, the database pool, the process. */
+/**
+ * Prometheus metrics at `GET /metrics`: requests, latency, appends and tokens, the database pool,
+ * the process.
+ */
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -31,9 +35,11 @@ export const metricsPlugin = fp(
     )
     const duration = registry.histogram(
       'http_request_duration_seconds',
-      'Time from receiving a request to sending its response, by method and route pattern.',
-      ['method', 'route'],
+      'Time from receiving a request to sending its response, by method, route pattern and status class (2xx, 4xx, 5xx).',
+      ['method', 'route', 'status_class'],
     )
+    const stopCounting = countAppends(registry, store.database)
+    app.addHook('onClose', async () => stopCounting())
     registry.collected(
       'gauge',
       'chatkeep_db_pool_connections',
@@ -86,7 +92,8 @@ export const metricsPlugin = fp(
       const method = KNOWN_METHODS.has(request.method) ? request.method : 'OTHER'
       const route = request.is404 ? UNMATCHED_ROUTE : (request.routeOptions.url ?? UNMATCHED_ROUTE)
       requests.inc({ method, route, status: String(reply.statusCode) })
-      duration.observe({ method, route }, reply.elapsedTime / 1000)
+      const status_class = `${String(reply.statusCode).charAt(0)}xx`
+      duration.observe({ method, route, status_class }, reply.elapsedTime / 1000)
     })
 
     app.get(

@@ -33,6 +33,24 @@ const TAGS = [
     name: 'seed compatibility',
     description: 'The routes of the hand-built chat layer (seed 000).',
   },
+  {
+    name: 'metrics',
+    description: 'Metrics apps and bots post in batches; admins read them per bucket or raw.',
+  },
+  { name: 'audit', description: 'The audit log: who read, changed or deleted what (admin).' },
+  { name: 'backups', description: 'The backup log: every backup, completed or failed (admin).' },
+  {
+    name: 'config',
+    description: 'System configuration: typed settings with who set them (admin).',
+  },
+  {
+    name: 'stats',
+    description: 'Rows, database size, activity per day, tokens per model, top users (admin).',
+  },
+  {
+    name: 'cache',
+    description: "The AI response cache: a model's answers kept per user under a request hash.",
+  },
   { name: 'health', description: 'Liveness, readiness, Prometheus metrics and this document.' },
 ]
 

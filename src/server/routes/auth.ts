@@ -19,6 +19,7 @@ import { errorResponses, IdParams, NoContent, PageOf } from '../schemas/common.j
 
 const tags = ['auth']
 
+/** Where the request comes from, for its session and its audit row. */
 const clientOf = (request: FastifyRequest) => ({
   user_agent: request.headers['user-agent'] ?? null,
   ip_address: request.ip,
@@ -89,7 +90,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }> = asyn
         response: { 200: TokenResponseSchema, ...errorResponses(403) },
       },
     },
-    async (request) => auth.refresh(request.body.refresh_token),
+    async (request) => auth.refresh(request.body.refresh_token, clientOf(request)),
   )
 
   app.post(
@@ -105,7 +106,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }> = asyn
     },
     async (request, reply) => {
       const principal = sessionOf(request)
-      await auth.logout(principal.user_id, principal.session_id)
+      await auth.logout(principal.user_id, principal.session_id, clientOf(request))
       return reply.code(204).send(null)
     },
   )
@@ -140,7 +141,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }> = asyn
       },
     },
     async (request, reply) => {
-      await auth.revokeSession(sessionOf(request).user_id, request.params.id)
+      await auth.revokeSession(sessionOf(request).user_id, request.params.id, clientOf(request))
       return reply.code(204).send(null)
     },
   )
@@ -160,7 +161,12 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }> = asyn
     },
     async (request, reply) => {
       const principal = sessionOf(request)
-      const key = await auth.createApiKey(principal.user_id, principal.role, request.body)
+      const key = await auth.createApiKey(
+        principal.user_id,
+        principal.role,
+        request.body,
+        clientOf(request),
+      )
       return reply.code(201).send(key)
     },
   )
@@ -194,7 +200,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }> = asyn
       },
     },
     async (request, reply) => {
-      await auth.revokeApiKey(sessionOf(request).user_id, request.params.id)
+      await auth.revokeApiKey(sessionOf(request).user_id, request.params.id, clientOf(request))
       return reply.code(204).send(null)
     },
   )

@@ -14,6 +14,8 @@ import { errorResponses, IdParams, NoContent, PageOf } from '../schemas/common.j
 const tags = ['conversations']
 const Conversation = Type.Ref('Conversation')
 
+const target = (id: string) => ({ type: 'conversation', id })
+
 const DiscordBody = Type.Composite(
   [
     Type.Omit(NewConversationSchema, ['discord_channel_id']),
@@ -104,11 +106,18 @@ export const conversationRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = a
       schema: {
         tags,
         summary: 'Get a conversation',
+        description: 'Audited as `conversation.read` (docs/audit-and-config.md).',
         params: IdParams,
         response: { 200: Conversation, ...errorResponses(404) },
       },
     },
-    async (request) => storeFor(store, request).conversations.get(request.params.id),
+    async (request) => {
+      const conversation = await storeFor(store, request).conversations.get(request.params.id)
+      await request.auditRead('conversation.read', target(conversation.id), {
+        owner_id: conversation.user_id,
+      })
+      return conversation
+    },
   )
 
   app.patch(
@@ -132,12 +141,14 @@ export const conversationRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = a
       schema: {
         tags,
         summary: 'Soft-delete a conversation and its messages',
+        description: 'Audited as `conversation.delete`.',
         params: IdParams,
         response: { 204: NoContent, ...errorResponses(404) },
       },
     },
     async (request, reply) => {
       await storeFor(store, request).conversations.delete(request.params.id)
+      await request.audit('conversation.delete', target(request.params.id))
       return reply.code(204).send(null)
     },
   )
@@ -148,10 +159,17 @@ export const conversationRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = a
       schema: {
         tags,
         summary: 'Restore a soft-deleted conversation with its messages',
+        description: 'Audited as `conversation.restore`.',
         params: IdParams,
         response: { 200: Conversation, ...errorResponses(404) },
       },
     },
-    async (request) => storeFor(store, request).conversations.restore(request.params.id),
+    async (request) => {
+      const conversation = await storeFor(store, request).conversations.restore(request.params.id)
+      await request.audit('conversation.restore', target(conversation.id), {
+        owner_id: conversation.user_id,
+      })
+      return conversation
+    },
   )
 }

@@ -155,6 +155,7 @@ export const seedChatRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async
       schema: {
         tags,
         summary: 'A live session with its messages in sequence order',
+        description: 'Audited as `conversation.read` (docs/audit-and-config.md).',
         params: SessionParams,
         response: {
           200: Type.Object({ session: Session, messages: Type.Array(SessionMessage) }),
@@ -176,6 +177,11 @@ export const seedChatRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async
         if (!page.has_more || page.last_id === null) break
         after = page.last_id
       }
+      await request.auditRead(
+        'conversation.read',
+        { type: 'conversation', id: conversation.id },
+        { owner_id: conversation.user_id },
+      )
       return { session: toSession(conversation), messages }
     },
   )
@@ -196,6 +202,7 @@ export const seedChatRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async
     async (request) => {
       const mine = store.forUser(principalOf(request).user_id)
       await mine.conversations.delete(request.params.id)
+      await request.audit('conversation.delete', { type: 'conversation', id: request.params.id })
       return { success: true, session_id: request.params.id }
     },
   )

@@ -1,7 +1,7 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { UserSchema } from '../../schemas/data.js'
-import { UserListSchema, UserUpdateSchema } from '../../schemas/inputs.js'
+import { type UserUpdate, UserListSchema, UserUpdateSchema } from '../../schemas/inputs.js'
 import type { Store } from '../../store.js'
 import { principalOf } from '../plugins/auth.js'
 import { errorResponses, IdParams, NoContent, PageOf } from '../schemas/common.js'
@@ -78,7 +78,13 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (ap
         response: { 200: User, ...errorResponses(403, 404, 409) },
       },
     },
-    async (request) => store.users.update(request.params.id, request.body),
+    async (request) => {
+      const user = await store.users.update(request.params.id, request.body)
+      for (const [action, details] of userChanges(request.body)) {
+        await request.audit(action, { type: 'user', id: user.id }, details)
+      }
+      return user
+    },
   )
 
   app.delete(
@@ -94,7 +100,22 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (ap
     },
     async (request, reply) => {
       await store.users.delete(request.params.id)
+      await request.audit('user.delete', { type: 'user', id: request.params.id })
       return reply.code(204).send(null)
     },
   )
+}
+
+/**
+ * The audit rows an admin's edit of a user makes: one per kind of change, so that a query for
+ * `user.role_change` finds every role change. Values are recorded as set (no read before).
+ */
+function userChanges(patch: UserUpdate): [string, Record<string, unknown>][] {
+  const { role, is_active, ...rest } = patch
+  const changes: [string, Record<string, unknown>][] = []
+  if (role !== undefined) changes.push(['user.role_change', { role }])
+  if (is_active !== undefined) changes.push([is_active ? 'user.activate' : 'user.deactivate', {}])
+  const fields = Object.keys(rest)
+  if (fields.length > 0) changes.push(['user.update', { fields }])
+  return changes
 }

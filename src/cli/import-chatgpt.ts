@@ -1,0 +1,63 @@
+import { parseArgs } from 'node:util'
+import { importChatGpt } from '../operations/import/chatgpt.js'
+import { formatReport } from '../operations/import/report.js'
+import { type Command, EXIT_OK, parseOrUsage, UsageError } from './command.js'
+import { DATABASE_URL_HELP, DATABASE_URL_OPTION, withStore } from './with-database.js'
+
+const USAGE = `Usage: chatkeep import chatgpt FILE --user USERNAME [options]
+
+Imports conversations.json from a ChatGPT data export as USERNAME's conversations. Each
+conversation keeps its branches (parent_id); its current branch comes first in sequence order.
+Running it again changes nothing; a later export adds only the new messages.
+
+Options:
+  --user USERNAME     The Chatkeep user the conversations belong to (required)
+${DATABASE_URL_HELP}
+  --json              Print the report as JSON
+  -h, --help          Show this help`
+
+export const importChatGptCommand: Command = {
+  name: 'chatgpt',
+  summary: "A ChatGPT export's conversations.json",
+  usage: USAGE,
+  async run(args, ctx) {
+    const { values, positionals } = parseOrUsage(() =>
+      parseArgs({
+        args,
+        allowPositionals: true,
+        options: {
+          ...DATABASE_URL_OPTION,
+          user: { type: 'string' },
+          json: { type: 'boolean', default: false },
+          help: { type: 'boolean', short: 'h', default: false },
+        },
+      }),
+    )
+    if (values.help) {
+      ctx.stdout(USAGE)
+      return EXIT_OK
+    }
+    const [file, ...extra] = positionals
+    if (file === undefined) throw new UsageError('import chatgpt needs a FILE')
+    if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`)
+    if (values.user === undefined || values.user.trim() === '') {
+      throw new UsageError('import chatgpt needs --user USERNAME')
+    }
+    const username = values.user
+    return withStore(ctx, values['database-url'], async (store) => {
+      const user = await store.users.getByUsername(username)
+      const progress = ctx.progress('import chatgpt', 'bytes')
+      let report
+      try {
+        report = await importChatGpt(store, file, {
+          user_id: user.id,
+          progress: (done, total) => progress.update(done, total),
+        })
+      } finally {
+        progress.finish()
+      }
+      ctx.stdout(values.json ? JSON.stringify(report, null, 2) : formatReport(report).join('\n'))
+      return EXIT_OK
+    })
+  },
+}

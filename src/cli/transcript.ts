@@ -1,0 +1,138 @@
+import { StringDecoder } from 'node:string_decoder'
+import { parseArgs } from 'node:util'
+import { envToOperationsConfig, envToStoreConfig } from '../config/env.js'
+import { prepareSchema } from '../db/migrator.js'
+import { TRANSCRIPT_FORMATS, type TranscriptFormat } from '../schemas/transcripts.js'
+import { createStore, type Store } from '../store.js'
+import { writeFileAtomically } from '../transcripts/fs-storage.js'
+import type { Sink } from '../transcripts/render.js'
+import { type CliContext, type Command, EXIT_OK, parseOrUsage, UsageError } from './command.js'
+import { DATABASE_URL_HELP, DATABASE_URL_OPTION, withDatabase } from './with-database.js'
+
+const USAGE = `Usage: chatkeep transcript CONVERSATION_ID [options]
+
+Exports one conversation — its live messages, in order — as a transcript file. By default the
+file is stored where transcripts go (the TRANSCRIPT_DIR folder, or S3 when S3_BUCKET is set) and
+recorded in the transcripts table with its size, SHA-256 and message count, exactly as
+POST /v1/conversations/:id/transcripts does; the command prints the transcript's id and where
+the file is. With --output, the file is written there (or to stdout) and nothing is recorded.
+
+Options:
+  --format F          json (default), csv or markdown
+  --output FILE       Write the file to FILE instead (whole or not at all); - for stdout
+${DATABASE_URL_HELP}
+  -h, --help          Show this help
+
+Environment: TRANSCRIPT_DIR (default ./data/transcripts); S3_BUCKET, S3_REGION, S3_ENDPOINT,
+S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_PREFIX, S3_FORCE_PATH_STYLE; ENCRYPTION_KEYS when
+messages are encrypted; and the DATABASE_* variables of \`chatkeep --help\`.`
+
+export const transcript: Command = {
+  name: 'transcript',
+  summary: 'Export a conversation as a JSON, CSV or Markdown transcript',
+  usage: USAGE,
+  async run(args, ctx) {
+    const { values, positionals } = parseOrUsage(() =>
+      parseArgs({
+        args,
+        allowPositionals: true,
+        options: {
+          ...DATABASE_URL_OPTION,
+          format: { type: 'string', default: 'json' },
+          output: { type: 'string' },
+          help: { type: 'boolean', short: 'h', default: false },
+        },
+      }),
+    )
+    if (values.help) {
+      ctx.stdout(USAGE)
+      return EXIT_OK
+    }
+    const [conversationId, ...extra] = positionals
+    if (conversationId === undefined) throw new UsageError('transcript needs a CONVERSATION_ID')
+    if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`)
+    const format = values.format as TranscriptFormat
+    if (!TRANSCRIPT_FORMATS.includes(format)) {
+      throw new UsageError(`--format must be one of ${TRANSCRIPT_FORMATS.join(', ')}`)
+    }
+    if (values.output === '') throw new UsageError('--output needs a FILE, or - for stdout')
+    const url = values['database-url']
+    const env = url === undefined ? ctx.env() : { ...ctx.env(), DATABASE_URL: url }
+    // Read before the database is opened, so a bad setting stops the command at once.
+    const config = { ...envToStoreConfig(env), ...envToOperationsConfig(env) }
+    return withDatabase(ctx, url, async (db) => {
+      await prepareSchema(db, false)
+      const store = createStore(db, config)
+      if (values.output === undefined) return stored(store, conversationId, format, ctx)
+      return written(store, conversationId, format, values.output, ctx)
+    })
+  },
+}
+
+/** The default: stored and recorded, like the HTTP route. */
+async function stored(
+  store: Store,
+  conversationId: string,
+  format: TranscriptFormat,
+  ctx: CliContext,
+): Promise<number> {
+  const progress = ctx.progress('transcript', 'messages')
+  const done = await store.transcripts
+    .create(conversationId, { format }, { progress: (n) => progress.update(n) })
+    .finally(() => progress.finish())
+  ctx.stdout(
+    `Transcript ${done.id}: ${done.message_count} message(s), ${done.file_size_bytes} bytes of ` +
+      `${done.format}, sha256 ${done.sha256}`,
+  )
+  ctx.stdout(`Stored at ${store.transcripts.location(done)}`)
+  return EXIT_OK
+}
+
+/** `--output`: an ad-hoc export, not recorded (its file is the caller's, not the store's). */
+async function written(
+  store: Store,
+  conversationId: string,
+  format: TranscriptFormat,
+  output: string,
+  ctx: CliContext,
+): Promise<number> {
+  if (output === '-') {
+    const lines = lineSink(ctx)
+    await store.transcripts.render(conversationId, { format }, lines.sink)
+    lines.end()
+    return EXIT_OK
+  }
+  const progress = ctx.progress('transcript', 'messages')
+  const done = await writeFileAtomically(output, (sink) =>
+    store.transcripts.render(conversationId, { format }, sink, {
+      progress: (n) => progress.update(n),
+    }),
+  ).finally(() => progress.finish())
+  ctx.stdout(
+    `Wrote ${output}: ${done.message_count} message(s), ${done.file_size_bytes} bytes of ` +
+      `${done.format}, sha256 ${done.sha256} (not recorded)`,
+  )
+  return EXIT_OK
+}
+
+/**
+ * Hands rendered bytes to `ctx.stdout` a whole line at a time (it ends each call with a line
+ * break), so stdout carries exactly the file's bytes, which always end with one.
+ */
+function lineSink(ctx: CliContext): { sink: Sink; end(): void } {
+  const decoder = new StringDecoder('utf8')
+  let pending = ''
+  return {
+    sink(chunk) {
+      pending += decoder.write(chunk)
+      const last = pending.lastIndexOf('\n')
+      if (last === -1) return
+      ctx.stdout(pending.slice(0, last))
+      pending = pending.slice(last + 1)
+    },
+    end() {
+      pending += decoder.end()
+      if (pending !== '') ctx.stdout(pending)
+    },
+  }
+}

@@ -1,0 +1,202 @@
+import type { Transaction } from 'kysely'
+import type { Database } from '../db/database.js'
+import type { Schema } from '../db/schema.js'
+import { ChatkeepError } from '../errors.js'
+import { DatabaseRateLimitStore } from '../rate-limit/database-store.js'
+import * as retention from '../repositories/retention.js'
+import type { Store } from '../store.js'
+
+/** What `chatkeep cleanup` removes, each kind counted on its own. */
+export const CLEANUP_KINDS = [
+  'conversations',
+  'inactive_conversations',
+  'messages',
+  'transcripts',
+  'documents',
+  'document_chunks',
+  'auth_sessions',
+  'refresh_tokens',
+  'api_keys',
+  'rate_limits',
+] as const
+
+export type CleanupKind = (typeof CLEANUP_KINDS)[number]
+
+export interface CleanupOptions {
+  /** Soft-deleted rows and revoked API keys older than this many days go (RETENTION_DAYS). */
+  retention_days: number
+  /** Also every conversation, live or not, with no activity for this many days, with its messages. */
+  older_than_days?: number | null | undefined
+  /** Count what would go and change nothing. */
+  dry_run?: boolean | undefined
+  /** Rows per transaction (about; a conversation's messages are never split). Default 1000. */
+  batch_size?: number | undefined
+  /**
+   * Days an expired or revoked session or refresh token is kept, so the trail of recent logins
+   * stays readable. Default 7.
+   */
+  credential_grace_days?: number | undefined
+  /** The clock; tests set it. */
+  now?: Date | undefined
+  /** Called after each committed batch (and once per kind in a dry run), e.g. for progress. */
+  onBatch?: ((kind: CleanupKind, removed: number) => void | Promise<void>) | undefined
+}
+
+export interface CleanupReport {
+  dry_run: boolean
+  retention_days: number
+  older_than_days: number | null
+  /** The times that decided what went. */
+  cutoffs: retention.RetentionCutoffs & { now: string }
+  /** Rows removed (or, in a dry run, that would be) per kind. */
+  removed: Record<CleanupKind, number>
+}
+
+export const DEFAULT_CLEANUP_BATCH = 1000
+export const DEFAULT_CREDENTIAL_GRACE_DAYS = 7
+
+const DAY_MS = 86_400_000
+
+/**
+ * Removes what is past keeping: conversations, messages and documents (with their chunks)
+ * soft-deleted more than `retention_days` ago, revoked API keys as old, sessions and refresh
+ * tokens that ended more than `credential_grace_days` ago, ended rate-limit windows and, with
+ * `older_than_days`, conversations inactive that long. Each batch is one transaction of about
+ * `batch_size` rows, so a large purge never holds one long lock, and stopping it anywhere (a
+ * failure, a killed process) leaves a consistent database: a conversation goes with all its
+ * messages or not at all, and no counter changes. Running it again finishes the work.
+ * @example
+ * const report = await cleanup(store, { retention_days: 30, dry_run: true })
+ * report.removed.messages // how many would go
+ */
+export async function cleanup(store: Store, options: CleanupOptions): Promise<CleanupReport> {
+  const retentionDays = wholeNumber(options.retention_days, 'retention_days')
+  const olderThan =
+    options.older_than_days === undefined || options.older_than_days === null
+      ? null
+      : wholeNumber(options.older_than_days, 'older_than_days')
+  const graceDays = wholeNumber(
+    options.credential_grace_days ?? DEFAULT_CREDENTIAL_GRACE_DAYS,
+    'credential_grace_days',
+    0,
+  )
+  const size = wholeNumber(options.batch_size ?? DEFAULT_CLEANUP_BATCH, 'batch_size')
+  const nowMs = (options.now ?? new Date()).getTime()
+  const daysAgo = (days: number) => new Date(nowMs - days * DAY_MS).toISOString()
+  const cutoffs = {
+    now: new Date(nowMs).toISOString(),
+    deleted_before: daysAgo(retentionDays),
+    inactive_before: olderThan === null ? null : daysAgo(olderThan),
+    credentials_before: daysAgo(graceDays),
+  }
+  const removed = Object.fromEntries(CLEANUP_KINDS.map((kind) => [kind, 0])) as Record<
+    CleanupKind,
+    number
+  >
+  const onBatch = options.onBatch ?? (() => {})
+  const add = async (kind: CleanupKind, n: number) => {
+    removed[kind] += n
+    await onBatch(kind, n)
+  }
+  const run = options.dry_run === true ? dryRun : purge
+  await run(store, cutoffs, size, add)
+  return {
+    dry_run: options.dry_run === true,
+    retention_days: retentionDays,
+    older_than_days: olderThan,
+    cutoffs,
+    removed,
+  }
+}
+
+type Add = (kind: CleanupKind, n: number) => Promise<void>
+type Cutoffs = CleanupReport['cutoffs']
+
+async function dryRun(store: Store, c: Cutoffs, _size: number, add: Add): Promise<void> {
+  const db = store.database
+  const ex = db.kysely
+  const deleted = await db.read(() => retention.countConversations(ex, 'deleted', c))
+  await add('conversations', deleted.conversations)
+  await add('messages', deleted.messages)
+  await add('transcripts', deleted.transcripts)
+  if (c.inactive_before !== null) {
+    const inactive = await db.read(() => retention.countConversations(ex, 'inactive', c))
+    await add('inactive_conversations', inactive.conversations)
+    await add('messages', inactive.messages)
+    await add('transcripts', inactive.transcripts)
+  }
+  await add('messages', await db.read(() => retention.countMessages(ex, c)))
+  const documents = await db.read(() => retention.countDocuments(ex, c))
+  await add('documents', documents.documents)
+  await add('document_chunks', documents.chunks)
+  const credentials = await db.read(() => retention.countCredentials(ex, c))
+  await add('refresh_tokens', credentials.refresh_tokens)
+  await add('auth_sessions', credentials.sessions)
+  await add('api_keys', await db.read(() => retention.countRevokedApiKeys(ex, c)))
+  await add('rate_limits', await db.read(() => retention.countEndedRateLimits(ex, c.now)))
+}
+
+async function purge(store: Store, c: Cutoffs, size: number, add: Add): Promise<void> {
+  const db = store.database
+  for (const kind of ['deleted', 'inactive'] as const) {
+    if (kind === 'inactive' && c.inactive_before === null) continue
+    for (;;) {
+      const batch = await db.transaction((tx) =>
+        retention.purgeConversationBatch(tx, kind, c, size),
+      )
+      if (!batch.remaining) break
+      await add(
+        kind === 'deleted' ? 'conversations' : 'inactive_conversations',
+        batch.conversations,
+      )
+      await add('messages', batch.messages)
+      // After the commit: a file without a row is harmless, a row without its file is not.
+      await store.transcripts.removeFiles(batch.files)
+      await add('transcripts', batch.files.length)
+    }
+  }
+  await repeat(db, 'messages', add, (tx) => retention.purgeMessageBatch(tx, c, size))
+  // Documents go through the service's own purge, one deleted_at bound per batch.
+  for (;;) {
+    const bound = await db.read(() => retention.nextDocumentBound(db.kysely, c, size))
+    if (bound === null) break
+    const batch = await store.documents.purgeDeleted(bound)
+    await add('documents', batch.documents)
+    await add('document_chunks', batch.chunks)
+  }
+  await repeat(db, 'refresh_tokens', add, (tx) => retention.purgeRefreshTokenBatch(tx, c, size))
+  for (;;) {
+    const batch = await db.transaction((tx) => retention.purgeSessionBatch(tx, c, size))
+    if (batch.sessions === 0) break
+    await add('auth_sessions', batch.sessions)
+    await add('refresh_tokens', batch.refresh_tokens)
+  }
+  await repeat(db, 'api_keys', add, (tx) => retention.purgeRevokedApiKeyBatch(tx, c, size))
+  const limits = new DatabaseRateLimitStore(db, { now: () => Date.parse(c.now), prune_every_ms: 0 })
+  await add('rate_limits', await limits.prune())
+}
+
+/** Runs one batch per transaction until a batch removes nothing. */
+async function repeat(
+  db: Database,
+  kind: CleanupKind,
+  add: Add,
+  batch: (tx: Transaction<Schema>) => Promise<number>,
+): Promise<void> {
+  for (;;) {
+    const n = await db.transaction(batch)
+    if (n === 0) break
+    await add(kind, n)
+  }
+}
+
+function wholeNumber(value: number, field: string, min = 1): number {
+  if (!Number.isSafeInteger(value) || value < min) {
+    throw new ChatkeepError(
+      'validation_failed',
+      `/${field}: must be a whole number of at least ${min}; got ${value}.`,
+      { field: `/${field}` },
+    )
+  }
+  return value
+}

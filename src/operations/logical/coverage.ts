@@ -1,0 +1,41 @@
+import type { Database } from '../../db/database.js'
+import { ChatkeepError } from '../../errors.js'
+import { isTableName, specOf, TABLE_ORDER } from './format.js'
+
+/** Tables the engine or the migrator keeps for itself: their contents are not data. */
+const BOOKKEEPING = /^(chatkeep_migration(_lock)?|.+_fts(_(data|idx|docsize|config|content))?)$/
+
+/**
+ * Compares the export format with the live database: every table and column there must be one
+ * `SPECS` knows, and the other way round. A migration that adds a table or a column without
+ * teaching the format about it makes export and import refuse to run instead of dropping data.
+ */
+export async function checkCoverage(db: Database): Promise<void> {
+  const tables = await db.read(() => db.kysely.introspection.getTables())
+  // PostgreSQL lists every schema; ours is the one the users table lives in.
+  const home = tables.find((t) => t.name === 'users')?.schema
+  const live = tables.filter((t) => !t.isView && t.schema === home && !BOOKKEEPING.test(t.name))
+  const problems: string[] = []
+  for (const table of live) {
+    if (!isTableName(table.name)) {
+      problems.push(`table ${table.name} is not in the export format`)
+      continue
+    }
+    const known = new Set(specOf(table.name).names)
+    for (const column of table.columns) {
+      if (!known.has(column.name)) problems.push(`column ${table.name}.${column.name} is unknown`)
+      known.delete(column.name)
+    }
+    for (const column of known) problems.push(`column ${table.name}.${column} is missing`)
+  }
+  for (const name of TABLE_ORDER) {
+    if (!live.some((t) => t.name === name)) problems.push(`table ${name} is missing`)
+  }
+  if (problems.length > 0) {
+    throw new ChatkeepError(
+      'internal',
+      `The database and the export format of this Chatkeep disagree: ${problems.join('; ')}. ` +
+        'Nothing was exported or imported; report it, as the format must learn every table.',
+    )
+  }
+}

@@ -1,0 +1,158 @@
+import { type Kysely, sql } from 'kysely'
+import type { Codec } from '../../db/codec.js'
+import type { Database, Engine } from '../../db/database.js'
+import { refuseNewerSchema, schemaStatus } from '../../db/migrator.js'
+import { ChatkeepError } from '../../errors.js'
+import { checkCoverage } from './coverage.js'
+import {
+  type Counts,
+  encodeValue,
+  FORMAT,
+  type Header,
+  specOf,
+  TABLE_ORDER,
+  type TableName,
+  type Trailer,
+  VERSION,
+  zeroCounts,
+} from './format.js'
+import { type Snapshot, withSnapshot } from './snapshot.js'
+import { Sink } from './streams.js'
+
+export interface ExportOptions {
+  /** Called after each page of rows: rows written so far, out of every row of the snapshot. */
+  onProgress?(rows: number, total: number): void
+}
+
+export interface ExportSummary {
+  /** The newest migration applied to the exported database. */
+  schema: string
+  engine: Engine
+  exported_at: string
+  /** Rows written, per table. */
+  counts: Counts
+  /** Rows written in all. */
+  rows: number
+}
+
+/** Rows read and written at once: memory stays bounded whatever the size of a table. */
+const PAGE_ROWS = 500
+
+/** Table and column names are checked against the format, so the builder can take them as text. */
+type Loose = Record<string, Record<string, unknown>>
+
+/**
+ * Writes every table of the database to `out` as Chatkeep's logical JSON Lines format (see
+ * `format.ts`), from one consistent snapshot taken while other processes keep writing. Tables
+ * are paged by primary key and each page waits for `out` to drain, so memory stays constant.
+ * `out` is left open: the caller ends it (and, for a file, syncs it) once this resolves.
+ * @example
+ * const summary = await exportDatabase(store.database, createWriteStream('chatkeep.jsonl'))
+ */
+export async function exportDatabase(
+  db: Database,
+  out: NodeJS.WritableStream,
+  options: ExportOptions = {},
+): Promise<ExportSummary> {
+  const schema = await upToDateSchema(db)
+  await checkCoverage(db)
+  const sink = new Sink(out)
+  try {
+    return await withSnapshot(db, async (snapshot) => {
+      const expected = zeroCounts()
+      for (const table of TABLE_ORDER) expected[table] = await countRows(db, snapshot, table)
+      const total = TABLE_ORDER.reduce((sum, table) => sum + expected[table], 0)
+      const header: Header = {
+        format: FORMAT,
+        version: VERSION,
+        schema,
+        engine: db.engine,
+        exported_at: new Date().toISOString(),
+        rows: total,
+      }
+      await sink.write(`${JSON.stringify(header)}\n`)
+      options.onProgress?.(0, total)
+      const counts = zeroCounts()
+      let done = 0
+      for (const table of TABLE_ORDER) {
+        for await (const text of pages(db, snapshot, table)) {
+          await sink.write(text.lines)
+          counts[table] += text.rows
+          done += text.rows
+          options.onProgress?.(done, total)
+        }
+        if (counts[table] !== expected[table]) {
+          throw new ChatkeepError(
+            'internal',
+            `The snapshot of ${table} held ${expected[table]} rows but ${counts[table]} were read; ` +
+              'the export was stopped. Report it.',
+          )
+        }
+      }
+      const trailer: Trailer = { end: { counts } }
+      await sink.write(`${JSON.stringify(trailer)}\n`)
+      sink.check()
+      return { schema, engine: db.engine, exported_at: header.exported_at, counts, rows: done }
+    })
+  } finally {
+    sink.release()
+  }
+}
+
+/** The schema an export names: only an up-to-date database is exported. */
+async function upToDateSchema(db: Database): Promise<string> {
+  const status = await schemaStatus(db)
+  refuseNewerSchema(status)
+  if (status.pending.length > 0 || status.current === null) {
+    throw new ChatkeepError(
+      'schema_out_of_date',
+      `The database is missing ${status.pending.length} migration(s); run \`chatkeep migrate up\` ` +
+        'before exporting it.',
+    )
+  }
+  return status.current
+}
+
+async function countRows(db: Database, snapshot: Snapshot, table: TableName): Promise<number> {
+  const query = sql<{ n: number | string }>`select count(*) as n from ${sql.table(table)}`
+  const [row] = await snapshot.all<{ n: number | string }>(query.compile(db.kysely))
+  return Number(row?.n ?? 0)
+}
+
+/** The rows of one table in primary-key order, a page at a time, as lines of the file. */
+async function* pages(
+  db: Database,
+  snapshot: Snapshot,
+  table: TableName,
+): AsyncGenerator<{ lines: string; rows: number }> {
+  const spec = specOf(table)
+  const kysely = db.kysely as unknown as Kysely<Loose>
+  let after: unknown
+  for (;;) {
+    let query = kysely.selectFrom(table).select(spec.names).orderBy(spec.key).limit(PAGE_ROWS)
+    if (after !== undefined) query = query.where(spec.key, '>', after)
+    const rows = await snapshot.all<Record<string, unknown>>(query.compile())
+    if (rows.length === 0) return
+    let lines = ''
+    for (const row of rows) {
+      lines += `${JSON.stringify({ table, row: encodeRow(spec, row, db.codec) })}\n`
+    }
+    yield { lines, rows: rows.length }
+    if (rows.length < PAGE_ROWS) return
+    after = rows.at(-1)![spec.key]
+    // better-sqlite3 reads synchronously: let the process's other work run between pages.
+    await new Promise((resolve) => setImmediate(resolve))
+  }
+}
+
+function encodeRow(
+  spec: ReturnType<typeof specOf>,
+  raw: Record<string, unknown>,
+  codec: Codec,
+): Record<string, unknown> {
+  const row: Record<string, unknown> = {}
+  for (const name of spec.names) {
+    row[name] = encodeValue(spec.columns[name]!, raw[name], (value) => codec.json(value))
+  }
+  return row
+}

@@ -1,0 +1,283 @@
+import { statSync } from 'node:fs'
+import { type Static, Type } from '@sinclair/typebox'
+import { type RawBuilder, sql } from 'kysely'
+import type { Database } from '../db/database.js'
+import { TABLES } from '../db/schema.js'
+import type { SqliteDatabase } from '../db/sqlite.js'
+import { ChatkeepError } from '../errors.js'
+
+/**
+ * What `chatkeep stats` and `GET /v1/admin/stats` report, from this one module. Activity figures
+ * (per day, per model, per user) count every stored message, soft-deleted ones too: they were
+ * written and their tokens spent, and they take space until `chatkeep cleanup` purges them.
+ * Days are UTC days on both engines.
+ */
+
+const Count = Type.Integer({ minimum: 0 })
+
+const TopUserSchema = Type.Object({
+  user_id: Type.String(),
+  username: Type.String(),
+  messages: Count,
+  tokens: Count,
+})
+
+export const StatsSchema = Type.Object(
+  {
+    engine: Type.Union([Type.Literal('sqlite'), Type.Literal('postgres')]),
+    generated_at: Type.String({ format: 'date-time' }),
+    database_size_bytes: Type.Integer({
+      minimum: 0,
+      description:
+        'SQLite: the file (page_count × page_size) plus its WAL; PostgreSQL: pg_database_size.',
+    }),
+    tables: Type.Object(
+      Object.fromEntries(TABLES.map((table) => [table, Count])) as Record<
+        (typeof TABLES)[number],
+        typeof Count
+      >,
+      { description: 'Rows per table, soft-deleted ones included.' },
+    ),
+    soft_deleted: Type.Object(
+      { conversations: Count, messages: Count, documents: Count },
+      { description: 'Rows soft-deleted and not yet purged.' },
+    ),
+    days: Type.Integer({ minimum: 1 }),
+    messages_per_day: Type.Array(
+      Type.Object({ day: Type.String({ format: 'date' }), messages: Count, tokens: Count }),
+      { description: 'One entry per UTC day, oldest first, the last being today; zeros included.' },
+    ),
+    tokens_per_model: Type.Array(
+      Type.Object({
+        model_version: Type.Union([Type.String(), Type.Null()]),
+        messages: Count,
+        tokens: Count,
+      }),
+      { description: 'All time, most tokens first; null gathers messages without a model.' },
+    ),
+    top: Type.Integer({ minimum: 1 }),
+    top_users: Type.Object({
+      by_messages: Type.Array(TopUserSchema),
+      by_tokens: Type.Array(TopUserSchema),
+    }),
+  },
+  { $id: 'Stats', title: 'Stats' },
+)
+
+export type Stats = Static<typeof StatsSchema>
+
+export interface StatsOptions {
+  /** UTC days of messages_per_day, ending today: 1 to 366, default 30. */
+  days?: number | undefined
+  /** Users in each top list: 1 to 100, default 10. */
+  top?: number | undefined
+  /** The clock; tests set it. */
+  now?: Date | undefined
+}
+
+export const STATS_LIMITS = {
+  days: { min: 1, max: 366, default: 30 },
+  top: { min: 1, max: 100, default: 10 },
+} as const
+
+const DAY_MS = 86_400_000
+
+/**
+ * @example
+ * const stats = await collectStats(store.database, { days: 7, top: 5 })
+ * stats.tables.messages
+ */
+export async function collectStats(db: Database, options: StatsOptions = {}): Promise<Stats> {
+  const days = bounded(options.days, 'days')
+  const top = bounded(options.top, 'top')
+  const now = options.now ?? new Date()
+  const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())
+  const first = today - (days - 1) * DAY_MS
+  return db.read(async () => {
+    const [
+      tables,
+      soft_deleted,
+      database_size_bytes,
+      perDay,
+      tokens_per_model,
+      byMessages,
+      byTokens,
+    ] = await Promise.all([
+      tableCounts(db),
+      softDeletedCounts(db),
+      databaseSize(db),
+      messagesPerDay(db, new Date(first).toISOString(), new Date(today + DAY_MS).toISOString()),
+      tokensPerModel(db),
+      topUsers(db, 'messages', top),
+      topUsers(db, 'tokens', top),
+    ])
+    const messages_per_day = Array.from({ length: days }, (_, i) => {
+      const day = new Date(first + i * DAY_MS).toISOString().slice(0, 10)
+      return { day, messages: 0, tokens: 0, ...perDay.get(day) }
+    })
+    return {
+      engine: db.engine,
+      generated_at: now.toISOString(),
+      database_size_bytes,
+      tables,
+      soft_deleted,
+      days,
+      messages_per_day,
+      tokens_per_model,
+      top,
+      top_users: { by_messages: byMessages, by_tokens: byTokens },
+    }
+  })
+}
+
+function bounded(value: number | undefined, field: keyof typeof STATS_LIMITS): number {
+  const { min, max, default: fallback } = STATS_LIMITS[field]
+  if (value === undefined) return fallback
+  if (!Number.isSafeInteger(value) || value < min || value > max) {
+    throw new ChatkeepError(
+      'validation_failed',
+      `/${field}: must be a whole number from ${min} to ${max}; got ${value}.`,
+      { field: `/${field}` },
+    )
+  }
+  return value
+}
+
+/** A count or sum as a number: PostgreSQL's sum of a bigint is numeric, which arrives as text. */
+const num = (value: unknown): number => Number(value ?? 0)
+
+async function tableCounts(db: Database): Promise<Stats['tables']> {
+  const columns = TABLES.map(
+    (table) => sql`(select count(*) from ${sql.table(table)}) as ${sql.ref(table)}`,
+  )
+  const { rows } = await sql<Record<string, unknown>>`select ${sql.join(columns)}`.execute(
+    db.kysely,
+  )
+  return Object.fromEntries(TABLES.map((table) => [table, num(rows[0]![table])])) as Stats['tables']
+}
+
+async function softDeletedCounts(db: Database): Promise<Stats['soft_deleted']> {
+  const tables = ['conversations', 'messages', 'documents'] as const
+  const columns = tables.map(
+    (table) =>
+      sql`(select count(*) from ${sql.table(table)} where deleted_at is not null) as ${sql.ref(table)}`,
+  )
+  const { rows } = await sql<Record<string, unknown>>`select ${sql.join(columns)}`.execute(
+    db.kysely,
+  )
+  const row = rows[0]!
+  return {
+    conversations: num(row.conversations),
+    messages: num(row.messages),
+    documents: num(row.documents),
+  }
+}
+
+/** The engines' differences, in one place: the size on disk, and a timestamp's UTC day. */
+async function databaseSize(db: Database): Promise<number> {
+  if (db.engine === 'postgres') {
+    const { rows } = await sql<{
+      size: unknown
+    }>`select pg_database_size(current_database()) as size`.execute(db.kysely)
+    return num(rows[0]!.size)
+  }
+  const { rows } = await sql<{ size: unknown }>`select page_count * page_size as size
+    from pragma_page_count(), pragma_page_size()`.execute(db.kysely)
+  return num(rows[0]!.size) + walSize((db as SqliteDatabase).path)
+}
+
+function walSize(path: string): number {
+  if (path === ':memory:') return 0
+  try {
+    return statSync(`${path}-wal`).size
+  } catch {
+    return 0
+  }
+}
+
+function utcDay(db: Database): RawBuilder<string> {
+  return db.engine === 'postgres'
+    ? sql<string>`to_char(created_at at time zone 'UTC', 'YYYY-MM-DD')`
+    : sql<string>`substr(created_at, 1, 10)`
+}
+
+async function messagesPerDay(
+  db: Database,
+  from: string,
+  until: string,
+): Promise<Map<string, { messages: number; tokens: number }>> {
+  const day = utcDay(db)
+  const rows = await db.kysely
+    .selectFrom('messages')
+    .select((eb) => [
+      day.as('day'),
+      eb.fn.countAll().as('messages'),
+      eb.fn.sum('tokens_used').as('tokens'),
+    ])
+    .where('created_at', '>=', from)
+    .where('created_at', '<', until)
+    .groupBy(day)
+    .execute()
+  return new Map(rows.map((r) => [r.day, { messages: num(r.messages), tokens: num(r.tokens) }]))
+}
+
+async function tokensPerModel(db: Database): Promise<Stats['tokens_per_model']> {
+  const rows = await db.kysely
+    .selectFrom('messages')
+    .select((eb) => [
+      'model_version',
+      eb.fn.countAll().as('messages'),
+      eb.fn.sum('tokens_used').as('tokens'),
+    ])
+    .groupBy('model_version')
+    .execute()
+  // Sorted here, not in SQL: text collation differs between the engines, code units do not.
+  return rows
+    .map((r) => ({
+      model_version: r.model_version,
+      messages: num(r.messages),
+      tokens: num(r.tokens),
+    }))
+    .sort(
+      (a, b) =>
+        b.tokens - a.tokens ||
+        b.messages - a.messages ||
+        compareNullsLast(a.model_version, b.model_version),
+    )
+}
+
+function compareNullsLast(a: string | null, b: string | null): number {
+  if (a === b) return 0
+  if (a === null) return 1
+  if (b === null) return -1
+  return a < b ? -1 : 1
+}
+
+/** Ties go by user id, which orders the same on both engines (lowercase hex, UUID or text). */
+async function topUsers(
+  db: Database,
+  by: 'messages' | 'tokens',
+  limit: number,
+): Promise<Stats['top_users']['by_messages']> {
+  const rows = await db.kysely
+    .selectFrom('messages')
+    .innerJoin('users', 'users.id', 'messages.user_id')
+    .select((eb) => [
+      'messages.user_id',
+      'users.username',
+      eb.fn.countAll().as('messages'),
+      eb.fn.coalesce(eb.fn.sum('messages.tokens_used'), sql.lit(0)).as('tokens'),
+    ])
+    .groupBy(['messages.user_id', 'users.username'])
+    .orderBy(by === 'messages' ? 'messages' : 'tokens', 'desc')
+    .orderBy(by === 'messages' ? 'tokens' : 'messages', 'desc')
+    .orderBy('messages.user_id')
+    .limit(limit)
+    .execute()
+  return rows.map((r) => ({
+    user_id: r.user_id,
+    username: r.username,
+    messages: num(r.messages),
+    tokens: num(r.tokens),
+  }))
+}

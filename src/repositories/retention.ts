@@ -1,0 +1,381 @@
+import type { ExpressionBuilder } from 'kysely'
+import type { Executor } from '../db/database.js'
+import type { Schema } from '../db/schema.js'
+
+/**
+ * The queries of `chatkeep cleanup`: for each kind of row that can be past keeping, one
+ * predicate, used both to count (a dry run) and to delete in batches, so that a dry run reports
+ * exactly what a real run removes.
+ */
+
+/** The times that decide what goes; ISO-8601 UTC. */
+export interface RetentionCutoffs {
+  /** Soft-deleted rows (and revoked API keys) from before this go. */
+  deleted_before: string
+  /** Conversations with no activity since this go, live or not; null keeps them. */
+  inactive_before: string | null
+  /** Sessions and refresh tokens expired or revoked before this go. */
+  credentials_before: string
+}
+
+/** Which conversations a batch removes: soft-deleted past retention, or inactive (--older-than). */
+export type ConversationPurge = 'deleted' | 'inactive'
+
+type ConversationsEb = ExpressionBuilder<Schema, 'conversations'>
+
+function conversationWhere(kind: ConversationPurge, c: RetentionCutoffs) {
+  return (eb: ConversationsEb) => {
+    if (kind === 'deleted') return eb('conversations.deleted_at', '<', c.deleted_before)
+    // Not those the 'deleted' purge takes: each conversation is counted once.
+    return eb.and([
+      eb('conversations.last_activity', '<', c.inactive_before ?? ''),
+      eb.or([
+        eb('conversations.deleted_at', 'is', null),
+        eb('conversations.deleted_at', '>=', c.deleted_before),
+      ]),
+    ])
+  }
+}
+
+const sumBy = (rows: { key: string; n: number | string | bigint }[], keys: Set<string>) =>
+  rows.reduce((sum, row) => (keys.has(row.key) ? sum + Number(row.n) : sum), 0)
+
+export async function countConversations(
+  ex: Executor,
+  kind: ConversationPurge,
+  c: RetentionCutoffs,
+): Promise<{ conversations: number; messages: number; transcripts: number }> {
+  const doomed = ex.selectFrom('conversations').select('id').where(conversationWhere(kind, c))
+  const [conversations, messages, transcripts] = await Promise.all([
+    ex
+      .selectFrom('conversations')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where(conversationWhere(kind, c))
+      .executeTakeFirstOrThrow(),
+    ex
+      .selectFrom('messages')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('conversation_id', 'in', doomed)
+      .executeTakeFirstOrThrow(),
+    ex
+      .selectFrom('transcripts')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('conversation_id', 'in', doomed)
+      .executeTakeFirstOrThrow(),
+  ])
+  return {
+    conversations: Number(conversations.n),
+    messages: Number(messages.n),
+    transcripts: Number(transcripts.n),
+  }
+}
+
+/** A transcript's stored file, to remove once its row is gone. */
+export interface StoredFile {
+  storage: string
+  storage_key: string
+}
+
+/**
+ * Deletes the next batch of conversations, their messages (and transcripts rows) going with them
+ * by cascade in the same statement; the transcripts' files are returned for the caller to remove
+ * after the commit. A batch holds up to `size` conversations and, past the first,
+ * no more than about `size` messages (message_count, which counts every message ever appended, is
+ * an upper bound). `remaining` is false once nothing matched.
+ */
+export async function purgeConversationBatch(
+  tx: Executor,
+  kind: ConversationPurge,
+  c: RetentionCutoffs,
+  size: number,
+): Promise<{
+  conversations: number
+  messages: number
+  files: StoredFile[]
+  remaining: boolean
+}> {
+  const candidates = await tx
+    .selectFrom('conversations')
+    .select(['id', 'message_count'])
+    .where(conversationWhere(kind, c))
+    .orderBy('id')
+    .limit(size)
+    .execute()
+  if (candidates.length === 0) {
+    return { conversations: 0, messages: 0, files: [], remaining: false }
+  }
+  const ids: string[] = []
+  let load = 0
+  for (const row of candidates) {
+    if (ids.length > 0 && load + row.message_count > size) break
+    ids.push(row.id)
+    load += row.message_count
+  }
+  const perConversation = await tx
+    .selectFrom('messages')
+    .select((eb) => ['conversation_id as key', eb.fn.countAll().as('n')])
+    .where('conversation_id', 'in', ids)
+    .groupBy('conversation_id')
+    .execute()
+  const transcripts = await tx
+    .selectFrom('transcripts')
+    .select(['conversation_id', 'storage', 'storage_key'])
+    .where('conversation_id', 'in', ids)
+    .execute()
+  // The condition is asked again: a conversation restored or written to meanwhile stays.
+  const deleted = await tx
+    .deleteFrom('conversations')
+    .where('id', 'in', ids)
+    .where(conversationWhere(kind, c))
+    .returning('id')
+    .execute()
+  const gone = new Set(deleted.map((row) => row.id))
+  return {
+    conversations: gone.size,
+    messages: sumBy(perConversation, gone),
+    files: transcripts
+      .filter((t) => gone.has(t.conversation_id))
+      .map(({ storage, storage_key }) => ({ storage, storage_key })),
+    remaining: true,
+  }
+}
+
+/**
+ * Messages soft-deleted one by one before the cutoff. Those of a conversation that a conversation
+ * purge takes are left to it, and so are those deleted together with their conversation (same
+ * deleted_at): restoring the conversation brings them back, so they live as long as it does.
+ * A message deleted before its conversation was is not restored with it, so it goes on its own.
+ */
+function messagesQuery(ex: Executor, c: RetentionCutoffs) {
+  let q = ex
+    .selectFrom('messages')
+    .innerJoin('conversations', 'conversations.id', 'messages.conversation_id')
+    .where('messages.deleted_at', '<', c.deleted_before)
+    .where((eb) =>
+      eb.or([
+        eb('conversations.deleted_at', 'is', null),
+        eb('conversations.deleted_at', '>=', c.deleted_before),
+      ]),
+    )
+  if (c.inactive_before !== null) {
+    q = q.where('conversations.last_activity', '>=', c.inactive_before)
+  }
+  return q
+}
+
+export async function countMessages(ex: Executor, c: RetentionCutoffs): Promise<number> {
+  const row = await messagesQuery(ex, c)
+    .select((eb) => eb.fn.countAll().as('n'))
+    .executeTakeFirstOrThrow()
+  return Number(row.n)
+}
+
+/**
+ * Deletes up to `size` soft-deleted messages. The conversation's message_count and total_tokens
+ * stay: message_count is the last sequence handed out (a purged number is never reused), and
+ * soft-deleted messages were never taken out of either.
+ */
+export async function purgeMessageBatch(
+  tx: Executor,
+  c: RetentionCutoffs,
+  size: number,
+): Promise<number> {
+  const result = await tx
+    .deleteFrom('messages')
+    .where('deleted_at', '<', c.deleted_before)
+    .where('id', 'in', messagesQuery(tx, c).select('messages.id').limit(size))
+    .executeTakeFirst()
+  return Number(result.numDeletedRows)
+}
+
+export async function countDocuments(
+  ex: Executor,
+  c: RetentionCutoffs,
+): Promise<{ documents: number; chunks: number }> {
+  const doomed = ex.selectFrom('documents').select('id').where('deleted_at', '<', c.deleted_before)
+  const [documents, chunks] = await Promise.all([
+    ex
+      .selectFrom('documents')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('deleted_at', '<', c.deleted_before)
+      .executeTakeFirstOrThrow(),
+    ex
+      .selectFrom('document_chunks')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('document_id', 'in', doomed)
+      .executeTakeFirstOrThrow(),
+  ])
+  return { documents: Number(documents.n), chunks: Number(chunks.n) }
+}
+
+/**
+ * A deleted_at bound for the next documents purge: every document deleted before it goes, up to
+ * `size` documents and, past the first, about `size` rows counting their chunks. Documents
+ * deleted at the very same millisecond go together. Null when nothing is left to purge.
+ */
+export async function nextDocumentBound(
+  ex: Executor,
+  c: RetentionCutoffs,
+  size: number,
+): Promise<string | null> {
+  const rows = await ex
+    .selectFrom('documents')
+    .select((eb) => [
+      'deleted_at',
+      eb
+        .selectFrom('document_chunks')
+        .select((inner) => inner.fn.countAll().as('n'))
+        .whereRef('document_chunks.document_id', '=', 'documents.id')
+        .as('chunks'),
+    ])
+    .where('deleted_at', '<', c.deleted_before)
+    .orderBy('deleted_at')
+    .limit(size)
+    .execute()
+  if (rows.length === 0) return null
+  let last = rows[0]!.deleted_at!
+  let load = 0
+  for (const row of rows) {
+    const weight = 1 + Number(row.chunks ?? 0)
+    if (load > 0 && load + weight > size) break
+    last = row.deleted_at!
+    load += weight
+  }
+  const bound = new Date(Date.parse(last) + 1).toISOString()
+  return bound < c.deleted_before ? bound : c.deleted_before
+}
+
+function refreshTokenWhere(c: RetentionCutoffs) {
+  return (eb: ExpressionBuilder<Schema, 'refresh_tokens'>) =>
+    eb.or([
+      eb('refresh_tokens.expires_at', '<', c.credentials_before),
+      eb('refresh_tokens.revoked_at', '<', c.credentials_before),
+    ])
+}
+
+function sessionWhere(c: RetentionCutoffs) {
+  return (eb: ExpressionBuilder<Schema, 'auth_sessions'>) =>
+    eb.or([
+      eb('auth_sessions.expires_at', '<', c.credentials_before),
+      eb('auth_sessions.revoked_at', '<', c.credentials_before),
+    ])
+}
+
+/**
+ * Sessions and refresh tokens that can no longer be used: expired or revoked before the cutoff.
+ * A used token that has not expired is kept while its session lives, since presenting it again is
+ * what reuse detection answers; once expired it is refused as expired, used or not.
+ */
+export async function countCredentials(
+  ex: Executor,
+  c: RetentionCutoffs,
+): Promise<{ sessions: number; refresh_tokens: number }> {
+  const doomedSessions = ex.selectFrom('auth_sessions').select('id').where(sessionWhere(c))
+  const [sessions, tokens, cascaded] = await Promise.all([
+    ex
+      .selectFrom('auth_sessions')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where(sessionWhere(c))
+      .executeTakeFirstOrThrow(),
+    ex
+      .selectFrom('refresh_tokens')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where(refreshTokenWhere(c))
+      .executeTakeFirstOrThrow(),
+    ex
+      .selectFrom('refresh_tokens')
+      .select((eb) => eb.fn.countAll().as('n'))
+      .where('session_id', 'in', doomedSessions)
+      // Not those counted above; null-safe, as `not (… or revoked_at < x)` is not.
+      .where('expires_at', '>=', c.credentials_before)
+      .where((eb) =>
+        eb.or([eb('revoked_at', 'is', null), eb('revoked_at', '>=', c.credentials_before)]),
+      )
+      .executeTakeFirstOrThrow(),
+  ])
+  return { sessions: Number(sessions.n), refresh_tokens: Number(tokens.n) + Number(cascaded.n) }
+}
+
+export async function purgeRefreshTokenBatch(
+  tx: Executor,
+  c: RetentionCutoffs,
+  size: number,
+): Promise<number> {
+  const result = await tx
+    .deleteFrom('refresh_tokens')
+    .where(refreshTokenWhere(c))
+    .where(
+      'id',
+      'in',
+      tx.selectFrom('refresh_tokens').select('id').where(refreshTokenWhere(c)).limit(size),
+    )
+    .executeTakeFirst()
+  return Number(result.numDeletedRows)
+}
+
+/** Deletes up to `size` sessions; their remaining refresh tokens go by cascade and are counted. */
+export async function purgeSessionBatch(
+  tx: Executor,
+  c: RetentionCutoffs,
+  size: number,
+): Promise<{ sessions: number; refresh_tokens: number }> {
+  const candidates = await tx
+    .selectFrom('auth_sessions')
+    .select('id')
+    .where(sessionWhere(c))
+    .limit(size)
+    .execute()
+  if (candidates.length === 0) return { sessions: 0, refresh_tokens: 0 }
+  const ids = candidates.map((row) => row.id)
+  const perSession = await tx
+    .selectFrom('refresh_tokens')
+    .select((eb) => ['session_id as key', eb.fn.countAll().as('n')])
+    .where('session_id', 'in', ids)
+    .groupBy('session_id')
+    .execute()
+  const deleted = await tx
+    .deleteFrom('auth_sessions')
+    .where('id', 'in', ids)
+    .where(sessionWhere(c))
+    .returning('id')
+    .execute()
+  const gone = new Set(deleted.map((row) => row.id))
+  return { sessions: gone.size, refresh_tokens: sumBy(perSession, gone) }
+}
+
+export async function countRevokedApiKeys(ex: Executor, c: RetentionCutoffs): Promise<number> {
+  const row = await ex
+    .selectFrom('api_keys')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('revoked_at', '<', c.deleted_before)
+    .executeTakeFirstOrThrow()
+  return Number(row.n)
+}
+
+/** A revoked key is a soft-deleted one: it goes after the same retention period. */
+export async function purgeRevokedApiKeyBatch(
+  tx: Executor,
+  c: RetentionCutoffs,
+  size: number,
+): Promise<number> {
+  const result = await tx
+    .deleteFrom('api_keys')
+    .where('revoked_at', '<', c.deleted_before)
+    .where(
+      'id',
+      'in',
+      tx.selectFrom('api_keys').select('id').where('revoked_at', '<', c.deleted_before).limit(size),
+    )
+    .executeTakeFirst()
+  return Number(result.numDeletedRows)
+}
+
+/** Rate-limit windows that have ended, as DatabaseRateLimitStore.prune deletes them. */
+export async function countEndedRateLimits(ex: Executor, now: string): Promise<number> {
+  const row = await ex
+    .selectFrom('rate_limits')
+    .select((eb) => eb.fn.countAll().as('n'))
+    .where('reset_time', '<=', now)
+    .executeTakeFirstOrThrow()
+  return Number(row.n)
+}

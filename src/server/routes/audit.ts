@@ -1,0 +1,29 @@
+import { Type } from '@sinclair/typebox'
+import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { AuditEventSchema, AuditListSchema } from '../../schemas/audit.js'
+import type { Store } from '../../store.js'
+import { errorResponses, PageOf } from '../schemas/common.js'
+
+const AuditEvent = Type.Ref('AuditEvent')
+
+export const auditRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (app, { store }) => {
+  app.addSchema({ ...AuditEventSchema, $id: 'AuditEvent', title: 'AuditEvent' })
+
+  app.get(
+    '/admin/audit-events',
+    {
+      onRequest: app.requireAdmin,
+      schema: {
+        tags: ['audit'],
+        summary: 'Query the audit log, newest first (admin)',
+        description:
+          'Filter by `user_id` (the actor), `action`, `target_type` and `target_id`, and by time: ' +
+          '`since` ≤ created_at < `until`. Page with `after` = the previous page’s `last_id`. ' +
+          'The actions are listed in docs/audit-and-config.md.',
+        querystring: AuditListSchema,
+        response: { 200: PageOf(AuditEvent), ...errorResponses(403) },
+      },
+    },
+    async (request) => ({ object: 'list' as const, ...(await store.audit.list(request.query)) }),
+  )
+}

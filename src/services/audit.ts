@@ -1,0 +1,142 @@
+import { encodeJson } from '../db/codec.js'
+import type { Database } from '../db/database.js'
+import { classifyDriverError } from '../db/driver-errors.js'
+import { ChatkeepError } from '../errors.js'
+import { isUuid, uuid7 } from '../lib/uuid7.js'
+import * as audit from '../repositories/audit-events.js'
+import {
+  type AuditEvent,
+  type AuditListOptions,
+  AuditListSchema,
+  type NewAuditEvent,
+  NewAuditEventSchema,
+} from '../schemas/audit.js'
+import type { Page } from '../schemas/data.js'
+import { LIMITS } from '../schemas/limits.js'
+import { checkJsonSize, validator } from '../schemas/validate.js'
+import { checkCursors, toPage } from './page.js'
+
+const validateNew = validator(NewAuditEventSchema)
+const validateList = validator(AuditListSchema)
+
+/** Who acts and from where: the caller of a request, or nobody for the trusted library. */
+export interface AuditContext {
+  user_id?: string | null | undefined
+  ip_address?: string | null | undefined
+  user_agent?: string | null | undefined
+}
+
+/** What an event is about: `{ type: 'conversation', id }`. */
+export interface AuditTarget {
+  type: string
+  id: string
+}
+
+const clip = (text: string | null | undefined, max: number): string | null =>
+  text === undefined || text === null || text === '' ? null : text.slice(0, max)
+
+/**
+ * One audit row, ready to insert. Chatkeep's own services insert it inside the transaction of the
+ * change it records (a login, a revoked session, a config update), so the two commit together.
+ */
+export function auditRow(
+  action: string,
+  context: AuditContext,
+  target?: AuditTarget | null,
+  details: Record<string, unknown> = {},
+  at: string = new Date().toISOString(),
+): audit.NewAuditEventRow {
+  return {
+    id: uuid7(),
+    user_id: context.user_id ?? null,
+    action,
+    target_type: target?.type ?? null,
+    target_id: target?.id ?? null,
+    ip_address: clip(context.ip_address, 64),
+    user_agent: clip(context.user_agent, 512),
+    details: encodeJson(details),
+    created_at: at,
+  }
+}
+
+/**
+ * The audit trail (`store.audit`). The server records what callers read, change, export and
+ * delete; the library is trusted and records only what its user asks it to.
+ */
+export class AuditService {
+  constructor(private readonly db: Database) {}
+
+  /**
+   * Writes one event: a single insert, nothing read back. An actor who no longer exists (an
+   * admin who deleted their own account) is kept as `details.deleted_actor_id`, so the event is
+   * still written.
+   * @example
+   * await store.audit.record({ action: 'report.download', user_id: admin.id, target_type: 'report', target_id: '2026-q4' })
+   */
+  async record(input: NewAuditEvent): Promise<AuditEvent> {
+    const data = validateNew(input)
+    checkJsonSize('details', data.details)
+    if (data.user_id !== undefined && data.user_id !== null && !isUuid(data.user_id)) {
+      throw new ChatkeepError('validation_failed', '/user_id: must be a user id (UUID).', {
+        field: '/user_id',
+      })
+    }
+    const details: Record<string, unknown> = { ...data.details }
+    const row = auditRow(data.action, data, null, details)
+    row.target_type = data.target_type ?? null
+    row.target_id = data.target_id ?? null
+    try {
+      await this.db.write(() => audit.insertAuditEvents(this.db.kysely, row))
+    } catch (error) {
+      const raw = error instanceof ChatkeepError ? error.cause : error
+      if (row.user_id === null || classifyDriverError(raw) !== 'foreign_key_violation') throw error
+      details.deleted_actor_id = row.user_id
+      Object.assign(row, { user_id: null, details: encodeJson(details) })
+      await this.db.write(() => audit.insertAuditEvents(this.db.kysely, row))
+    }
+    return {
+      id: row.id,
+      user_id: row.user_id ?? null,
+      action: row.action,
+      target_type: row.target_type,
+      target_id: row.target_id,
+      ip_address: row.ip_address ?? null,
+      user_agent: row.user_agent ?? null,
+      details,
+      created_at: row.created_at,
+    }
+  }
+
+  /** Events newest first, filtered by actor, action, target and time (`since` ≤ t < `until`). */
+  async list(options: AuditListOptions = {}): Promise<Page<AuditEvent>> {
+    const data = validateList(options)
+    checkCursors(data, 'audit event')
+    if (data.user_id !== undefined && !isUuid(data.user_id)) {
+      throw new ChatkeepError('validation_failed', '/user_id: must be a user id (UUID).', {
+        field: '/user_id',
+      })
+    }
+    const limit = data.limit ?? LIMITS.default_page
+    const rows = await audit.listAuditEvents(this.db, {
+      ...data,
+      limit,
+      since: instant('since', data.since),
+      until: instant('until', data.until),
+    })
+    return toPage(rows, limit, data.before !== undefined, (row) =>
+      audit.decodeAuditEvent(this.db.codec, row),
+    )
+  }
+}
+
+/** A time as stored (ISO-8601 UTC with ms and Z), so that text comparison on SQLite holds. */
+function instant(field: string, value: string | undefined): string | undefined {
+  if (value === undefined) return undefined
+  const ms = Date.parse(value)
+  if (Number.isNaN(ms)) {
+    throw new ChatkeepError('validation_failed', `/${field}: is not a valid date or time.`, {
+      field: `/${field}`,
+    })
+  }
+  return new Date(ms).toISOString()
+}
