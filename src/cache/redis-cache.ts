@@ -6,7 +6,7 @@ import {
   createRedisClient,
   OutageLog,
   type RedisConnectionOptions,
-} from './redis-connection.js'
+} from '../lib/redis-client.js'
 
 export interface RedisCacheOptions extends RedisConnectionOptions {
   /** Put in front of every key, so several deployments (or test runs) can share one Redis. */

@@ -1,4 +1,5 @@
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
+import { closeRedisClient, createRedisClient, OutageLog } from '../lib/redis-client.js'
 import type { RateLimitHit, RateLimitLogger, RateLimitStore } from './store.js'
 
 // One round trip, atomic: count the request and, when the key is new (or somehow lost its
@@ -39,17 +40,19 @@ export interface RedisRateLimitStoreOptions {
 export class RedisRateLimitStore implements RateLimitStore {
   readonly #redis: Redis
   readonly #prefix: string
-  readonly #logger: RateLimitLogger
-  #down = false
+  readonly #outages: OutageLog
 
   private constructor(redis: Redis, options: RedisRateLimitStoreOptions) {
     this.#redis = redis
     this.#prefix = options.key_prefix ?? 'chatkeep:rate:'
-    this.#logger = options.logger
+    this.#outages = new OutageLog(options.logger, {
+      down: 'Redis is unreachable: rate limits are not enforced (failing open) until it is back',
+      up: 'Redis is reachable again: rate limits are enforced',
+    })
     redis.defineCommand('chatkeepRateLimitHit', { numberOfKeys: 1, lua: HIT_SCRIPT })
     // ioredis keeps reconnecting on its own; these only keep the log to one line per outage.
-    redis.on('error', (error: Error) => this.#outage(error))
-    redis.on('ready', () => this.#recovered())
+    redis.on('error', (error: Error) => this.#outages.failed(error))
+    redis.on('ready', () => this.#outages.recovered())
   }
 
   /**
@@ -57,17 +60,9 @@ export class RedisRateLimitStore implements RateLimitStore {
    * starts failing open and keeps reconnecting in the background.
    */
   static async connect(options: RedisRateLimitStoreOptions): Promise<RedisRateLimitStore> {
-    const redis = new Redis(options.url, {
-      lazyConnect: true,
-      // Fail at once while disconnected instead of queueing the request behind a reconnect.
-      enableOfflineQueue: false,
-      maxRetriesPerRequest: 0,
-      commandTimeout: options.command_timeout_ms ?? 500,
-      connectTimeout: options.connect_timeout_ms ?? 2000,
-      retryStrategy: (attempt) => Math.min(attempt * 100, 2000),
-    })
+    const redis = createRedisClient(options)
     const store = new RedisRateLimitStore(redis, options)
-    await redis.connect().catch((error: Error) => store.#outage(error))
+    await redis.connect().catch((error: Error) => store.#outages.failed(error))
     return store
   }
 
@@ -76,41 +71,20 @@ export class RedisRateLimitStore implements RateLimitStore {
     try {
       const command = this.#redis as unknown as HitCommand
       const [count, ttl] = await command.chatkeepRateLimitHit(this.#prefix + key, window_ms)
-      this.#recovered()
+      this.#outages.recovered()
       return { count, allowed: count <= limit, reset_at: now + ttl, reset_in_ms: ttl }
     } catch (error) {
-      this.#outage(error as Error)
+      this.#outages.failed(error as Error)
       return { count: 0, allowed: true, reset_at: now + window_ms, reset_in_ms: window_ms }
     }
   }
 
   async close(): Promise<void> {
-    this.#down = false
-    this.#redis.removeAllListeners('error')
-    this.#redis.on('error', () => {})
-    if (this.#redis.status === 'ready') {
-      await this.#redis.quit().catch(() => this.#redis.disconnect())
-    } else {
-      this.#redis.disconnect()
-    }
+    this.#outages.reset()
+    await closeRedisClient(this.#redis)
   }
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close()
-  }
-
-  #outage(error: Error): void {
-    if (this.#down) return
-    this.#down = true
-    this.#logger.warn(
-      { err: error },
-      'Redis is unreachable: rate limits are not enforced (failing open) until it is back',
-    )
-  }
-
-  #recovered(): void {
-    if (!this.#down) return
-    this.#down = false
-    this.#logger.info({}, 'Redis is reachable again: rate limits are enforced')
   }
 }

@@ -1,5 +1,10 @@
 import { Redis } from 'ioredis'
-import type { CacheLogger } from './cache.js'
+
+/** Where an outage is told: pino's logger fits, as do the cache's and the rate limiter's. */
+export interface OutageLogger {
+  warn(details: object, message: string): void
+  info(details: object, message: string): void
+}
 
 /** How a Redis client of Chatkeep connects: a dead Redis costs a fast failure, never a wait. */
 export interface RedisConnectionOptions {
@@ -14,7 +19,7 @@ export interface RedisConnectionOptions {
 /**
  * A client that fails at once while disconnected instead of queueing commands behind a
  * reconnect, never retries a command, and keeps reconnecting in the background (every 100 ms
- * more, up to every 2 s). The same settings as the rate-limit store (src/rate-limit/redis-store.ts).
+ * more, up to every 2 s). Shared by the cache and the rate-limit store.
  * Not connected yet: call `connect()`.
  */
 export function createRedisClient(options: RedisConnectionOptions): Redis {
@@ -47,7 +52,7 @@ export class OutageLog {
   #down = false
 
   constructor(
-    private readonly logger: CacheLogger,
+    private readonly logger: OutageLogger,
     private readonly messages: { down: string; up: string },
   ) {}
 
