@@ -106,9 +106,7 @@ export type { AuditService, AuditContext, AuditTarget } from './services/audit.j
 export { KNOWN_CONFIG_KEYS, type SystemConfig } from './schemas/system-config.js'
 export {
   SystemConfigService,
-  MemoryTtlCache,
   CONFIG_CACHE_TTL_MS,
-  type TtlCache,
   type SystemConfigOptions,
 } from './services/system-config.js'
 export {

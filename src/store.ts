@@ -1,5 +1,4 @@
 import type { Cache } from './cache/cache.js'
-import { fillingView } from './cache/lookups.js'
 import { MemoryCache } from './cache/memory-cache.js'
 import { encryptionKeyRing, resolveConfig, type StoreConfig } from './config/store-config.js'
 import { MessageCipher } from './crypto/message-cipher.js'
@@ -124,7 +123,7 @@ export function createStore(
     search: new SearchService(database, null),
     metrics: new MetricService(database),
     audit: new AuditService(database),
-    config: new SystemConfigService(database, { cache: fillingView(cache) }),
+    config: new SystemConfigService(database, { cache }),
     get transcripts() {
       return new TranscriptService(database, null, transcripts, this)
     },

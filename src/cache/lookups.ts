@@ -41,19 +41,3 @@ export async function readThrough<T>(
   }
   return value
 }
-
-/**
- * The cache as a three-call read-through view (`get`, `set` that fills, `delete`), the shape
- * SystemConfigService takes: its `set` after a database read must not undo a racing delete.
- */
-export function fillingView<T>(cache: Cache): {
-  get(key: string): Promise<T | undefined>
-  set(key: string, value: T, ttl_ms: number): Promise<void>
-  delete(key: string): Promise<void>
-} {
-  return {
-    get: (key) => cache.get<T>(key),
-    set: (key, value, ttl_ms) => cache.fill(key, value, ttl_ms),
-    delete: (key) => cache.delete(key),
-  }
-}

@@ -1,4 +1,6 @@
 import { Type } from '@sinclair/typebox'
+import type { Cache } from '../cache/cache.js'
+import { MemoryCache } from '../cache/memory-cache.js'
 import { encodeJson } from '../db/codec.js'
 import type { Transaction } from 'kysely'
 import type { Database } from '../db/database.js'
@@ -17,56 +19,12 @@ import {
 import { checkJsonSize, validator } from '../schemas/validate.js'
 import { type AuditContext, auditRow } from './audit.js'
 
-/**
- * The cache the config service reads through. Asynchronous so that a shared one (Redis) can
- * stand in for the in-process one without changing the service.
- */
-export interface TtlCache<T> {
-  get(key: string): Promise<T | undefined>
-  set(key: string, value: T, ttl_ms: number): Promise<void>
-  delete(key: string): Promise<void>
-}
-
-/** An in-process cache with a time to live per entry, bounded: the oldest entry goes first. */
-export class MemoryTtlCache<T> implements TtlCache<T> {
-  readonly #entries = new Map<string, { value: T; expires: number }>()
-
-  constructor(
-    private readonly max_entries = 1000,
-    private readonly now: () => number = Date.now,
-  ) {}
-
-  get(key: string): Promise<T | undefined> {
-    const entry = this.#entries.get(key)
-    if (entry === undefined) return Promise.resolve(undefined)
-    if (entry.expires <= this.now()) {
-      this.#entries.delete(key)
-      return Promise.resolve(undefined)
-    }
-    return Promise.resolve(entry.value)
-  }
-
-  set(key: string, value: T, ttl_ms: number): Promise<void> {
-    this.#entries.delete(key)
-    if (this.#entries.size >= this.max_entries) {
-      this.#entries.delete(this.#entries.keys().next().value as string)
-    }
-    this.#entries.set(key, { value, expires: this.now() + ttl_ms })
-    return Promise.resolve()
-  }
-
-  delete(key: string): Promise<void> {
-    this.#entries.delete(key)
-    return Promise.resolve()
-  }
-}
-
 /** How long another instance may go on reading a value this one changed. */
 export const CONFIG_CACHE_TTL_MS = 30_000
 
 export interface SystemConfigOptions {
-  /** Where reads are cached; an in-process MemoryTtlCache by default. */
-  cache?: TtlCache<SystemConfig | null>
+  /** Where reads are cached (the store's: Redis when configured); in process by default. */
+  cache?: Cache
   ttl_ms?: number
 }
 
@@ -85,7 +43,7 @@ const checkKnown = new Map(
  * generated JWT secret): no method here reads or writes them.
  */
 export class SystemConfigService {
-  readonly #cache: TtlCache<SystemConfig | null>
+  readonly #cache: Cache
   readonly #ttl_ms: number
   /** Counts this process's writes: a read that raced one does not put what it read in the cache. */
   #writes = 0
@@ -94,7 +52,7 @@ export class SystemConfigService {
     private readonly db: Database,
     options: SystemConfigOptions = {},
   ) {
-    this.#cache = options.cache ?? new MemoryTtlCache()
+    this.#cache = options.cache ?? new MemoryCache()
     this.#ttl_ms = options.ttl_ms ?? CONFIG_CACHE_TTL_MS
   }
 
@@ -117,13 +75,13 @@ export class SystemConfigService {
    */
   async find(key: string): Promise<SystemConfig | null> {
     checkKey(key)
-    const cached = await this.#cache.get(cacheKey(key))
+    const cached = await this.#cache.get<SystemConfig | null>(cacheKey(key))
     if (cached !== undefined) return cached === null ? null : structuredClone(cached)
     const writes = this.#writes
     const row = await this.db.read(() => configs.getSystemConfig(this.db.kysely, key))
     const config = row === undefined ? null : this.#decode(row)
     if (this.#writes === writes) {
-      await this.#cache.set(cacheKey(key), structuredClone(config), this.#ttl_ms)
+      await this.#cache.fill(cacheKey(key), structuredClone(config), this.#ttl_ms)
     }
     return config
   }
