@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util'
 import { envToOperationsConfig } from '../config/env.js'
 import {
   BACKUP_FORMATS,
@@ -6,7 +5,7 @@ import {
   type BackupResult,
   createBackup,
 } from '../operations/backup/backup.js'
-import { type CliContext, type Command, EXIT_OK, parseOrUsage, UsageError } from './command.js'
+import { defineCommand, type CliContext, EXIT_OK, UsageError } from './command.js'
 import { DATABASE_URL_HELP, DATABASE_URL_OPTION, withDatabase } from './with-database.js'
 
 const USAGE = `Usage: chatkeep backup [options]
@@ -31,30 +30,19 @@ ${DATABASE_URL_HELP}
   --json              Print the result as JSON
   -h, --help          Show this help`
 
-export const backup: Command = {
+export const backup = defineCommand({
   name: 'backup',
   summary: 'Back up the database (online, checksummed, pruned to BACKUP_KEEP)',
   usage: USAGE,
-  async run(args, ctx) {
-    const { values, positionals } = parseOrUsage(() =>
-      parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
-          ...DATABASE_URL_OPTION,
-          dir: { type: 'string' },
-          keep: { type: 'string' },
-          format: { type: 'string', default: 'auto' },
-          'pg-dump': { type: 'string' },
-          json: { type: 'boolean', default: false },
-          help: { type: 'boolean', short: 'h', default: false },
-        },
-      }),
-    )
-    if (values.help) {
-      ctx.stdout(USAGE)
-      return EXIT_OK
-    }
+  options: {
+    ...DATABASE_URL_OPTION,
+    dir: { type: 'string' },
+    keep: { type: 'string' },
+    format: { type: 'string', default: 'auto' },
+    'pg-dump': { type: 'string' },
+    json: { type: 'boolean', default: false },
+  },
+  async run({ values, positionals }, ctx) {
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`)
     const format = parseFormat(values.format)
     const keep = parseKeep(values.keep)
@@ -72,7 +60,7 @@ export const backup: Command = {
     printBackup(ctx, result, values.json)
     return EXIT_OK
   },
-}
+})
 
 function printBackup(ctx: CliContext, result: BackupResult, json: boolean): void {
   if (json) {

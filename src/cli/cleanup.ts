@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util'
 import { envToOperationsConfig } from '../config/env.js'
 import {
   cleanup,
@@ -6,7 +5,7 @@ import {
   DEFAULT_CLEANUP_BATCH,
   DEFAULT_CREDENTIAL_GRACE_DAYS,
 } from '../operations/cleanup.js'
-import { type Command, EXIT_OK, parseOrUsage, UsageError } from './command.js'
+import { defineCommand, EXIT_OK, UsageError } from './command.js'
 import { renderTable } from './table.js'
 import { DATABASE_URL_HELP, DATABASE_URL_OPTION, withStore } from './with-database.js'
 
@@ -31,30 +30,19 @@ ${DATABASE_URL_HELP}
   --json              Print JSON
   -h, --help          Show this help`
 
-export const cleanupCommand: Command = {
+export const cleanupCommand = defineCommand({
   name: 'cleanup',
   summary: 'Purge soft-deleted rows past retention, ended sessions, old data',
   usage: USAGE,
-  async run(args, ctx) {
-    const { values, positionals } = parseOrUsage(() =>
-      parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
-          ...DATABASE_URL_OPTION,
-          'retention-days': { type: 'string' },
-          'older-than': { type: 'string' },
-          'dry-run': { type: 'boolean', default: false },
-          'batch-size': { type: 'string' },
-          json: { type: 'boolean', default: false },
-          help: { type: 'boolean', short: 'h', default: false },
-        },
-      }),
-    )
-    if (values.help) {
-      ctx.stdout(USAGE)
-      return EXIT_OK
-    }
+  options: {
+    ...DATABASE_URL_OPTION,
+    'retention-days': { type: 'string' },
+    'older-than': { type: 'string' },
+    'dry-run': { type: 'boolean', default: false },
+    'batch-size': { type: 'string' },
+    json: { type: 'boolean', default: false },
+  },
+  async run({ values, positionals }, ctx) {
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`)
     const retentionFlag = wholeNumberOption(values['retention-days'], '--retention-days')
     const olderThan = wholeNumberOption(values['older-than'], '--older-than')
@@ -98,7 +86,7 @@ export const cleanupCommand: Command = {
     )
     return EXIT_OK
   },
-}
+})
 
 /** A whole number of at least 1 given as a flag, or undefined when the flag is absent. */
 export function wholeNumberOption(value: string | undefined, flag: string): number | undefined {

@@ -1,3 +1,4 @@
+import { parseArgs, type ParseArgsConfig } from 'node:util'
 import type { Env } from '../config/env.js'
 import type { Progress } from './progress.js'
 
@@ -46,4 +47,51 @@ export function parseOrUsage<T>(parse: () => T): T {
     }
     throw error
   }
+}
+
+const HELP_OPTION = { help: { type: 'boolean', short: 'h', default: false } } as const
+
+type OptionsConfig = NonNullable<ParseArgsConfig['options']>
+
+type Parsed<O extends OptionsConfig> = ReturnType<
+  typeof parseArgs<{ args: string[]; allowPositionals: true; options: O & typeof HELP_OPTION }>
+>
+
+export interface CommandSpec<O extends OptionsConfig> {
+  name: string
+  summary: string
+  usage: string
+  /** The command's options; `-h, --help` is added, and prints `usage`. */
+  options: O
+  run(parsed: Pick<Parsed<O>, 'values' | 'positionals'>, ctx: CliContext): Promise<number>
+}
+
+/**
+ * A command from its options and its work: arguments are parsed (errors become UsageError) and
+ * `--help` answered before `run` sees them.
+ */
+export function defineCommand<const O extends OptionsConfig>(spec: CommandSpec<O>): Command {
+  return {
+    name: spec.name,
+    summary: spec.summary,
+    usage: spec.usage,
+    async run(args, ctx) {
+      const parsed = parseOrUsage(() =>
+        parseArgs({ args, allowPositionals: true, options: { ...spec.options, ...HELP_OPTION } }),
+      ) as Parsed<O>
+      if ((parsed.values as { help?: boolean }).help) {
+        ctx.stdout(spec.usage)
+        return EXIT_OK
+      }
+      return spec.run(parsed, ctx)
+    },
+  }
+}
+
+/** The one positional argument a command takes; `missing` is the error when there is none. */
+export function onePositional(positionals: string[], missing: string): string {
+  const [first, ...extra] = positionals
+  if (first === undefined) throw new UsageError(missing)
+  if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`)
+  return first
 }

@@ -2,11 +2,10 @@ import { createWriteStream, existsSync } from 'node:fs'
 import { open, rename, rm } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import { finished, pipeline } from 'node:stream/promises'
-import { parseArgs } from 'node:util'
 import { createGzip } from 'node:zlib'
 import { ChatkeepError } from '../errors.js'
 import { exportDatabase, type ExportSummary } from '../operations/logical/export.js'
-import { type Command, EXIT_OK, parseOrUsage, UsageError } from './command.js'
+import { defineCommand, EXIT_OK, UsageError } from './command.js'
 import { DATABASE_URL_HELP, DATABASE_URL_OPTION, withDatabase } from './with-database.js'
 
 const USAGE = `Usage: chatkeep export [options]
@@ -22,26 +21,15 @@ Options:
 ${DATABASE_URL_HELP}
   -h, --help          Show this help`
 
-export const exportCommand: Command = {
+export const exportCommand = defineCommand({
   name: 'export',
   summary: 'Write every table as engine-neutral JSON Lines',
   usage: USAGE,
-  async run(args, ctx) {
-    const { values, positionals } = parseOrUsage(() =>
-      parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
-          ...DATABASE_URL_OPTION,
-          output: { type: 'string', short: 'o' },
-          help: { type: 'boolean', short: 'h', default: false },
-        },
-      }),
-    )
-    if (values.help) {
-      ctx.stdout(USAGE)
-      return EXIT_OK
-    }
+  options: {
+    ...DATABASE_URL_OPTION,
+    output: { type: 'string', short: 'o' },
+  },
+  async run({ values, positionals }, ctx) {
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`)
     const output = values.output ?? defaultName(new Date())
     if (output === '') throw new UsageError('--output needs a file name, or - for stdout')
@@ -73,7 +61,7 @@ export const exportCommand: Command = {
       { create: false },
     )
   },
-}
+})
 
 /** `chatkeep-export-20261125T123019Z.jsonl.gz`: sorts by time, safe in any file system. */
 export const defaultName = (now: Date): string =>

@@ -1,7 +1,6 @@
-import { parseArgs } from 'node:util'
 import { importChatGpt } from '../operations/import/chatgpt.js'
 import { formatReport } from '../operations/import/report.js'
-import { type Command, EXIT_OK, parseOrUsage, UsageError } from './command.js'
+import { defineCommand, onePositional, EXIT_OK, UsageError } from './command.js'
 import { DATABASE_URL_HELP, DATABASE_URL_OPTION, withStore } from './with-database.js'
 
 const USAGE = `Usage: chatkeep import chatgpt FILE --user USERNAME [options]
@@ -16,30 +15,17 @@ ${DATABASE_URL_HELP}
   --json              Print the report as JSON
   -h, --help          Show this help`
 
-export const importChatGptCommand: Command = {
+export const importChatGptCommand = defineCommand({
   name: 'chatgpt',
   summary: "A ChatGPT export's conversations.json",
   usage: USAGE,
-  async run(args, ctx) {
-    const { values, positionals } = parseOrUsage(() =>
-      parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
-          ...DATABASE_URL_OPTION,
-          user: { type: 'string' },
-          json: { type: 'boolean', default: false },
-          help: { type: 'boolean', short: 'h', default: false },
-        },
-      }),
-    )
-    if (values.help) {
-      ctx.stdout(USAGE)
-      return EXIT_OK
-    }
-    const [file, ...extra] = positionals
-    if (file === undefined) throw new UsageError('import chatgpt needs a FILE')
-    if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`)
+  options: {
+    ...DATABASE_URL_OPTION,
+    user: { type: 'string' },
+    json: { type: 'boolean', default: false },
+  },
+  async run({ values, positionals }, ctx) {
+    const file = onePositional(positionals, 'import chatgpt needs a FILE')
     if (values.user === undefined || values.user.trim() === '') {
       throw new UsageError('import chatgpt needs --user USERNAME')
     }
@@ -60,4 +46,4 @@ export const importChatGptCommand: Command = {
       return EXIT_OK
     })
   },
-}
+})

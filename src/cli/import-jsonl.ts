@@ -1,10 +1,9 @@
 import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
-import { parseArgs } from 'node:util'
 import { ChatkeepError } from '../errors.js'
 import { TABLE_ORDER } from '../operations/logical/format.js'
 import { importDatabase, type ImportSummary } from '../operations/logical/import.js'
-import { type Command, EXIT_OK, parseOrUsage, UsageError } from './command.js'
+import { defineCommand, onePositional, EXIT_OK } from './command.js'
 import { DATABASE_URL_HELP, DATABASE_URL_OPTION, withDatabase } from './with-database.js'
 
 const USAGE = `Usage: chatkeep import [jsonl] FILE [options]
@@ -22,29 +21,16 @@ Options:
 ${DATABASE_URL_HELP}
   -h, --help          Show this help`
 
-export const importJsonl: Command = {
+export const importJsonl = defineCommand({
   name: 'jsonl',
   summary: 'A `chatkeep export` file (the default source)',
   usage: USAGE,
-  async run(args, ctx) {
-    const { values, positionals } = parseOrUsage(() =>
-      parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
-          ...DATABASE_URL_OPTION,
-          replace: { type: 'boolean', default: false },
-          help: { type: 'boolean', short: 'h', default: false },
-        },
-      }),
-    )
-    if (values.help) {
-      ctx.stdout(USAGE)
-      return EXIT_OK
-    }
-    const [file, ...extra] = positionals
-    if (file === undefined) throw new UsageError('import needs a FILE (or - for stdin)')
-    if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`)
+  options: {
+    ...DATABASE_URL_OPTION,
+    replace: { type: 'boolean', default: false },
+  },
+  async run({ values, positionals }, ctx) {
+    const file = onePositional(positionals, 'import needs a FILE (or - for stdin)')
     if (file !== '-') await mustBeFile(file)
     return withDatabase(
       ctx,
@@ -68,7 +54,7 @@ export const importJsonl: Command = {
       { create: false },
     )
   },
-}
+})
 
 async function mustBeFile(path: string): Promise<void> {
   const info = await stat(path).catch(() => undefined)

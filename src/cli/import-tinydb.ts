@@ -1,7 +1,6 @@
-import { parseArgs } from 'node:util'
 import { formatReport } from '../operations/import/report.js'
 import { importTinyDb } from '../operations/import/tinydb.js'
-import { type Command, EXIT_OK, parseOrUsage, UsageError } from './command.js'
+import { defineCommand, onePositional, EXIT_OK } from './command.js'
 import { DATABASE_URL_HELP, DATABASE_URL_OPTION, withStore } from './with-database.js'
 
 const USAGE = `Usage: chatkeep import tinydb FILE [options]
@@ -16,29 +15,16 @@ ${DATABASE_URL_HELP}
   --json              Print the report as JSON
   -h, --help          Show this help`
 
-export const importTinyDbCommand: Command = {
+export const importTinyDbCommand = defineCommand({
   name: 'tinydb',
   summary: 'A TinyDB JSON database (seed 003)',
   usage: USAGE,
-  async run(args, ctx) {
-    const { values, positionals } = parseOrUsage(() =>
-      parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
-          ...DATABASE_URL_OPTION,
-          json: { type: 'boolean', default: false },
-          help: { type: 'boolean', short: 'h', default: false },
-        },
-      }),
-    )
-    if (values.help) {
-      ctx.stdout(USAGE)
-      return EXIT_OK
-    }
-    const [file, ...extra] = positionals
-    if (file === undefined) throw new UsageError('import tinydb needs a FILE')
-    if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`)
+  options: {
+    ...DATABASE_URL_OPTION,
+    json: { type: 'boolean', default: false },
+  },
+  async run({ values, positionals }, ctx) {
+    const file = onePositional(positionals, 'import tinydb needs a FILE')
     return withStore(ctx, values['database-url'], async (store) => {
       const progress = ctx.progress('import tinydb', 'conversations')
       let report
@@ -53,4 +39,4 @@ export const importTinyDbCommand: Command = {
       return EXIT_OK
     })
   },
-}
+})

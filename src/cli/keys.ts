@@ -1,11 +1,10 @@
-import { parseArgs } from 'node:util'
 import { envToStoreConfig } from '../config/env.js'
 import { encryptionKeyRing } from '../config/store-config.js'
 import { MessageCipher } from '../crypto/message-cipher.js'
 import { countByKey, type KeyCounts, pendingFor, rotateKeys } from '../crypto/rotate.js'
 import { prepareSchema } from '../db/migrator.js'
 import { ChatkeepError } from '../errors.js'
-import { type Command, EXIT_OK, parseOrUsage, UsageError } from './command.js'
+import { defineCommand, EXIT_OK, UsageError } from './command.js'
 import { DATABASE_URL_HELP, DATABASE_URL_OPTION, withDatabase } from './with-database.js'
 
 const DEFAULT_BATCH = 500
@@ -31,28 +30,17 @@ ${DATABASE_URL_HELP}
 Environment: ENCRYPTION_KEYS (ID:BASE64_KEY,… the active key first; see docs/encryption.md)
 and the DATABASE_* variables of \`chatkeep --help\`.`
 
-export const keys: Command = {
+export const keys = defineCommand({
   name: 'keys',
   summary: 'Rotate the encryption-at-rest keys of message content',
   usage: USAGE,
-  async run(args, ctx) {
-    const { values, positionals } = parseOrUsage(() =>
-      parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
-          ...DATABASE_URL_OPTION,
-          'batch-size': { type: 'string' },
-          'dry-run': { type: 'boolean', default: false },
-          'encrypt-plaintext': { type: 'boolean', default: false },
-          help: { type: 'boolean', short: 'h', default: false },
-        },
-      }),
-    )
-    if (values.help) {
-      ctx.stdout(USAGE)
-      return EXIT_OK
-    }
+  options: {
+    ...DATABASE_URL_OPTION,
+    'batch-size': { type: 'string' },
+    'dry-run': { type: 'boolean', default: false },
+    'encrypt-plaintext': { type: 'boolean', default: false },
+  },
+  async run({ values, positionals }, ctx) {
     const [action, ...extra] = positionals
     if (action === undefined) throw new UsageError('keys needs an action: rotate')
     if (action !== 'rotate') throw new UsageError(`unknown keys action '${action}'`)
@@ -121,7 +109,7 @@ export const keys: Command = {
       return EXIT_OK
     })
   },
-}
+})
 
 function batchSize(value: string | undefined): number {
   if (value === undefined) return DEFAULT_BATCH

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util'
 import type { MigrationResult, NoMigrations } from 'kysely'
 import type { Database } from '../db/database.js'
 import {
@@ -10,14 +9,7 @@ import {
   unwrap,
 } from '../db/migrator.js'
 import { ChatkeepError } from '../errors.js'
-import {
-  type CliContext,
-  type Command,
-  EXIT_FAILURE,
-  EXIT_OK,
-  parseOrUsage,
-  UsageError,
-} from './command.js'
+import { defineCommand, type CliContext, EXIT_FAILURE, EXIT_OK, UsageError } from './command.js'
 import { DATABASE_URL_HELP, DATABASE_URL_OPTION, withDatabase } from './with-database.js'
 
 const USAGE = `Usage: chatkeep migrate <action> [options]
@@ -47,28 +39,17 @@ type Action = (db: Database, options: Options, ctx: CliContext) => Promise<numbe
 
 const ACTIONS: Record<string, Action> = { up, down, current, history, status }
 
-export const migrate: Command = {
+export const migrate = defineCommand({
   name: 'migrate',
   summary: 'Apply, revert and inspect schema migrations',
   usage: USAGE,
-  async run(args, ctx) {
-    const { values, positionals } = parseOrUsage(() =>
-      parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
-          ...DATABASE_URL_OPTION,
-          json: { type: 'boolean', default: false },
-          to: { type: 'string' },
-          all: { type: 'boolean', default: false },
-          help: { type: 'boolean', short: 'h', default: false },
-        },
-      }),
-    )
-    if (values.help) {
-      ctx.stdout(USAGE)
-      return EXIT_OK
-    }
+  options: {
+    ...DATABASE_URL_OPTION,
+    json: { type: 'boolean', default: false },
+    to: { type: 'string' },
+    all: { type: 'boolean', default: false },
+  },
+  async run({ values, positionals }, ctx) {
     const [name, ...extra] = positionals
     if (name === undefined) throw new UsageError('migrate needs an action')
     const action = Object.hasOwn(ACTIONS, name) ? ACTIONS[name] : undefined
@@ -89,7 +70,7 @@ export const migrate: Command = {
       create: name === 'up',
     })
   },
-}
+})
 
 async function up(db: Database, _options: Options, ctx: CliContext): Promise<number> {
   const before = await schemaStatus(db)

@@ -1,4 +1,3 @@
-import { parseArgs } from 'node:util'
 import { envToOperationsConfig } from '../config/env.js'
 import type { Database } from '../db/database.js'
 import { schemaStatus } from '../db/migrator.js'
@@ -12,7 +11,7 @@ import {
   verifyBackup,
 } from '../operations/backup/restore.js'
 import { parseKeep, pgTool } from './backup.js'
-import { type CliContext, type Command, EXIT_OK, parseOrUsage, UsageError } from './command.js'
+import { defineCommand, onePositional, type CliContext, EXIT_OK, UsageError } from './command.js'
 import type { Progress } from './progress.js'
 import { DATABASE_URL_HELP, DATABASE_URL_OPTION, withDatabase } from './with-database.js'
 
@@ -41,35 +40,22 @@ ${DATABASE_URL_HELP}
   --json              Print the result as JSON
   -h, --help          Show this help`
 
-export const restore: Command = {
+export const restore = defineCommand({
   name: 'restore',
   summary: 'Verify a backup and restore it (after a safety backup)',
   usage: USAGE,
-  async run(args, ctx) {
-    const { values, positionals } = parseOrUsage(() =>
-      parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
-          ...DATABASE_URL_OPTION,
-          yes: { type: 'boolean', default: false },
-          check: { type: 'boolean', default: false },
-          dir: { type: 'string' },
-          keep: { type: 'string' },
-          'pg-dump': { type: 'string' },
-          'pg-restore': { type: 'string' },
-          json: { type: 'boolean', default: false },
-          help: { type: 'boolean', short: 'h', default: false },
-        },
-      }),
-    )
-    if (values.help) {
-      ctx.stdout(USAGE)
-      return EXIT_OK
-    }
-    const [file, ...extra] = positionals
-    if (file === undefined) throw new UsageError('restore needs the backup FILE')
-    if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`)
+  options: {
+    ...DATABASE_URL_OPTION,
+    yes: { type: 'boolean', default: false },
+    check: { type: 'boolean', default: false },
+    dir: { type: 'string' },
+    keep: { type: 'string' },
+    'pg-dump': { type: 'string' },
+    'pg-restore': { type: 'string' },
+    json: { type: 'boolean', default: false },
+  },
+  async run({ values, positionals }, ctx) {
+    const file = onePositional(positionals, 'restore needs the backup FILE')
     if (values.check && values.yes) throw new UsageError('use --check or --yes, not both')
     if (!values.check && !values.yes) {
       throw new UsageError(
@@ -118,7 +104,7 @@ export const restore: Command = {
       return EXIT_OK
     })
   },
-}
+})
 
 function printRestore(
   ctx: CliContext,

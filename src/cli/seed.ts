@@ -1,6 +1,5 @@
-import { parseArgs } from 'node:util'
 import { seed, seedPlanFromEnv } from '../operations/seed.js'
-import { type Command, EXIT_OK, parseOrUsage, UsageError } from './command.js'
+import { defineCommand, EXIT_OK, UsageError } from './command.js'
 import { renderTable } from './table.js'
 import { DATABASE_URL_HELP, DATABASE_URL_OPTION, withStore } from './with-database.js'
 
@@ -22,26 +21,12 @@ ${DATABASE_URL_HELP}
   --json              Print JSON (generated passwords included, once)
   -h, --help          Show this help`
 
-export const seedCommand: Command = {
+export const seedCommand = defineCommand({
   name: 'seed',
   summary: 'Create the default admin and users (idempotent)',
   usage: USAGE,
-  async run(args, ctx) {
-    const { values, positionals } = parseOrUsage(() =>
-      parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
-          ...DATABASE_URL_OPTION,
-          json: { type: 'boolean', default: false },
-          help: { type: 'boolean', short: 'h', default: false },
-        },
-      }),
-    )
-    if (values.help) {
-      ctx.stdout(USAGE)
-      return EXIT_OK
-    }
+  options: { ...DATABASE_URL_OPTION, json: { type: 'boolean', default: false } },
+  async run({ values, positionals }, ctx) {
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`)
     // Checked before the database is opened: a bad entry writes nothing.
     const plan = seedPlanFromEnv(ctx.env())
@@ -71,4 +56,4 @@ export const seedCommand: Command = {
     }
     return EXIT_OK
   },
-}
+})

@@ -1,8 +1,7 @@
-import { parseArgs } from 'node:util'
 import { prepareSchema } from '../db/migrator.js'
 import { collectStats, STATS_LIMITS, type Stats } from '../operations/stats.js'
 import { wholeNumberOption } from './cleanup.js'
-import { type CliContext, type Command, EXIT_OK, parseOrUsage, UsageError } from './command.js'
+import { defineCommand, type CliContext, EXIT_OK, UsageError } from './command.js'
 import { renderTable } from './table.js'
 import { DATABASE_URL_HELP, DATABASE_URL_OPTION, withDatabase } from './with-database.js'
 
@@ -19,28 +18,17 @@ ${DATABASE_URL_HELP}
   --json              Print JSON
   -h, --help          Show this help`
 
-export const statsCommand: Command = {
+export const statsCommand = defineCommand({
   name: 'stats',
   summary: 'Counts, size, messages per day, tokens per model, top users',
   usage: USAGE,
-  async run(args, ctx) {
-    const { values, positionals } = parseOrUsage(() =>
-      parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
-          ...DATABASE_URL_OPTION,
-          days: { type: 'string' },
-          top: { type: 'string' },
-          json: { type: 'boolean', default: false },
-          help: { type: 'boolean', short: 'h', default: false },
-        },
-      }),
-    )
-    if (values.help) {
-      ctx.stdout(USAGE)
-      return EXIT_OK
-    }
+  options: {
+    ...DATABASE_URL_OPTION,
+    days: { type: 'string' },
+    top: { type: 'string' },
+    json: { type: 'boolean', default: false },
+  },
+  async run({ values, positionals }, ctx) {
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`)
     const days = wholeNumberOption(values.days, '--days')
     const top = wholeNumberOption(values.top, '--top')
@@ -58,7 +46,7 @@ export const statsCommand: Command = {
     else printStats(ctx, stats)
     return EXIT_OK
   },
-}
+})
 
 function printStats(ctx: CliContext, stats: Stats): void {
   const section = (title: string, table: string) => ctx.stdout(`${title}\n\n${table}\n`)

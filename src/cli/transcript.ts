@@ -1,12 +1,11 @@
 import { StringDecoder } from 'node:string_decoder'
-import { parseArgs } from 'node:util'
 import { envToOperationsConfig, envToStoreConfig } from '../config/env.js'
 import { prepareSchema } from '../db/migrator.js'
 import { TRANSCRIPT_FORMATS, type TranscriptFormat } from '../schemas/transcripts.js'
 import { createStore, type Store } from '../store.js'
 import { writeFileAtomically } from '../transcripts/fs-storage.js'
 import type { Sink } from '../transcripts/render.js'
-import { type CliContext, type Command, EXIT_OK, parseOrUsage, UsageError } from './command.js'
+import { defineCommand, onePositional, type CliContext, EXIT_OK, UsageError } from './command.js'
 import { DATABASE_URL_HELP, DATABASE_URL_OPTION, withDatabase } from './with-database.js'
 
 const USAGE = `Usage: chatkeep transcript CONVERSATION_ID [options]
@@ -27,30 +26,17 @@ Environment: TRANSCRIPT_DIR (default ./data/transcripts); S3_BUCKET, S3_REGION, 
 S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_PREFIX, S3_FORCE_PATH_STYLE; ENCRYPTION_KEYS when
 messages are encrypted; and the DATABASE_* variables of \`chatkeep --help\`.`
 
-export const transcript: Command = {
+export const transcript = defineCommand({
   name: 'transcript',
   summary: 'Export a conversation as a JSON, CSV or Markdown transcript',
   usage: USAGE,
-  async run(args, ctx) {
-    const { values, positionals } = parseOrUsage(() =>
-      parseArgs({
-        args,
-        allowPositionals: true,
-        options: {
-          ...DATABASE_URL_OPTION,
-          format: { type: 'string', default: 'json' },
-          output: { type: 'string' },
-          help: { type: 'boolean', short: 'h', default: false },
-        },
-      }),
-    )
-    if (values.help) {
-      ctx.stdout(USAGE)
-      return EXIT_OK
-    }
-    const [conversationId, ...extra] = positionals
-    if (conversationId === undefined) throw new UsageError('transcript needs a CONVERSATION_ID')
-    if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`)
+  options: {
+    ...DATABASE_URL_OPTION,
+    format: { type: 'string', default: 'json' },
+    output: { type: 'string' },
+  },
+  async run({ values, positionals }, ctx) {
+    const conversationId = onePositional(positionals, 'transcript needs a CONVERSATION_ID')
     const format = values.format as TranscriptFormat
     if (!TRANSCRIPT_FORMATS.includes(format)) {
       throw new UsageError(`--format must be one of ${TRANSCRIPT_FORMATS.join(', ')}`)
@@ -67,7 +53,7 @@ export const transcript: Command = {
       return written(store, conversationId, format, values.output, ctx)
     })
   },
-}
+})
 
 /** The default: stored and recorded, like the HTTP route. */
 async function stored(
