@@ -10,7 +10,8 @@ import { INVALIDATION_HOLD_MS } from '../../src/cache/cache.js'
 import { createStore } from '../../src/store.js'
 import { describeEachEngine, type EngineContext } from '../support/engines.js'
 import { testApp } from '../server/test-app.js'
-import { ownRedis, redisCache, REDIS_URL, startProxy } from './support.js'
+import { ownRedis, redisCache, REDIS_URL } from './support.js'
+import { startProxy } from '../support/redis-proxy.js'
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
 const closers: (() => Promise<unknown>)[] = []

@@ -7,7 +7,8 @@ import { afterEach, describe, expect, it } from 'vitest'
 import { Redis } from 'ioredis'
 import { INVALIDATION_HOLD_MS } from '../../src/cache/cache.js'
 import { RedisCache } from '../../src/cache/redis-cache.js'
-import { recordingLogger, redisCache, REDIS_URL, startProxy, uniquePrefix } from './support.js'
+import { recordingLogger, redisCache, REDIS_URL, uniquePrefix } from './support.js'
+import { startProxy } from '../support/redis-proxy.js'
 
 const closers: (() => Promise<unknown>)[] = []
 afterEach(async () => {

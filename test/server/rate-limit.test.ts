@@ -14,6 +14,7 @@ import type { RateLimitOptions } from '../../src/server/plugins/rate-limit.js'
 import { AuthService } from '../../src/services/auth.js'
 import { createTestDatabase, describeEachEngine, type TestDatabase } from '../support/engines.js'
 import { AUTH_CONFIG, recordingLogger, REDIS_URL, uniquePrefix } from '../support/rate-limits.js'
+import { startProxy } from '../support/redis-proxy.js'
 import { startWorker, type Worker } from '../support/workers.js'
 
 const MINUTE = 60_000
@@ -436,50 +437,3 @@ describe('rate limits across three server processes on one PostgreSQL and one Re
     }
   })
 })
-
-/**
- * A TCP relay to Redis that the test can cut and restore, to stage an outage without touching
- * the real server.
- */
-async function startProxy(target: URL) {
-  const net = await import('node:net')
-  const sockets = new Set<import('node:net').Socket>()
-  let server: import('node:net').Server | undefined
-  let port = 0
-  const listen = () =>
-    new Promise<void>((resolve, reject) => {
-      server = net.createServer((client) => {
-        const upstream = net.connect(Number(target.port || 6379), target.hostname)
-        for (const s of [client, upstream]) {
-          sockets.add(s)
-          s.on('close', () => sockets.delete(s))
-          s.on('error', () => {
-            client.destroy()
-            upstream.destroy()
-          })
-        }
-        client.pipe(upstream).pipe(client)
-      })
-      server.once('error', reject)
-      server.listen(port, '127.0.0.1', () => {
-        port = (server!.address() as import('node:net').AddressInfo).port
-        resolve()
-      })
-    })
-  const pause = () =>
-    new Promise<void>((resolve) => {
-      for (const s of sockets) s.destroy()
-      server!.close(() => resolve())
-    })
-  await listen()
-  return {
-    get port() {
-      return port
-    },
-    pause,
-    resume: listen,
-    stop: async () => {
-      if (server?.listening) await pause()
-    },
-  }
-}
