@@ -5,7 +5,13 @@ import {
   type BackupResult,
   createBackup,
 } from '../operations/backup/backup.js'
-import { defineCommand, type CliContext, EXIT_OK, UsageError } from './command.js'
+import {
+  defineCommand,
+  wholeNumberOption,
+  type CliContext,
+  EXIT_OK,
+  UsageError,
+} from './command.js'
 import { DATABASE_URL_HELP, DATABASE_URL_OPTION, withDatabase } from './with-database.js'
 
 const USAGE = `Usage: chatkeep backup [options]
@@ -45,7 +51,7 @@ export const backup = defineCommand({
   async run({ values, positionals }, ctx) {
     if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`)
     const format = parseFormat(values.format)
-    const keep = parseKeep(values.keep)
+    const keep = wholeNumberOption(values.keep, '--keep')
     const config = envToOperationsConfig(ctx.env())
     const progress = ctx.progress('backup', 'bytes')
     const result = await withDatabase(ctx, values['database-url'], (db) =>
@@ -86,15 +92,6 @@ export function parseFormat(value: string): BackupFormat {
     throw new UsageError(`--format must be one of ${BACKUP_FORMATS.join(', ')}; got '${value}'`)
   }
   return value as BackupFormat
-}
-
-/** `--keep N`: a whole number of at least 1, or undefined for BACKUP_KEEP. */
-export function parseKeep(value: string | undefined): number | undefined {
-  if (value === undefined) return undefined
-  if (!/^\d+$/.test(value) || Number(value) < 1) {
-    throw new UsageError(`--keep must be a whole number of at least 1; got '${value}'`)
-  }
-  return Number(value)
 }
 
 /** PG_DUMP / PG_RESTORE from the environment; empty counts as unset. */

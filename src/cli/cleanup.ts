@@ -5,7 +5,7 @@ import {
   DEFAULT_CLEANUP_BATCH,
   DEFAULT_CREDENTIAL_GRACE_DAYS,
 } from '../operations/cleanup.js'
-import { defineCommand, EXIT_OK, UsageError } from './command.js'
+import { defineCommand, wholeNumberOption, EXIT_OK, UsageError } from './command.js'
 import { renderTable } from './table.js'
 import { DATABASE_URL_HELP, DATABASE_URL_OPTION, withStore } from './with-database.js'
 
@@ -87,13 +87,3 @@ export const cleanupCommand = defineCommand({
     return EXIT_OK
   },
 })
-
-/** A whole number of at least 1 given as a flag, or undefined when the flag is absent. */
-export function wholeNumberOption(value: string | undefined, flag: string): number | undefined {
-  if (value === undefined) return undefined
-  const n = Number(value)
-  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
-    throw new UsageError(`${flag} must be a whole number of at least 1; got '${value}'`)
-  }
-  return n
-}

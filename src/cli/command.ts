@@ -95,3 +95,13 @@ export function onePositional(positionals: string[], missing: string): string {
   if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`)
   return first
 }
+
+/** A whole number of at least 1 given as a flag, or undefined when the flag is absent. */
+export function wholeNumberOption(value: string | undefined, flag: string): number | undefined {
+  if (value === undefined) return undefined
+  const n = Number(value)
+  if (!/^\d+$/.test(value) || !Number.isSafeInteger(n) || n < 1) {
+    throw new UsageError(`${flag} must be a whole number of at least 1; got '${value}'`)
+  }
+  return n
+}

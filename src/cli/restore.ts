@@ -10,8 +10,15 @@ import {
   type RestoreResult,
   verifyBackup,
 } from '../operations/backup/restore.js'
-import { parseKeep, pgTool } from './backup.js'
-import { defineCommand, onePositional, type CliContext, EXIT_OK, UsageError } from './command.js'
+import { pgTool } from './backup.js'
+import {
+  defineCommand,
+  wholeNumberOption,
+  onePositional,
+  type CliContext,
+  EXIT_OK,
+  UsageError,
+} from './command.js'
 import type { Progress } from './progress.js'
 import { DATABASE_URL_HELP, DATABASE_URL_OPTION, withDatabase } from './with-database.js'
 
@@ -63,7 +70,7 @@ export const restore = defineCommand({
           'only verify the file',
       )
     }
-    const keep = parseKeep(values.keep)
+    const keep = wholeNumberOption(values.keep, '--keep')
     const config = envToOperationsConfig(ctx.env())
     const tools = {
       pg_dump: values['pg-dump'] ?? pgTool(ctx, 'PG_DUMP'),

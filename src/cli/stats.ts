@@ -1,7 +1,12 @@
 import { prepareSchema } from '../db/migrator.js'
 import { collectStats, STATS_LIMITS, type Stats } from '../operations/stats.js'
-import { wholeNumberOption } from './cleanup.js'
-import { defineCommand, type CliContext, EXIT_OK, UsageError } from './command.js'
+import {
+  defineCommand,
+  wholeNumberOption,
+  type CliContext,
+  EXIT_OK,
+  UsageError,
+} from './command.js'
 import { renderTable } from './table.js'
 import { DATABASE_URL_HELP, DATABASE_URL_OPTION, withDatabase } from './with-database.js'
 
