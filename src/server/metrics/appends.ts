@@ -1,7 +1,7 @@
+import { Counter, type Registry } from 'prom-client'
 import type { Database } from '../../db/database.js'
 import { ROLES } from '../../schemas/data.js'
 import { type AppendedEvent, appendedChannel } from '../../services/append-events.js'
-import type { Registry } from './registry.js'
 
 /** Distinct models the token counter names; the rest share OTHER_MODEL. */
 export const MAX_MODELS = 100
@@ -32,40 +32,36 @@ export class BoundedLabel {
 
 /**
  * Counts the messages appended to `database` (by role) and their tokens (by model) as each
- * append is acknowledged: after its commit, a replay of an idempotent append not again. The
- * counts are plain map entries read at scrape time, so an append costs an addition or two.
- * Returns the function that stops counting.
+ * append is acknowledged: after its commit, a replay of an idempotent append not again. An
+ * append costs a counter increment or two, no query. Returns the function that stops counting.
  */
 export function countAppends(registry: Registry, database: Database): () => void {
+  const appended = new Counter({
+    name: 'chatkeep_messages_appended_total',
+    help: 'Messages stored by appends (HTTP, seed routes and library alike), by role; replays of an idempotent append are not counted.',
+    labelNames: ['role'],
+    registers: [registry],
+  })
   // Every role from the start, so that rate() sees the first append of each.
-  const appended = new Map<string, number>(ROLES.map((role) => [role, 0]))
-  const tokens = new Map<string, number>()
+  for (const role of ROLES) appended.inc({ role }, 0)
+  const tokens = new Counter({
+    name: 'chatkeep_tokens_total',
+    help: `Sum of tokens_used of the messages appended, by model_version; ${NO_MODEL} when it is absent, ${OTHER_MODEL} for models past the first ${MAX_MODELS} seen.`,
+    labelNames: ['model'],
+    registers: [registry],
+  })
   const models = new BoundedLabel(MAX_MODELS, OTHER_MODEL)
-  registry.collected(
-    'counter',
-    'chatkeep_messages_appended_total',
-    'Messages stored by appends (HTTP, seed routes and library alike), by role; replays of an idempotent append are not counted.',
-    ['role'],
-    () => [...appended].map(([role, value]) => ({ labels: { role }, value })),
-  )
-  registry.collected(
-    'counter',
-    'chatkeep_tokens_total',
-    `Sum of tokens_used of the messages appended, by model_version; ${NO_MODEL} when it is absent, ${OTHER_MODEL} for models past the first ${MAX_MODELS} seen.`,
-    ['model'],
-    () => [...tokens].map(([model, value]) => ({ labels: { model }, value })),
-  )
 
   const listener = (message: unknown) => {
     const event = message as AppendedEvent
     if (event.database !== database) return
     for (const { role, tokens_used, model_version } of event.messages) {
-      appended.set(role, (appended.get(role) ?? 0) + 1)
+      appended.inc({ role })
       if (tokens_used > 0) {
         const model = models.of(
           model_version === null || model_version === '' ? NO_MODEL : model_version,
         )
-        tokens.set(model, (tokens.get(model) ?? 0) + tokens_used)
+        tokens.inc({ model }, tokens_used)
       }
     }
   }

@@ -1,13 +1,14 @@
 import { METHODS } from 'node:http'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
+import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
 import type { Store } from '../../store.js'
 import { countAppends } from '../metrics/appends.js'
-import { EXPOSITION_CONTENT_TYPE, Registry } from '../metrics/registry.js'
+import { createRegistry } from '../metrics/registry.js'
 
 /**
- * Prometheus metrics at `GET /metrics`: requests, latency, appends and tokens, the database pool,
- * the process.
+ * Prometheus metrics at `GET /metrics`, through prom-client: requests, latency, appends and
+ * tokens, the database pool, and prom-client's standard process and Node.js metrics.
  */
 
 declare module 'fastify' {
@@ -21,71 +22,45 @@ export const UNMATCHED_ROUTE = '(unmatched)'
 
 const KNOWN_METHODS = new Set(METHODS)
 
-/** Seconds since the Unix epoch when the process started, as Prometheus clients report it. */
-const processStartTime = (): number =>
-  Math.round((Date.now() / 1000 - process.uptime()) * 1000) / 1000
-
 export const metricsPlugin = fp(
   async (app: FastifyInstance, { store }: { store: Store }) => {
-    const registry = new Registry()
-    const requests = registry.counter(
-      'http_requests_total',
-      'HTTP requests answered, by method, route pattern and status code.',
-      ['method', 'route', 'status'],
-    )
-    const duration = registry.histogram(
-      'http_request_duration_seconds',
-      'Time from receiving a request to sending its response, by method, route pattern and status class (2xx, 4xx, 5xx).',
-      ['method', 'route', 'status_class'],
-    )
+    const registry = createRegistry()
+    const registers = [registry]
+    const requests = new Counter({
+      name: 'http_requests_total',
+      help: 'HTTP requests answered, by method, route pattern and status code.',
+      labelNames: ['method', 'route', 'status'],
+      registers,
+    })
+    // prom-client's default buckets: 5 ms to 10 s.
+    const duration = new Histogram({
+      name: 'http_request_duration_seconds',
+      help: 'Time from receiving a request to sending its response, by method, route pattern and status class (2xx, 4xx, 5xx).',
+      labelNames: ['method', 'route', 'status_class'],
+      registers,
+    })
     const stopCounting = countAppends(registry, store.database)
     app.addHook('onClose', async () => stopCounting())
-    registry.collected(
-      'gauge',
-      'chatkeep_db_pool_connections',
-      'Database connections: open (total), open and unused (idle), and callers waiting for one.',
-      ['state'],
-      () => {
+    new Gauge({
+      name: 'chatkeep_db_pool_connections',
+      help: 'Database connections: open (total), open and unused (idle), and callers waiting for one.',
+      labelNames: ['state'],
+      registers,
+      collect() {
         const pool = store.database.poolStatus()
-        return [
-          { labels: { state: 'total' }, value: pool.total },
-          { labels: { state: 'idle' }, value: pool.idle },
-          { labels: { state: 'waiting' }, value: pool.waiting },
-        ]
+        this.set({ state: 'total' }, pool.total)
+        this.set({ state: 'idle' }, pool.idle)
+        this.set({ state: 'waiting' }, pool.waiting)
       },
-    )
-    registry.collected(
-      'gauge',
-      'chatkeep_db_pool_max_connections',
-      'The most database connections the pool opens (pool size + overflow; 1 on SQLite).',
-      [],
-      () => [{ value: store.database.poolStatus().max }],
-    )
-    const started = processStartTime()
-    registry.collected(
-      'gauge',
-      'process_start_time_seconds',
-      'Start time of the process since the Unix epoch, in seconds.',
-      [],
-      () => [{ value: started }],
-    )
-    registry.collected(
-      'counter',
-      'process_cpu_seconds_total',
-      'User and system CPU time spent, in seconds.',
-      [],
-      () => {
-        const { user, system } = process.cpuUsage()
-        return [{ value: (user + system) / 1e6 }]
+    })
+    new Gauge({
+      name: 'chatkeep_db_pool_max_connections',
+      help: 'The most database connections the pool opens (pool size + overflow; 1 on SQLite).',
+      registers,
+      collect() {
+        this.set(store.database.poolStatus().max)
       },
-    )
-    registry.collected(
-      'gauge',
-      'process_resident_memory_bytes',
-      'Resident memory size, in bytes.',
-      [],
-      () => [{ value: process.memoryUsage.rss() }],
-    )
+    })
     app.decorate('metrics', registry)
 
     app.addHook('onResponse', async (request, reply) => {
@@ -111,7 +86,7 @@ export const metricsPlugin = fp(
           },
         },
       },
-      async (_request, reply) => reply.type(EXPOSITION_CONTENT_TYPE).send(registry.expose()),
+      async (_request, reply) => reply.type(registry.contentType).send(await registry.metrics()),
     )
   },
   { name: 'chatkeep-metrics' },
