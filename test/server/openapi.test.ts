@@ -4,6 +4,7 @@ import { describeEachEngine } from '../support/engines.js'
 import { type TestApp, testApp } from './test-app.js'
 
 type Operation = {
+  operationId?: string
   tags?: string[]
   summary?: string
   security?: unknown[]
@@ -15,6 +16,77 @@ type OpenApiDocument = {
   security: Record<string, string[]>[]
   components: { schemas: Record<string, unknown>; securitySchemes: Record<string, unknown> }
   paths: Record<string, Record<string, Operation>>
+}
+
+/**
+ * Every operation's id: a typed client names its methods after them, so a renamed id breaks
+ * every client generated before. Change one only on purpose, and say so in the changelog.
+ */
+const OPERATION_IDS: Record<string, string> = {
+  'DELETE /api/chat/sessions/{id}': 'deleteChatSession',
+  'DELETE /v1/admin/config/{key}': 'deleteSetting',
+  'DELETE /v1/auth/api-keys/{id}': 'deleteApiKey',
+  'DELETE /v1/auth/sessions/{id}': 'deleteSession',
+  'DELETE /v1/cache/responses/{key}': 'deleteCachedResponse',
+  'DELETE /v1/conversations/{id}': 'deleteConversation',
+  'DELETE /v1/documents/{id}': 'deleteDocument',
+  'DELETE /v1/messages/{id}': 'deleteMessage',
+  'DELETE /v1/transcripts/{id}': 'deleteTranscript',
+  'DELETE /v1/users/{id}': 'deleteUser',
+  'GET /api/chat/sessions': 'listChatSessions',
+  'GET /api/chat/sessions/{id}': 'getChatSession',
+  'GET /healthz': 'checkLiveness',
+  'GET /metrics': 'getMetrics',
+  'GET /openapi.json': 'getOpenApiDocument',
+  'GET /readyz': 'checkReadiness',
+  'GET /v1/admin/audit-events': 'listAuditEvents',
+  'GET /v1/admin/backups': 'listBackups',
+  'GET /v1/admin/config': 'listSettings',
+  'GET /v1/admin/config/{key}': 'getSetting',
+  'GET /v1/admin/metrics': 'summarizeMetrics',
+  'GET /v1/admin/metrics/raw': 'listMetrics',
+  'GET /v1/admin/stats': 'getStats',
+  'GET /v1/auth/api-keys': 'listApiKeys',
+  'GET /v1/auth/sessions': 'listSessions',
+  'GET /v1/cache/responses/{key}': 'getCachedResponse',
+  'GET /v1/conversations': 'listConversations',
+  'GET /v1/conversations/{id}': 'getConversation',
+  'GET /v1/conversations/{id}/messages': 'listMessages',
+  'GET /v1/conversations/{id}/transcripts': 'listTranscripts',
+  'GET /v1/documents': 'listDocuments',
+  'GET /v1/documents/{id}': 'getDocument',
+  'GET /v1/messages/{id}': 'getMessage',
+  'GET /v1/messages/{id}/citations': 'listMessageCitations',
+  'GET /v1/search': 'search',
+  'GET /v1/transcripts/{id}': 'getTranscript',
+  'GET /v1/transcripts/{id}/content': 'downloadTranscript',
+  'GET /v1/users': 'listUsers',
+  'GET /v1/users/me': 'getCurrentUser',
+  'GET /v1/users/{id}': 'getUser',
+  'PATCH /v1/conversations/{id}': 'updateConversation',
+  'PATCH /v1/documents/{id}': 'updateDocument',
+  'PATCH /v1/users/me': 'updateCurrentUser',
+  'PATCH /v1/users/{id}': 'updateUser',
+  'POST /api/chat/message': 'saveChatMessage',
+  'POST /v1/auth/api-keys': 'createApiKey',
+  'POST /v1/auth/login': 'login',
+  'POST /v1/auth/logout': 'logout',
+  'POST /v1/auth/refresh': 'refreshTokens',
+  'POST /v1/auth/register': 'register',
+  'POST /v1/cache/responses': 'cacheResponse',
+  'POST /v1/cache/responses/lookup': 'lookUpCachedResponse',
+  'POST /v1/conversations': 'createConversation',
+  'POST /v1/conversations/discord': 'findOrCreateDiscordConversation',
+  'POST /v1/conversations/{id}/messages': 'appendMessage',
+  'POST /v1/conversations/{id}/messages/batch': 'appendMessages',
+  'POST /v1/conversations/{id}/restore': 'restoreConversation',
+  'POST /v1/conversations/{id}/transcripts': 'createTranscript',
+  'POST /v1/documents': 'ingestDocument',
+  'POST /v1/messages/{id}/restore': 'restoreMessage',
+  'POST /v1/metrics': 'ingestMetrics',
+  'POST /v1/search/similar': 'searchSimilar',
+  'PUT /v1/admin/config/{key}': 'setSetting',
+  'PUT /v1/messages/{id}/feedback': 'setMessageFeedback',
 }
 
 const HTTP_METHODS = ['get', 'put', 'post', 'delete', 'options', 'head', 'patch', 'trace']
@@ -133,6 +205,20 @@ describeEachEngine('OpenAPI document and docs page', (ctx) => {
         }
       }
     }
+  })
+
+  it('names every operation with its own stable camelCase operationId', () => {
+    const ids = Object.entries(document.paths).flatMap(([url, item]) =>
+      Object.entries(item)
+        .filter(([method]) => HTTP_METHODS.includes(method))
+        .map(([method, operation]) => [`${method.toUpperCase()} ${url}`, operation.operationId]),
+    )
+    for (const [where, id] of ids) expect(id, where).toMatch(/^[a-z][a-zA-Z0-9]*$/)
+    const owners = new Map<string, string[]>()
+    for (const [where, id] of ids) owners.set(id!, [...(owners.get(id!) ?? []), where!])
+    const shared = [...owners].filter(([, where]) => where.length > 1)
+    expect(shared, 'operationIds used twice').toEqual([])
+    expect(Object.fromEntries(ids)).toEqual(OPERATION_IDS)
   })
 
   it('asks for a bearer token everywhere but on the public operations', () => {

@@ -75,6 +75,7 @@ export const metricsPlugin = fp(
       '/metrics',
       {
         schema: {
+          operationId: 'getMetrics',
           tags: ['health'],
           summary: 'Prometheus metrics (text exposition format 0.0.4)',
           security: [],

@@ -132,6 +132,7 @@ export const openapiPlugin = fp(
       '/openapi.json',
       {
         schema: {
+          operationId: 'getOpenApiDocument',
           tags: ['health'],
           summary: 'This OpenAPI 3.1 document',
           security: [],

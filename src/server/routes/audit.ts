@@ -14,6 +14,7 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (a
     {
       onRequest: app.requireAdmin,
       schema: {
+        operationId: 'listAuditEvents',
         tags: ['audit'],
         summary: 'Query the audit log, newest first (admin)',
         description:

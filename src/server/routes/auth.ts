@@ -45,6 +45,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }> = asyn
     '/auth/register',
     {
       schema: {
+        operationId: 'register',
         tags,
         summary: 'Create an account and log in',
         security: [],
@@ -63,6 +64,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }> = asyn
     '/auth/login',
     {
       schema: {
+        operationId: 'login',
         tags,
         summary: 'Log in with a username and password',
         security: [],
@@ -79,6 +81,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }> = asyn
     '/auth/refresh',
     {
       schema: {
+        operationId: 'refreshTokens',
         tags,
         summary: 'Trade a refresh token for a new access token and refresh token',
         security: [],
@@ -98,6 +101,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }> = asyn
     {
       onRequest: app.requireUser,
       schema: {
+        operationId: 'logout',
         tags,
         summary: 'End the current session',
         description: 'Its access tokens stop working and its refresh tokens are revoked.',
@@ -116,6 +120,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }> = asyn
     {
       onRequest: app.requireUser,
       schema: {
+        operationId: 'listSessions',
         tags,
         summary: "The caller's live sessions, newest first",
         querystring: CredentialListSchema,
@@ -134,6 +139,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }> = asyn
     {
       onRequest: app.requireUser,
       schema: {
+        operationId: 'deleteSession',
         tags,
         summary: 'End one of the caller’s sessions',
         params: IdParams,
@@ -151,6 +157,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }> = asyn
     {
       onRequest: app.requireUser,
       schema: {
+        operationId: 'createApiKey',
         tags,
         summary: 'Create an API key',
         description:
@@ -176,6 +183,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }> = asyn
     {
       onRequest: app.requireUser,
       schema: {
+        operationId: 'listApiKeys',
         tags,
         summary: "The caller's live API keys, newest first, without their secrets",
         querystring: CredentialListSchema,
@@ -193,6 +201,7 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }> = asyn
     {
       onRequest: app.requireUser,
       schema: {
+        operationId: 'deleteApiKey',
         tags,
         summary: 'Revoke one of the caller’s API keys',
         params: IdParams,

@@ -45,6 +45,7 @@ export const backupRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (
     {
       onRequest: app.requireAdmin,
       schema: {
+        operationId: 'listBackups',
         tags: ['backups'],
         summary: 'List the backup log, newest first (admin)',
         description:

@@ -40,6 +40,7 @@ export const conversationRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = a
     '/conversations',
     {
       schema: {
+        operationId: 'createConversation',
         tags,
         summary: 'Create a conversation',
         body: NewConversationSchema,
@@ -56,6 +57,7 @@ export const conversationRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = a
     '/conversations',
     {
       schema: {
+        operationId: 'listConversations',
         tags,
         summary: "List the caller's live conversations, most recently active first",
         description:
@@ -84,6 +86,7 @@ export const conversationRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = a
     '/conversations/discord',
     {
       schema: {
+        operationId: 'findOrCreateDiscordConversation',
         tags,
         summary: 'Find or create the conversation bound to a Discord channel',
         body: DiscordBody,
@@ -104,6 +107,7 @@ export const conversationRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = a
     '/conversations/:id',
     {
       schema: {
+        operationId: 'getConversation',
         tags,
         summary: 'Get a conversation',
         description: 'Audited as `conversation.read` (docs/audit-and-config.md).',
@@ -124,6 +128,7 @@ export const conversationRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = a
     '/conversations/:id',
     {
       schema: {
+        operationId: 'updateConversation',
         tags,
         summary: 'Update title, metadata, parameters or status',
         params: IdParams,
@@ -139,6 +144,7 @@ export const conversationRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = a
     '/conversations/:id',
     {
       schema: {
+        operationId: 'deleteConversation',
         tags,
         summary: 'Soft-delete a conversation and its messages',
         description: 'Audited as `conversation.delete`.',
@@ -157,6 +163,7 @@ export const conversationRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = a
     '/conversations/:id/restore',
     {
       schema: {
+        operationId: 'restoreConversation',
         tags,
         summary: 'Restore a soft-deleted conversation with its messages',
         description: 'Audited as `conversation.restore`.',

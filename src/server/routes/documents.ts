@@ -26,6 +26,7 @@ export const documentRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async
     '/documents',
     {
       schema: {
+        operationId: 'ingestDocument',
         tags,
         summary: 'Ingest a document with its chunks, deduplicated by content hash',
         description:
@@ -48,6 +49,7 @@ export const documentRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async
     '/documents',
     {
       schema: {
+        operationId: 'listDocuments',
         tags,
         summary: "List the caller's live documents and the shared ones, newest first",
         querystring: DocumentListSchema,
@@ -64,6 +66,7 @@ export const documentRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async
     '/documents/:id',
     {
       schema: {
+        operationId: 'getDocument',
         tags,
         summary: 'Get a document with its chunks',
         params: IdParams,
@@ -77,6 +80,7 @@ export const documentRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async
     '/documents/:id',
     {
       schema: {
+        operationId: 'updateDocument',
         tags,
         summary: 'Update title, version or metadata',
         params: IdParams,
@@ -91,6 +95,7 @@ export const documentRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async
     '/documents/:id',
     {
       schema: {
+        operationId: 'deleteDocument',
         tags,
         summary: 'Soft-delete a document: its chunks leave every read and search at once',
         params: IdParams,

@@ -73,6 +73,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthOptions> = async (app
     '/healthz',
     {
       schema: {
+        operationId: 'checkLiveness',
         tags,
         summary: 'Liveness: the process answers',
         security: [],
@@ -86,6 +87,7 @@ export const healthRoutes: FastifyPluginAsyncTypebox<HealthOptions> = async (app
     '/readyz',
     {
       schema: {
+        operationId: 'checkReadiness',
         tags,
         summary: 'Readiness: the database answers, its schema is current; with pool status',
         description:

@@ -39,6 +39,7 @@ export const messageRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async 
     '/conversations/:id/messages',
     {
       schema: {
+        operationId: 'appendMessage',
         tags,
         summary: 'Append a message',
         description:
@@ -61,6 +62,7 @@ export const messageRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async 
     '/conversations/:id/messages/batch',
     {
       schema: {
+        operationId: 'appendMessages',
         tags,
         summary: 'Append several messages in one transaction (all or none)',
         params: IdParams,
@@ -87,6 +89,7 @@ export const messageRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async 
     '/conversations/:id/messages',
     {
       schema: {
+        operationId: 'listMessages',
         tags,
         summary: 'List messages in sequence order, or the last N',
         params: IdParams,
@@ -120,6 +123,7 @@ export const messageRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async 
     '/messages/:id',
     {
       schema: {
+        operationId: 'getMessage',
         tags,
         summary: 'Get a message',
         params: IdParams,
@@ -133,6 +137,7 @@ export const messageRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async 
     '/messages/:id/citations',
     {
       schema: {
+        operationId: 'listMessageCitations',
         tags,
         summary: 'Whether the chunks a message cites are current, changed or deleted',
         description:
@@ -154,6 +159,7 @@ export const messageRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async 
     '/messages/:id',
     {
       schema: {
+        operationId: 'deleteMessage',
         tags,
         summary: 'Soft-delete a message',
         params: IdParams,
@@ -170,6 +176,7 @@ export const messageRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async 
     '/messages/:id/restore',
     {
       schema: {
+        operationId: 'restoreMessage',
         tags,
         summary: 'Restore a soft-deleted message',
         params: IdParams,
@@ -183,6 +190,7 @@ export const messageRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async 
     '/messages/:id/feedback',
     {
       schema: {
+        operationId: 'setMessageFeedback',
         tags,
         summary: 'Set thumbs up (1), down (-1) or clear (null)',
         params: IdParams,

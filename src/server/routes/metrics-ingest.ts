@@ -30,6 +30,7 @@ export const metricIngestRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = a
     {
       onRequest: app.requireUser,
       schema: {
+        operationId: 'ingestMetrics',
         tags,
         summary: 'Post a batch of metrics (all or none)',
         description:
@@ -46,6 +47,7 @@ export const metricIngestRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = a
     {
       onRequest: app.requireAdmin,
       schema: {
+        operationId: 'summarizeMetrics',
         tags,
         summary: 'Metrics counted per UTC minute, hour or day and metric type (admin)',
         description:
@@ -62,6 +64,7 @@ export const metricIngestRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = a
     {
       onRequest: app.requireAdmin,
       schema: {
+        operationId: 'listMetrics',
         tags,
         summary: 'Metrics one by one, newest first (admin)',
         description:

@@ -33,6 +33,7 @@ export const responseCacheRoutes: FastifyPluginAsyncTypebox<{ responses: Respons
     '/cache/responses',
     {
       schema: {
+        operationId: 'cacheResponse',
         tags,
         summary: 'Keep a model’s response',
         description:
@@ -52,6 +53,7 @@ export const responseCacheRoutes: FastifyPluginAsyncTypebox<{ responses: Respons
     '/cache/responses/lookup',
     {
       schema: {
+        operationId: 'lookUpCachedResponse',
         tags,
         summary: 'Look a response up by what was asked',
         description:
@@ -68,6 +70,7 @@ export const responseCacheRoutes: FastifyPluginAsyncTypebox<{ responses: Respons
     '/cache/responses/:key',
     {
       schema: {
+        operationId: 'getCachedResponse',
         tags,
         summary: 'Read a cached response by its key',
         description: `404 when there is none (expired, deleted, or never stored). ${SCOPE}`,
@@ -87,6 +90,7 @@ export const responseCacheRoutes: FastifyPluginAsyncTypebox<{ responses: Respons
     '/cache/responses/:key',
     {
       schema: {
+        operationId: 'deleteCachedResponse',
         tags,
         summary: 'Forget a cached response',
         description: `404 when the caller has no entry under the key. ${SCOPE}`,

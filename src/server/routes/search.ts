@@ -16,6 +16,7 @@ export const searchRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (
     '/search',
     {
       schema: {
+        operationId: 'search',
         tags: ['search'],
         summary: "Full-text search over the caller's messages or readable documents",
         description:
@@ -34,6 +35,7 @@ export const searchRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (
     '/search/similar',
     {
       schema: {
+        operationId: 'searchSimilar',
         tags: ['search'],
         summary: 'The chunks most similar to an embedding (cosine), best first',
         description:

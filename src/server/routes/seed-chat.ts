@@ -73,6 +73,7 @@ export const seedChatRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async
     '/chat/message',
     {
       schema: {
+        operationId: 'saveChatMessage',
         tags,
         summary: 'Save a chat message, starting a session when none is given',
         body: Type.Object(
@@ -133,6 +134,7 @@ export const seedChatRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async
     '/chat/sessions',
     {
       schema: {
+        operationId: 'listChatSessions',
         tags,
         summary: "The caller's live sessions, most recent first, with message counts",
         querystring: Type.Object(
@@ -153,6 +155,7 @@ export const seedChatRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async
     '/chat/sessions/:id',
     {
       schema: {
+        operationId: 'getChatSession',
         tags,
         summary: 'A live session with its messages in sequence order',
         description: 'Audited as `conversation.read` (docs/audit-and-config.md).',
@@ -190,6 +193,7 @@ export const seedChatRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async
     '/chat/sessions/:id',
     {
       schema: {
+        operationId: 'deleteChatSession',
         tags,
         summary: 'Soft-delete a session and its messages (recoverable)',
         params: SessionParams,

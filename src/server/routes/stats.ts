@@ -33,6 +33,7 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (a
     {
       onRequest: app.requireAdmin,
       schema: {
+        operationId: 'getStats',
         tags: ['stats'],
         summary:
           'Rows per table, database size, messages per day, tokens per model, top users (admin)',

@@ -30,6 +30,7 @@ export const systemConfigRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = a
     '/admin/config',
     {
       schema: {
+        operationId: 'listSettings',
         tags,
         summary: 'Every setting, in key order (admin)',
         description: 'The configuration is small: the whole of it comes in one answer.',
@@ -43,6 +44,7 @@ export const systemConfigRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = a
     '/admin/config/:key',
     {
       schema: {
+        operationId: 'getSetting',
         tags,
         summary: 'One setting (admin)',
         description:
@@ -58,6 +60,7 @@ export const systemConfigRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = a
     '/admin/config/:key',
     {
       schema: {
+        operationId: 'setSetting',
         tags,
         summary: 'Set a setting (admin)',
         description:
@@ -76,6 +79,7 @@ export const systemConfigRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = a
     '/admin/config/:key',
     {
       schema: {
+        operationId: 'deleteSetting',
         tags,
         summary: 'Remove a setting (admin)',
         description: 'Audited as `config.delete` with the old value.',

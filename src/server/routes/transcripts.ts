@@ -35,6 +35,7 @@ export const transcriptRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = asy
     '/conversations/:id/transcripts',
     {
       schema: {
+        operationId: 'createTranscript',
         tags,
         summary: 'Export a conversation as a JSON, CSV or Markdown transcript',
         description:
@@ -62,6 +63,7 @@ export const transcriptRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = asy
     '/conversations/:id/transcripts',
     {
       schema: {
+        operationId: 'listTranscripts',
         tags,
         summary: "List a conversation's transcripts, newest first",
         params: IdParams,
@@ -79,6 +81,7 @@ export const transcriptRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = asy
     '/transcripts/:id',
     {
       schema: {
+        operationId: 'getTranscript',
         tags,
         summary: 'Get a transcript: format, storage, size, SHA-256, message count',
         params: IdParams,
@@ -92,6 +95,7 @@ export const transcriptRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = asy
     '/transcripts/:id/content',
     {
       schema: {
+        operationId: 'downloadTranscript',
         tags,
         summary: 'Download the transcript file',
         params: IdParams,
@@ -113,6 +117,7 @@ export const transcriptRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = asy
     '/transcripts/:id',
     {
       schema: {
+        operationId: 'deleteTranscript',
         tags,
         summary: 'Delete a transcript: its file, then its row',
         params: IdParams,

@@ -19,7 +19,12 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (ap
     '/users/me',
     {
       onRequest: app.requireUser,
-      schema: { tags, summary: 'The caller', response: { 200: User, ...errorResponses(404) } },
+      schema: {
+        operationId: 'getCurrentUser',
+        tags,
+        summary: 'The caller',
+        response: { 200: User, ...errorResponses(404) },
+      },
     },
     async (request) => store.users.get(principalOf(request).user_id),
   )
@@ -29,6 +34,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (ap
     {
       onRequest: app.requireUser,
       schema: {
+        operationId: 'updateCurrentUser',
         tags,
         summary: "Update the caller's display name, email or preferences",
         body: MeUpdate,
@@ -43,6 +49,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (ap
     {
       onRequest: app.requireAdmin,
       schema: {
+        operationId: 'listUsers',
         tags,
         summary: 'List users (admin)',
         querystring: UserListSchema,
@@ -57,6 +64,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (ap
     {
       onRequest: app.requireAdmin,
       schema: {
+        operationId: 'getUser',
         tags,
         summary: 'Get a user (admin)',
         params: IdParams,
@@ -71,6 +79,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (ap
     {
       onRequest: app.requireAdmin,
       schema: {
+        operationId: 'updateUser',
         tags,
         summary: 'Activate, deactivate, change the role of, or edit a user (admin)',
         params: IdParams,
@@ -92,6 +101,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (ap
     {
       onRequest: app.requireAdmin,
       schema: {
+        operationId: 'deleteUser',
         tags,
         summary: 'Delete a user and everything of theirs (admin)',
         params: IdParams,
