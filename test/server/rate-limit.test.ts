@@ -30,12 +30,39 @@ let nextIp = 1
 /** A fresh client address per test, so counters of one test never reach another's. */
 const freshIp = () => `198.51.100.${nextIp++}`
 
-function rateHeaders(response: LightMyRequestResponse) {
+/**
+ * The parameters of each item of a RateLimit or RateLimit-Policy field (a structured-field
+ * list: `"ip";r=2;t=60, "user";r=4;t=60`), by policy name, read strictly.
+ */
+function policyItems(field: string | string[] | number | undefined) {
+  const items = new Map<string, Record<string, string>>()
+  if (field === undefined) return items
+  for (const item of String(field).split(', ')) {
+    const match = /^"([a-z]+)"((?:;[a-z]+=\d+)+)$/.exec(item)
+    if (match === null) throw new Error(`not a structured-field item: ${item}`)
+    const params = Object.fromEntries(
+      match[2]!
+        .slice(1)
+        .split(';')
+        .map((p) => p.split('=')),
+    )
+    if (items.has(match[1]!)) throw new Error(`policy ${match[1]} twice in ${String(field)}`)
+    items.set(match[1]!, params)
+  }
+  return items
+}
+
+/** One budget's figures (`ip`, `user` or `auth`), as the two headers give them. */
+function rateHeaders(response: LightMyRequestResponse, policy = 'ip') {
   const h = response.headers
+  const policies = policyItems(h['ratelimit-policy'])
+  const limits = policyItems(h.ratelimit)
+  expect([...policies.keys()]).toEqual([...limits.keys()])
   return {
-    limit: h['ratelimit-limit'],
-    remaining: h['ratelimit-remaining'],
-    reset: h['ratelimit-reset'],
+    limit: policies.get(policy)?.q,
+    window: policies.get(policy)?.w,
+    remaining: limits.get(policy)?.r,
+    reset: limits.get(policy)?.t,
     retry_after: h['retry-after'],
   }
 }
@@ -97,17 +124,21 @@ describeEachEngine('rate limits, database store', (ctx) => {
       expect(response.statusCode).toBe(401)
       expect(rateHeaders(response)).toEqual({
         limit: '3',
+        window: '60',
         remaining: String(left),
         reset: '60',
         retry_after: undefined,
       })
-      expect(response.headers['ratelimit-policy']).toBe('3;w=60')
+      // Exactly as draft-ietf-httpapi-ratelimit-headers-10 writes them.
+      expect(response.headers['ratelimit-policy']).toBe('"ip";q=3;w=60')
+      expect(response.headers.ratelimit).toBe(`"ip";r=${left};t=60`)
     }
     clock.advance(15_500)
     const over = await get(app, '/v1/users/me', ip)
     expectRateLimited(over)
     expect(rateHeaders(over)).toEqual({
       limit: '3',
+      window: '60',
       remaining: '0',
       reset: '45',
       retry_after: '45',
@@ -119,7 +150,8 @@ describeEachEngine('rate limits, database store', (ctx) => {
     expectRateLimited(await get(app, '/v1/users/%6De', ip))
     const health = await get(app, '/healthz', ip)
     expect(health.statusCode).toBe(200)
-    expect(health.headers['ratelimit-limit']).toBeUndefined()
+    expect(health.headers.ratelimit).toBeUndefined()
+    expect(health.headers['ratelimit-policy']).toBeUndefined()
     // Another address has its own budget.
     expect((await get(app, '/v1/users/me', freshIp())).statusCode).toBe(401)
   })
@@ -134,7 +166,9 @@ describeEachEngine('rate limits, database store', (ctx) => {
     expect(response.json().id).toBe(alice.id)
     // The IP and the user have both spent one of five.
     expect(rateHeaders(response)).toMatchObject({ limit: '5', remaining: '4' })
-    expect(Number(response.headers['ratelimit-reset'])).toBeGreaterThan(58)
+    expect(rateHeaders(response, 'user')).toMatchObject({ limit: '5', remaining: '4' })
+    expect(Number(rateHeaders(response).reset)).toBeGreaterThan(58)
+    expect(response.headers['ratelimit-policy']).toBe('"ip";q=5;w=60, "user";q=5;w=60')
   })
 
   it('counts per user across addresses, and per address across users', async () => {
@@ -151,16 +185,18 @@ describeEachEngine('rate limits, database store', (ctx) => {
     const fourth = await get(app, '/v1/users/me', ip3, carol)
     expectRateLimited(fourth)
     expect(fourth.json().detail).toMatch(/for this user/)
-    expect(rateHeaders(fourth)).toMatchObject({ limit: '3', remaining: '0' })
-    // ip2 has spent 2 of 3; bob has spent none: the headers show the tighter budget, ip2's.
+    expect(rateHeaders(fourth, 'user')).toMatchObject({ limit: '3', remaining: '0' })
+    expect(rateHeaders(fourth, 'ip')).toMatchObject({ limit: '3', remaining: '2' })
+    // ip2 has spent 2 of 3; bob has spent none: the headers show both budgets.
     const bobs = await get(app, '/v1/users/me', ip2, bob)
     expect(bobs.statusCode).toBe(200)
-    expect(rateHeaders(bobs)).toMatchObject({ limit: '3', remaining: '0' })
+    expect(rateHeaders(bobs, 'ip')).toMatchObject({ limit: '3', remaining: '0' })
+    expect(rateHeaders(bobs, 'user')).toMatchObject({ limit: '3', remaining: '2' })
     // Now ip2 is spent for everyone, while bob may still call from elsewhere.
     expect((await get(app, '/v1/users/me', ip2, alice)).statusCode).toBe(429)
     const elsewhere = await get(app, '/v1/users/me', freshIp(), bob)
     expect(elsewhere.statusCode).toBe(200)
-    expect(rateHeaders(elsewhere)).toMatchObject({ remaining: '1' })
+    expect(rateHeaders(elsewhere, 'user')).toMatchObject({ remaining: '1' })
   })
 
   it('limits login and register more strictly, per address, with one budget for both', async () => {
@@ -180,7 +216,8 @@ describeEachEngine('rate limits, database store', (ctx) => {
     for (let i = 0; i < 2; i++) {
       const response = await post('/v1/auth/login')
       expect(response.statusCode).toBe(401)
-      expect(rateHeaders(response)).toMatchObject({ limit: '2', remaining: String(1 - i) })
+      expect(rateHeaders(response, 'auth')).toMatchObject({ limit: '2', remaining: String(1 - i) })
+      expect(rateHeaders(response, 'ip')).toMatchObject({ limit: '10', remaining: String(9 - i) })
     }
     // Even the right password: the address is out of attempts for this window.
     const third = await post('/v1/auth/login', ip, 'correct horse')
@@ -350,7 +387,8 @@ describe('rate limits, Redis store', () => {
       const response = await get()
       // Let through, and no claim about a budget nobody could count.
       expect(response.statusCode).toBe(401)
-      expect(response.headers['ratelimit-limit']).toBeUndefined()
+      expect(response.headers.ratelimit).toBeUndefined()
+      expect(response.headers['ratelimit-policy']).toBeUndefined()
     }
     expect(logger.lines).toEqual([{ level: 'warn', msg: expect.stringMatching(/failing open/) }])
 

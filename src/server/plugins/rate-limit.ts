@@ -18,9 +18,18 @@ export interface RateLimitOptions {
 const LIMITED_PATH = /^\/(v1|api)(\/|\?|$)/
 const AUTH_ROUTES = new Set(['/v1/auth/login', '/v1/auth/register'])
 
+/** The budgets, named as the `RateLimit-Policy` and `RateLimit` headers name them. */
+type Policy = 'ip' | 'user' | 'auth'
+
+/** Says whose budget it is in the 429 detail. */
+const WHOSE: Record<Policy, string> = {
+  ip: 'from this IP address',
+  user: 'for this user',
+  auth: 'to log in or register',
+}
+
 interface Counted {
-  /** Says whose budget it is in the 429 detail. */
-  who: string
+  policy: Policy
   limit: number
   hit: RateLimitHit
 }
@@ -30,18 +39,22 @@ interface Counted {
  * `onRequest` hook, before anything else runs), per user once authenticated (a `preValidation`
  * hook: it runs after the routes' `onRequest: app.requireUser`, so `request.principal` is set,
  * and before the body is validated, so bad requests count too), and a stricter per-IP limit on
- * login and register. Every limited response carries the `RateLimit-*` headers of the budget
- * closest to running out; a request over any limit is a 429 `rate_limited` with `Retry-After`.
+ * login and register. Every limited response carries `RateLimit-Policy` and `RateLimit`
+ * (draft-ietf-httpapi-ratelimit-headers-10) for each budget the request was counted in; a
+ * request over any limit is a 429 `rate_limited` with `Retry-After`.
  */
 export const rateLimitPlugin = fp(
   async (app: FastifyInstance, options: RateLimitOptions) => {
     const { store, per_minute, auth_per_minute } = options
     const window_ms = options.window_ms ?? 60_000
-    /** The remaining count of the budget the headers show, per limited request. */
-    const shown = new WeakMap<FastifyRequest, number>()
+    const window_s = Math.ceil(window_ms / 1000)
+    /** The budgets each limited request was counted in so far, in the order counted. */
+    const counted = new WeakMap<FastifyRequest, Counted[]>()
+    /** Requests on limited paths: the per-user budget applies to them only. */
+    const limited = new WeakSet<FastifyRequest>()
 
-    const count = async (who: string, key: string, limit: number): Promise<Counted> => ({
-      who,
+    const count = async (policy: Policy, key: string, limit: number): Promise<Counted> => ({
+      policy,
       limit,
       hit: await store.hit(key, limit, window_ms),
     })
@@ -52,30 +65,29 @@ export const rateLimitPlugin = fp(
       results: Counted[],
     ): FastifyReply | undefined => {
       // A store that could not count (Redis down) lets the request through and claims nothing.
-      const counted = results.filter((r) => r.hit.count > 0)
-      const denied = counted
-        .filter((r) => !r.hit.allowed)
-        .sort((a, b) => b.hit.reset_in_ms - a.hit.reset_in_ms)[0]
-      const tightest = denied ?? counted.sort((a, b) => remaining(a) - remaining(b))[0]
-      if (tightest !== undefined) {
-        if (denied !== undefined || remaining(tightest) < (shown.get(request) ?? Infinity)) {
-          shown.set(request, remaining(tightest))
-          reply.headers({
-            'ratelimit-policy': `${tightest.limit};w=${Math.ceil(window_ms / 1000)}`,
-            'ratelimit-limit': tightest.limit,
-            'ratelimit-remaining': remaining(tightest),
-            'ratelimit-reset': seconds(tightest.hit.reset_in_ms),
-          })
-        }
+      const all = [...(counted.get(request) ?? []), ...results.filter((r) => r.hit.count > 0)]
+      counted.set(request, all)
+      if (all.length > 0) {
+        // Structured-field lists (RFC 9651): one item per policy, its name a string.
+        reply.headers({
+          'ratelimit-policy': all.map((r) => `"${r.policy}";q=${r.limit};w=${window_s}`).join(', '),
+          ratelimit: all
+            .map((r) => `"${r.policy}";r=${remaining(r)};t=${seconds(r.hit.reset_in_ms)}`)
+            .join(', '),
+        })
       }
+      const denied = results
+        .filter((r) => r.hit.count > 0 && !r.hit.allowed)
+        .sort((a, b) => b.hit.reset_in_ms - a.hit.reset_in_ms)[0]
       if (denied === undefined) return undefined
+      // Never earlier than the reset of the budget that refused it, as the draft asks.
       const retry = Math.max(1, seconds(denied.hit.reset_in_ms))
       reply.header('retry-after', retry)
       return sendProblem(
         reply,
         new ChatkeepError(
           'rate_limited',
-          `Too many requests ${denied.who}: the limit is ${denied.limit} every ${window_ms / 1000} s; retry in ${retry} s.`,
+          `Too many requests ${WHOSE[denied.policy]}: the limit is ${denied.limit} every ${window_ms / 1000} s; retry in ${retry} s.`,
         ),
       )
     }
@@ -85,18 +97,18 @@ export const rateLimitPlugin = fp(
       // only for a request that matched no route.
       const path = request.routeOptions.url ?? request.url.split('?')[0] ?? ''
       if (!LIMITED_PATH.test(path)) return
-      const checks = [count('from this IP address', `ip:${request.ip}`, per_minute)]
+      const checks = [count('ip', `ip:${request.ip}`, per_minute)]
       if (request.method === 'POST' && AUTH_ROUTES.has(path)) {
-        checks.push(count('to log in or register', `auth:ip:${request.ip}`, auth_per_minute))
+        checks.push(count('auth', `auth:ip:${request.ip}`, auth_per_minute))
       }
       const results = await Promise.all(checks)
-      shown.set(request, Number.POSITIVE_INFINITY)
+      limited.add(request)
       return enforce(request, reply, results)
     })
 
     app.addHook('preValidation', async (request, reply) => {
-      if (!shown.has(request) || !request.principal) return
-      const result = await count('for this user', `user:${request.principal.user_id}`, per_minute)
+      if (!limited.has(request) || !request.principal) return
+      const result = await count('user', `user:${request.principal.user_id}`, per_minute)
       return enforce(request, reply, [result])
     })
   },
