@@ -134,6 +134,13 @@ const redisUrl: Parse = (value, name) => {
   return value
 }
 
+/** A comma-separated list, each entry trimmed, empty entries left out. */
+const list: Parse = (value) =>
+  value
+    .split(',')
+    .map((entry) => entry.trim())
+    .filter((entry) => entry !== '')
+
 type Variables<T> = ReadonlyArray<readonly [name: string, field: keyof T, parse: Parse]>
 
 /** Every variable the store reads, and the StoreConfig field it fills. */
@@ -167,6 +174,7 @@ const SERVER_VARIABLES: Variables<ServerConfig> = [
   ['TRUST_PROXY', 'trust_proxy', flag],
   ['BODY_LIMIT', 'body_limit', whole],
   ['LOG_LEVEL', 'log_level', logLevel],
+  ['CORS_ORIGINS', 'cors_origins', list],
 ]
 
 /** Every variable the operator's commands read besides the database, and the field it fills. */

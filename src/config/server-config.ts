@@ -17,6 +17,11 @@ export interface ServerConfig {
   trust_proxy: boolean
   body_limit: number
   log_level: LogLevel
+  /**
+   * Origins (`https://app.example.com`) whose pages may call the API from a browser (CORS);
+   * none by default, so no page of another origin can read an answer.
+   */
+  cors_origins: string[]
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -32,6 +37,7 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
   trust_proxy: false,
   body_limit: 4 * 1024 * 1024,
   log_level: 'info',
+  cors_origins: [],
 }
 
 /** Fills defaults and checks ranges; a bad value is one `invalid_config` error naming it. */
@@ -74,7 +80,28 @@ export function resolveServerConfig(config: Partial<ServerConfig> = {}): ServerC
       field: '/jwt_secret',
     })
   }
+  for (const origin of merged.cors_origins) checkOrigin(origin)
   return merged
+}
+
+/**
+ * An origin as browsers send it in `Origin`: scheme, host and a port only when not the
+ * default, nothing else; anything else would never match and silently allow nothing.
+ */
+function checkOrigin(origin: string): void {
+  let parsed: URL | undefined
+  try {
+    parsed = new URL(origin)
+  } catch {
+    parsed = undefined
+  }
+  if (parsed === undefined || parsed.origin === 'null' || parsed.origin !== origin) {
+    throw new ChatkeepError(
+      'invalid_config',
+      `cors_origins must hold origins like https://app.example.com (scheme, host, port; no path or trailing slash); got ${JSON.stringify(origin)}.`,
+      { field: '/cors_origins' },
+    )
+  }
 }
 
 function stripUndefined<T extends object>(value: T): Partial<T> {

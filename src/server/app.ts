@@ -1,4 +1,5 @@
 import Fastify, {
+  LogController,
   type FastifyBaseLogger,
   type FastifyInstance,
   type FastifyServerOptions,
@@ -6,10 +7,15 @@ import Fastify, {
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
 import type { Store } from '../store.js'
 import { ResponseCache } from '../cache/response-cache.js'
+import { clientErrorHandler } from './client-errors.js'
+import { serializeRequest } from './log-redaction.js'
+import { MAX_PARAM_LENGTH } from './path-errors.js'
 import { errorHandler, sendProblem } from './problem.js'
+import { REQUEST_ID_LOG_LABEL, requestIdOf, requestIdPlugin } from './request-id.js'
 import { ChatkeepError } from '../errors.js'
 import type { AuthService } from '../services/auth.js'
 import { auditPlugin } from './plugins/audit.js'
+import { corsPlugin } from './plugins/cors.js'
 import { type Authenticator, authPlugin } from './plugins/auth.js'
 import { metricsPlugin } from './plugins/metrics.js'
 import { openapiPlugin } from './plugins/openapi.js'
@@ -49,6 +55,8 @@ export interface AppOptions {
   logger?: FastifyServerOptions['logger'] | FastifyBaseLogger
   /** Per-IP and per-user limits on /v1 and /api; when absent, nothing is limited. */
   rate_limit?: RateLimitOptions
+  /** Origins whose pages may call the API (CORS); none by default. */
+  cors_origins?: readonly string[]
 }
 
 /**
@@ -57,13 +65,18 @@ export interface AppOptions {
  */
 export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   const app = Fastify({
-    ...(isLogger(options.logger)
-      ? { loggerInstance: options.logger }
-      : { logger: options.logger ?? false }),
+    ...withRedactedUrls(options.logger),
     bodyLimit: options.body_limit ?? 4 * 1024 * 1024,
     trustProxy: options.trust_proxy ?? false,
+    // The caller's X-Request-Id when well-formed, else a UUIDv7; on every log line of the request.
+    genReqId: requestIdOf,
+    requestIdHeader: false,
+    logController: new LogController({ requestIdLogLabel: REQUEST_ID_LOG_LABEL }),
+    routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // A malformed or overlong path fails in the router, before any route: answer problem+json.
     frameworkErrors: errorHandler,
+    // …and a request Node's HTTP parser refuses (431, 408, 400) too.
+    clientErrorHandler,
     // Bodies are checked as sent (never coerced), unknown fields refused; query strings converted.
     schemaController: { compilersFactory: { buildValidator } },
   }).withTypeProvider<TypeBoxTypeProvider>()
@@ -76,6 +89,10 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     ),
   )
   app.addSchema(ProblemSchema)
+  await app.register(requestIdPlugin)
+  if (options.cors_origins !== undefined && options.cors_origins.length > 0) {
+    await app.register(corsPlugin, { origins: options.cors_origins })
+  }
   await app.register(jsonBodyPlugin)
   // Both watch routes as they are added, so they come before every route.
   await app.register(openapiPlugin)
@@ -111,6 +128,20 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   })
   await app.register(seedChatRoutes, { prefix: '/api', store: options.store })
   return app
+}
+
+/**
+ * Fastify's logger options with the request URL's query values redacted (log-redaction.ts): a
+ * ready logger (pino) gets a child with the serializer, options get it added.
+ */
+function withRedactedUrls(
+  logger: AppOptions['logger'],
+): Pick<FastifyServerOptions, 'logger' | 'loggerInstance'> {
+  const serializers = { req: serializeRequest }
+  if (isLogger(logger)) return { loggerInstance: logger.child({}, { serializers }) }
+  if (logger === undefined || logger === false) return { logger: false }
+  const given = logger === true ? {} : logger
+  return { logger: { ...given, serializers: { ...given.serializers, ...serializers } } }
 }
 
 /** A ready logger (pino), as opposed to options for Fastify to make one from. */

@@ -1,15 +1,19 @@
 import type { FastifyError, FastifyReply, FastifyRequest } from 'fastify'
 import { ChatkeepError, ERROR_CODES, type ErrorCode } from '../errors.js'
+import { pathError } from './path-errors.js'
+import { REQUEST_ID_HEADER } from './request-id.js'
 
 const TITLES: Record<ErrorCode, string> = {
   validation_failed: 'Invalid request',
   unauthorized: 'Not authenticated',
   forbidden: 'Not allowed',
   not_found: 'Not found',
+  request_timeout: 'Request timeout',
   conflict: 'Conflict',
   conversation_closed: 'Conversation closed',
   payload_too_large: 'Request body too large',
   unsupported_media_type: 'Unsupported media type',
+  headers_too_large: 'Request headers too large',
   backup_corrupt: 'Backup file damaged',
   rate_limited: 'Too many requests',
   invalid_config: 'Server misconfigured',
@@ -23,19 +27,29 @@ const TITLES: Record<ErrorCode, string> = {
   internal: 'Internal error',
 }
 
-/** Sends RFC 9457 problem+json: the only place that shapes an error response. */
+/** The RFC 9457 problem+json body of an error. */
+export function problemBody(error: ChatkeepError) {
+  return {
+    type: `urn:chatkeep:error:${error.code}`,
+    title: TITLES[error.code],
+    status: error.status,
+    code: error.code,
+    detail: error.message,
+    ...(error.field !== undefined ? { field: error.field } : {}),
+  }
+}
+
+/**
+ * Sends RFC 9457 problem+json: the only place that shapes an error response (but for the few
+ * that fail before HTTP parsing ends, in client-errors.ts). The request id is set here too, for
+ * the errors the router raises before any hook runs.
+ */
 export function sendProblem(reply: FastifyReply, error: ChatkeepError): FastifyReply {
   return reply
     .code(error.status)
+    .header(REQUEST_ID_HEADER, reply.request.id)
     .type('application/problem+json')
-    .send({
-      type: `urn:chatkeep:error:${error.code}`,
-      title: TITLES[error.code],
-      status: error.status,
-      code: error.code,
-      detail: error.message,
-      ...(error.field !== undefined ? { field: error.field } : {}),
-    })
+    .send(problemBody(error))
 }
 
 const FASTIFY_CODES: Record<string, ErrorCode> = {
@@ -49,12 +63,9 @@ const FASTIFY_CODES: Record<string, ErrorCode> = {
 
 /**
  * Errors the router raises before any route runs; they reach `errorHandler` through Fastify's
- * `frameworkErrors` option. Their own messages would echo the whole URL back.
+ * `frameworkErrors` option.
  */
-const ROUTER_ERRORS: Record<string, string> = {
-  FST_ERR_BAD_URL: 'The path is not valid percent-encoded text.',
-  FST_ERR_MAX_PARAM_LENGTH: 'A path parameter is longer than any id.',
-}
+const ROUTER_ERRORS = new Set(['FST_ERR_BAD_URL', 'FST_ERR_MAX_PARAM_LENGTH'])
 
 /** Turns anything thrown in a request into a ChatkeepError; never leaks internals on a 5xx. */
 export function toChatkeepError(error: FastifyError | Error): ChatkeepError {
@@ -71,8 +82,6 @@ export function toChatkeepError(error: FastifyError | Error): ChatkeepError {
     const reason = first?.message ?? 'is invalid'
     return new ChatkeepError('validation_failed', `${field}: ${reason}.`, { field, cause: error })
   }
-  const router = fastifyError.code !== undefined ? ROUTER_ERRORS[fastifyError.code] : undefined
-  if (router !== undefined) return new ChatkeepError('validation_failed', router, { cause: error })
   const code = fastifyError.code !== undefined ? FASTIFY_CODES[fastifyError.code] : undefined
   if (code !== undefined)
     return new ChatkeepError(code, `${fastifyError.message}.`, { cause: error })
@@ -94,7 +103,7 @@ export function toChatkeepError(error: FastifyError | Error): ChatkeepError {
 }
 
 export function errorHandler(error: FastifyError, request: FastifyRequest, reply: FastifyReply) {
-  const problem = toChatkeepError(error)
+  const problem = ROUTER_ERRORS.has(error.code) ? pathError(request, error) : toChatkeepError(error)
   if (problem.status >= 500) request.log.error({ err: error }, 'request failed')
   return sendProblem(reply, problem)
 }

@@ -89,6 +89,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       logger,
       body_limit: config.body_limit,
       trust_proxy: config.trust_proxy,
+      cors_origins: config.cors_origins,
       rate_limit: {
         store: rateLimits,
         per_minute: config.rate_limit_per_minute,

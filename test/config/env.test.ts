@@ -215,6 +215,7 @@ describe('envToServerConfig', () => {
         TRUST_PROXY: 'yes',
         BODY_LIMIT: '1048576',
         LOG_LEVEL: 'WARN',
+        CORS_ORIGINS: 'https://app.example.com',
         UNRELATED: 'ignored',
       }),
     ).toEqual({
@@ -229,6 +230,7 @@ describe('envToServerConfig', () => {
       trust_proxy: true,
       body_limit: 1048576,
       log_level: 'warn',
+      cors_origins: ['https://app.example.com'],
     })
   })
 

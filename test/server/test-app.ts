@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import type { Store, User } from '../../src/index.js'
-import { buildApp } from '../../src/server/app.js'
+import { type AppOptions, buildApp } from '../../src/server/app.js'
 import { AuthService } from '../../src/services/auth.js'
 
 /** The three callers every server test has: two users and an admin. */
@@ -18,9 +18,12 @@ let counter = 0
 
 /**
  * The HTTP app over `store`, with three users registered through the real AuthService and
- * logged in: their access tokens go in `Authorization`.
+ * logged in: their access tokens go in `Authorization`. `options` are buildApp's others.
  */
-export async function testApp(store: Store): Promise<TestApp> {
+export async function testApp(
+  store: Store,
+  options: Omit<AppOptions, 'store' | 'auth'> = {},
+): Promise<TestApp> {
   counter += 1
   const suffix = `${process.pid}_${counter}`
   const auth = await AuthService.open(store, {
@@ -39,7 +42,7 @@ export async function testApp(store: Store): Promise<TestApp> {
     bob: bob.access_token,
     admin: admin.access_token,
   }
-  const app = await buildApp({ store, auth })
+  const app = await buildApp({ ...options, store, auth })
   await app.ready()
   return {
     app,

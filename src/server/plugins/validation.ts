@@ -81,10 +81,42 @@ type ValidatorFactory = NonNullable<
  */
 export const buildValidator = (() => validatorCompiler) as unknown as ValidatorFactory
 
-/** JSON bodies: Fastify's own parser (with its prototype-poisoning guard), behind a depth check. */
+/**
+ * The JSON pointer of the first key in a parsed body that could rewrite a prototype when code
+ * later merges the body into an object: `__proto__`, or `constructor` holding `prototype`.
+ * JSON.parse itself makes them plain own properties; they are refused rather than stripped, so
+ * that what is stored is always what was sent.
+ */
+export function prototypeKey(value: unknown): string | undefined {
+  const pending: [unknown, string][] = [[value, '']]
+  for (let next = pending.pop(); next !== undefined; next = pending.pop()) {
+    const [item, path] = next
+    if (item === null || typeof item !== 'object') continue
+    for (const [key, child] of Object.entries(item)) {
+      const at = `${path}/${key.replace(/~/g, '~0').replace(/\//g, '~1')}`
+      if (key === '__proto__') return at
+      if (
+        key === 'constructor' &&
+        child !== null &&
+        typeof child === 'object' &&
+        'prototype' in child
+      ) {
+        return `${at}/prototype`
+      }
+      pending.push([child, at])
+    }
+  }
+  return undefined
+}
+
+/**
+ * JSON bodies: Fastify's own parser behind a depth check, then a search for keys that could
+ * rewrite prototypes, refused naming the key (Fastify's own guard refuses them as "not valid
+ * JSON", which sends a caller looking for a syntax error).
+ */
 export const jsonBodyPlugin = fp(
   async (app: FastifyInstance) => {
-    const parseJson = app.getDefaultJsonParser('error', 'error')
+    const parseJson = app.getDefaultJsonParser('ignore', 'ignore')
     app.removeContentTypeParser('application/json')
     app.addContentTypeParser('application/json', { parseAs: 'string' }, (request, body, done) => {
       if (nestsDeeperThan(body as string, MAX_JSON_DEPTH)) {
@@ -98,7 +130,18 @@ export const jsonBodyPlugin = fp(
         )
         return
       }
-      parseJson(request, body as string, done)
+      parseJson(request, body as string, (error, value) => {
+        const field = error === null ? prototypeKey(value) : undefined
+        if (field === undefined) return done(error, value)
+        done(
+          new ChatkeepError(
+            'validation_failed',
+            `${field}: is a key JavaScript reserves for prototypes (__proto__, constructor.prototype); rename it.`,
+            { field },
+          ),
+          undefined,
+        )
+      })
     })
   },
   { name: 'chatkeep-json-body' },
