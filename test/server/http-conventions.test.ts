@@ -219,6 +219,71 @@ describeEachEngine('HTTP conventions', (ctx) => {
     })
   })
 
+  describe('Idempotency-Key', () => {
+    const append = (headers: Record<string, string>, payload: object) =>
+      t.app.inject({
+        method: 'POST',
+        url: `/v1/conversations/${conversation}/messages`,
+        headers: { ...t.as('alice'), ...headers },
+        payload,
+      })
+
+    it("is an append's request_id: a replay with the same key stores one message", async () => {
+      const key = `idem-${ctx.engine}-${Date.now()}`
+      const first = await append({ 'idempotency-key': key }, { role: 'user', content: 'Hi' })
+      expect(first.statusCode).toBe(201)
+      expect(first.json()).toMatchObject({ request_id: key, content: 'Hi' })
+      const replay = await append({ 'idempotency-key': key }, { role: 'user', content: 'Hi' })
+      expect(replay.json().id).toBe(first.json().id)
+      // The same key in the body and the header is the same key.
+      const both = await append(
+        { 'idempotency-key': key },
+        { role: 'user', content: 'Hi', request_id: key },
+      )
+      expect(both.statusCode).toBe(201)
+      expect(both.json().id).toBe(first.json().id)
+      const bodyOnly = await append({}, { role: 'user', content: 'Hi', request_id: key })
+      expect(bodyOnly.json().id).toBe(first.json().id)
+      // …and reused with another body it is the usual conflict.
+      const other = await append({ 'idempotency-key': key }, { role: 'user', content: 'Other' })
+      expect(other.statusCode).toBe(409)
+      const stored = await ctx.store.messages.list(conversation, { limit: 200 })
+      expect(stored.data.filter((m) => m.request_id === key)).toHaveLength(1)
+    })
+
+    it('refuses a key that differs from the body’s request_id, naming the header', async () => {
+      const before = await ctx.store.messages.list(conversation, { limit: 200 })
+      const response = await append(
+        { 'idempotency-key': 'from-header' },
+        { role: 'user', content: 'Hi', request_id: 'from-body' },
+      )
+      expect(response.statusCode).toBe(400)
+      expect(response.json()).toMatchObject({
+        code: 'validation_failed',
+        field: '/headers/idempotency-key',
+      })
+      expect(response.json().detail).toMatch(/request_id/)
+      const tooLong = await append(
+        { 'idempotency-key': 'k'.repeat(201) },
+        { role: 'user', content: 'Hi' },
+      )
+      expect(tooLong.json()).toMatchObject({ field: '/headers/idempotency-key' })
+      const after = await ctx.store.messages.list(conversation, { limit: 200 })
+      expect(after.data.length).toBe(before.data.length)
+    })
+
+    it('is documented on the append operation', async () => {
+      const document = (await t.app.inject({ url: '/openapi.json' })).json()
+      const operation = document.paths['/v1/conversations/{id}/messages'].post
+      expect(operation.operationId).toBe('appendMessage')
+      expect(operation.parameters).toEqual(
+        expect.arrayContaining([
+          expect.objectContaining({ in: 'header', name: 'idempotency-key', required: false }),
+        ]),
+      )
+    })
+  })
+
   describe('refusals before any route', () => {
     it('names the path parameter that is badly percent-encoded or too long', async () => {
       const cases: [string, string][] = [

@@ -3,7 +3,12 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ChatkeepError } from '../../errors.js'
 import { CitationSchema } from '../../schemas/citations.js'
 import { MessageSchema } from '../../schemas/data.js'
-import { FeedbackSchema, MessageListSchema, NewMessageSchema } from '../../schemas/inputs.js'
+import {
+  FeedbackSchema,
+  MessageListSchema,
+  type NewMessage,
+  NewMessageSchema,
+} from '../../schemas/inputs.js'
 import { LIMITS } from '../../schemas/limits.js'
 import type { Store } from '../../store.js'
 import { storeFor } from '../plugins/auth.js'
@@ -11,6 +16,32 @@ import { errorResponses, IdParams, NoContent, PageOf } from '../schemas/common.j
 
 const tags = ['messages']
 const Message = Type.Ref('Message')
+
+/** The `Idempotency-Key` header of an append: its request_id, by the IETF draft's name. */
+const AppendHeaders = Type.Object({
+  'idempotency-key': Type.Optional(
+    Type.String({
+      minLength: 1,
+      maxLength: LIMITS.short_text,
+      description:
+        "The append's `request_id`, for clients that send idempotency keys as a header. With `request_id` in the body too, the two must be equal.",
+    }),
+  ),
+})
+
+/** The request_id of an append: the body's, or the Idempotency-Key header's; never two. */
+function requestIdOf(body: NewMessage, key: string | undefined): NewMessage {
+  if (key === undefined) return body
+  if (body.request_id === undefined || body.request_id === null) {
+    return { ...body, request_id: key }
+  }
+  if (body.request_id === key) return body
+  throw new ChatkeepError(
+    'validation_failed',
+    '/headers/idempotency-key: differs from request_id in the body; send one of them, or the same value in both.',
+    { field: '/headers/idempotency-key' },
+  )
+}
 
 const ListQuery = Type.Composite(
   [
@@ -43,8 +74,9 @@ export const messageRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async 
         tags,
         summary: 'Append a message',
         description:
-          'The message gets the next sequence number. With `request_id`, a replay of the same append returns the first message; the same key with a different body is a 409.',
+          'The message gets the next sequence number. With `request_id` (or the `Idempotency-Key` header), a replay of the same append returns the first message; the same key with a different body is a 409.',
         params: IdParams,
+        headers: AppendHeaders,
         body: NewMessageSchema,
         response: { 201: Message, ...errorResponses(404, 409, 413) },
       },
@@ -52,7 +84,7 @@ export const messageRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async 
     async (request, reply) => {
       const message = await storeFor(store, request).messages.append(
         request.params.id,
-        request.body,
+        requestIdOf(request.body, request.headers['idempotency-key']),
       )
       return reply.code(201).send(message)
     },
