@@ -25,10 +25,10 @@ export const SearchQuerySchema = Type.Object(
     document_id: Type.Optional(Type.String({ maxLength: 36 })),
     /** documents: only documents of this type. */
     doc_type: Type.Optional(Type.String({ maxLength: 50 })),
-    /** Only rows created at or after this time (ISO-8601). */
-    created_after: Type.Optional(Type.String({ maxLength: 40 })),
-    /** Only rows created before this time (ISO-8601). */
-    created_before: Type.Optional(Type.String({ maxLength: 40 })),
+    /** Only rows created at or after this time (an RFC 3339 date-time with a zone). */
+    created_after: Type.Optional(Type.String({ maxLength: 64 })),
+    /** Only rows created before this time. */
+    created_before: Type.Optional(Type.String({ maxLength: 64 })),
   },
   { additionalProperties: false },
 )

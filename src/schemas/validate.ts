@@ -1,6 +1,7 @@
 import type { Static, TSchema } from '@sinclair/typebox'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
 import { ChatkeepError } from '../errors.js'
+import { describeValueError } from './describe-error.js'
 import { LIMITS } from './limits.js'
 
 /**
@@ -20,9 +21,9 @@ export function validator<T extends TSchema>(schema: T): (value: unknown) => Sta
       )
     }
     const first = check.Errors(value).First()
-    const field = first?.path || '/'
-    const reason = first?.message ?? 'is invalid'
-    throw new ChatkeepError('validation_failed', `${field}: ${reason.toLowerCase()}.`, { field })
+    const { path: field, reason } =
+      first === undefined ? { path: '/', reason: 'is invalid' } : describeValueError(first)
+    throw new ChatkeepError('validation_failed', `${field}: ${reason}.`, { field })
   }
 }
 

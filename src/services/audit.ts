@@ -1,3 +1,4 @@
+import { readInstant } from '../schemas/date-time.js'
 import { encodeJson } from '../db/codec.js'
 import type { Database } from '../db/database.js'
 import { classifyDriverError } from '../db/driver-errors.js'
@@ -120,23 +121,11 @@ export class AuditService {
     const rows = await audit.listAuditEvents(this.db, {
       ...data,
       limit,
-      since: instant('since', data.since),
-      until: instant('until', data.until),
+      since: data.since === undefined ? undefined : readInstant(data.since, '/since'),
+      until: data.until === undefined ? undefined : readInstant(data.until, '/until'),
     })
     return toPage(rows, limit, data.before !== undefined, (row) =>
       audit.decodeAuditEvent(this.db.codec, row),
     )
   }
-}
-
-/** A time as stored (ISO-8601 UTC with ms and Z), so that text comparison on SQLite holds. */
-function instant(field: string, value: string | undefined): string | undefined {
-  if (value === undefined) return undefined
-  const ms = Date.parse(value)
-  if (Number.isNaN(ms)) {
-    throw new ChatkeepError('validation_failed', `/${field}: is not a valid date or time.`, {
-      field: `/${field}`,
-    })
-  }
-  return new Date(ms).toISOString()
 }

@@ -1,3 +1,4 @@
+import { readInstant } from '../schemas/date-time.js'
 import { encodeJson } from '../db/codec.js'
 import type { Database, Executor } from '../db/database.js'
 import { classifyDriverError, violatedUniqueKey } from '../db/driver-errors.js'
@@ -258,11 +259,8 @@ export class DocumentService {
     if (this.owner !== null) {
       throw new ChatkeepError('forbidden', 'Purging deleted documents is for admins only.')
     }
-    const ms = before instanceof Date ? before.getTime() : Date.parse(before)
-    if (Number.isNaN(ms)) {
-      throw new ChatkeepError('validation_failed', '/before: must be a time.', { field: '/before' })
-    }
-    const at = new Date(ms).toISOString()
+    const text = before instanceof Date ? dateText(before) : before
+    const at = readInstant(text, '/before')
     return this.db.transaction((tx) => documents.purgeDeletedDocuments(tx, at))
   }
 
@@ -317,3 +315,7 @@ function changedColumns(old: chunks.DocumentChunkRow, chunk: PreparedChunk) {
     embedding: chunk.embedding,
   }
 }
+
+/** A Date as the text readInstant takes; an invalid Date becomes text it refuses. */
+const dateText = (date: Date): string =>
+  Number.isNaN(date.getTime()) ? 'Invalid Date' : date.toISOString()

@@ -1,3 +1,4 @@
+import { Type } from '@sinclair/typebox'
 import type { MessageCipher, MessageIds } from '../crypto/message-cipher.js'
 import { ChatkeepError, notFound } from '../errors.js'
 import { type AppendRow, appendMessages } from '../db/append.js'
@@ -27,7 +28,8 @@ import { checkCursors, toPage } from './page.js'
 
 const validateNew = validator(NewMessageSchema)
 const validateList = validator(MessageListSchema)
-const validateFeedback = validator(FeedbackSchema)
+// Wrapped so that a bad value is named `/feedback`, as over HTTP.
+const validateFeedback = validator(Type.Object({ feedback: FeedbackSchema }))
 
 /**
  * Messages are append-only: after the insert only feedback and deleted_at ever change. With a
@@ -179,7 +181,7 @@ export class MessageService {
   }
 
   async setFeedback(id: string, feedback: Feedback): Promise<Message> {
-    const value = validateFeedback(feedback)
+    const value = validateFeedback({ feedback }).feedback
     const row = isUuid(id)
       ? await this.db.write(() =>
           messages.setMessageFeedback(this.db.kysely, id, this.owner, value),

@@ -1,3 +1,4 @@
+import { readTime } from '../schemas/date-time.js'
 import { encodeJson } from '../db/codec.js'
 import type { Database } from '../db/database.js'
 import { ChatkeepError } from '../errors.js'
@@ -91,11 +92,11 @@ export class MetricService {
     const data = validateSummary(query)
     const bucket = data.bucket ?? 'hour'
     const size = BUCKET_MS[bucket]
-    const until = data.until === undefined ? Date.now() : queryTime(data.until, '/until')
+    const until = data.until === undefined ? Date.now() : readTime(data.until, '/until')
     const since =
       data.since === undefined
         ? Math.floor(until / size) * size - (DEFAULT_BUCKETS[bucket] - 1) * size
-        : queryTime(data.since, '/since')
+        : readTime(data.since, '/since')
     if (since >= until) invalid('/until', 'must be later than since.')
     const buckets = Math.ceil((until - Math.floor(since / size) * size) / size)
     if (buckets > METRIC_LIMITS.buckets) {
@@ -164,8 +165,8 @@ export class MetricService {
     const rows = await metrics.listMetrics(this.db, {
       metric_type: data.metric_type,
       source: data.source,
-      since: data.since === undefined ? undefined : iso(queryTime(data.since, '/since')),
-      until: data.until === undefined ? undefined : iso(queryTime(data.until, '/until')),
+      since: data.since === undefined ? undefined : iso(readTime(data.since, '/since')),
+      until: data.until === undefined ? undefined : iso(readTime(data.until, '/until')),
       limit,
       order: data.order ?? 'desc',
       cursor,
@@ -183,47 +184,9 @@ function invalid(field: string, reason: string): never {
 
 const iso = (ms: number): string => new Date(ms).toISOString()
 
-/** RFC 3339: a date, a time, an optional fraction and a zone, `T` and `Z` in either case. */
-const DATE_TIME =
-  /^(\d{4})-(\d{2})-(\d{2})[Tt](\d{2}):(\d{2}):(\d{2})(?:\.(\d+))?(?:([Zz])|([+-])(\d{2}):(\d{2}))$/
-
-/**
- * Milliseconds since the epoch of an ISO-8601 date-time with a zone, or undefined when it is not
- * one. Strict where Date.parse is lenient: February 30 or 24:00 are refused, not rolled over.
- */
-export function parseDateTime(text: string): number | undefined {
-  const m = DATE_TIME.exec(text)
-  if (m === null) return undefined
-  const [year, month, day, hour, minute, second] = m.slice(1, 7).map(Number) as [
-    number,
-    number,
-    number,
-    number,
-    number,
-    number,
-  ]
-  // setUTCFullYear, unlike Date.UTC, takes years before 100 as they are.
-  const lastDay = new Date(0)
-  lastDay.setUTCFullYear(year, month, 0)
-  if (month < 1 || month > 12 || day < 1 || day > lastDay.getUTCDate()) return undefined
-  if (hour > 23 || minute > 59 || second > 59) return undefined
-  const ms = Number(`${m[7] ?? ''}000`.slice(0, 3))
-  let offset = 0
-  if (m[8] === undefined) {
-    const hours = Number(m[10])
-    const minutes = Number(m[11])
-    if (hours > 23 || minutes > 59) return undefined
-    offset = (m[9] === '-' ? -1 : 1) * (hours * 60 + minutes) * 60_000
-  }
-  const utc = new Date(0)
-  utc.setUTCFullYear(year, month - 1, day)
-  utc.setUTCHours(hour, minute, second, ms)
-  return utc.getTime() - offset
-}
-
 /** A metric's time: a date-time from 2000 up to an hour ahead of `now`. */
 function metricTime(text: string, field: string, now: number): number {
-  const ms = queryTime(text, field)
+  const ms = readTime(text, field)
   if (ms > now + METRIC_LIMITS.future_ms) {
     invalid(field, `is more than an hour ahead of the server's clock (${iso(now)}).`)
   }
@@ -233,17 +196,5 @@ function metricTime(text: string, field: string, now: number): number {
       `is before ${METRIC_LIMITS.earliest}; was a time in seconds read as milliseconds?`,
     )
   }
-  return ms
-}
-
-/** A date-time in a query: any year the stored text can order. */
-function queryTime(text: string, field: string): number {
-  const ms = parseDateTime(text)
-  if (ms === undefined) {
-    invalid(field, 'must be an ISO-8601 date-time with a time zone, like 2026-11-25T12:00:00Z.')
-  }
-  // Stored times are text on SQLite, ordered as text: a year needs exactly four digits.
-  const year = new Date(ms).getUTCFullYear()
-  if (year < 1 || year > 9999) invalid(field, 'must be a time between the years 1 and 9999.')
   return ms
 }

@@ -1,3 +1,4 @@
+import { readInstant } from '../schemas/date-time.js'
 import type { Database } from '../db/database.js'
 import { ChatkeepError } from '../errors.js'
 import { cosine, floatView, TopK, vectorNorm } from '../lib/cosine.js'
@@ -50,8 +51,8 @@ export class SearchService {
       terms,
       limit,
       after: query.after === undefined ? undefined : decodeCursor(query.after),
-      created_after: time(query.created_after, 'created_after'),
-      created_before: time(query.created_before, 'created_before'),
+      created_after: time(query.created_after, '/created_after'),
+      created_before: time(query.created_before, '/created_before'),
     }
     const scope = query.scope ?? 'messages'
     if (scope === 'messages' && (query.document_id ?? query.doc_type) !== undefined) {
@@ -246,14 +247,5 @@ function id(value: string | undefined, field: string): string | undefined {
   return value
 }
 
-/** A time as stored on both engines: ISO-8601 UTC with milliseconds, so text compares in order. */
-function time(value: string | undefined, field: string): string | undefined {
-  if (value === undefined) return undefined
-  const ms = Date.parse(value)
-  if (Number.isNaN(ms)) {
-    throw new ChatkeepError('validation_failed', `/${field}: must be an ISO-8601 time.`, {
-      field: `/${field}`,
-    })
-  }
-  return new Date(ms).toISOString()
-}
+const time = (value: string | undefined, field: string): string | undefined =>
+  value === undefined ? undefined : readInstant(value, field)

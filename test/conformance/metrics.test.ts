@@ -3,7 +3,7 @@ import { sql } from 'kysely'
 import { describe, expect, it } from 'vitest'
 import type { Store } from '../../src/index.js'
 import type { Metric, NewMetric } from '../../src/schemas/metrics.js'
-import { parseDateTime } from '../../src/services/metrics.js'
+import { parseDateTime } from '../../src/schemas/date-time.js'
 import { describeEachEngine } from '../support/engines.js'
 import { countRows, expectChatkeepError, expectError, expectTime, uniqueName } from './helpers.js'
 

@@ -493,9 +493,9 @@ describeEachEngine('audit log over HTTP', (ctx) => {
     expect(anonymous.statusCode).toBe(401)
     const bad: [string, string][] = [
       ['since=yesterday', '/query/since'],
-      ['until=2026-13-45T00:00:00Z', '/until'],
-      ['user_id=not-a-uuid', '/user_id'],
-      ['after=42', '/after'],
+      ['until=2026-13-45T00:00:00Z', '/query/until'],
+      ['user_id=not-a-uuid', '/query/user_id'],
+      ['after=42', '/query/after'],
       ['limit=0', '/query/limit'],
       ['colour=red', '/query/colour'],
     ]

@@ -1,47 +1,96 @@
-import { FormatRegistry, type TSchema } from '@sinclair/typebox'
+import { FormatRegistry, Kind, type TSchema } from '@sinclair/typebox'
 import { TypeCompiler } from '@sinclair/typebox/compiler'
-import { Value } from '@sinclair/typebox/value'
 import type { FastifyInstance, FastifySchemaCompiler, FastifyServerOptions } from 'fastify'
 import fp from 'fastify-plugin'
 import { ChatkeepError } from '../../errors.js'
+import { parseDateTime } from '../../schemas/date-time.js'
+import { describeValueError } from '../../schemas/describe-error.js'
 import { isUuid } from '../../lib/uuid7.js'
 
 // TypeBox fails every value of a format it does not know; these are the ones the schemas use.
-const DATE_TIME = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/i
 if (!FormatRegistry.Has('uuid')) FormatRegistry.Set('uuid', isUuid)
 if (!FormatRegistry.Has('date-time')) {
-  FormatRegistry.Set(
-    'date-time',
-    (value) => DATE_TIME.test(value) && !Number.isNaN(Date.parse(value)),
-  )
+  FormatRegistry.Set('date-time', (value) => parseDateTime(value) !== undefined)
 }
 
 /**
  * How request input is checked (Guarantee 9). A JSON body is taken exactly as sent: a number
  * where text belongs, or `null` for a required string, is a 400 naming the field, never coerced
  * and stored; an unknown field is refused, never dropped. Path and query parameters arrive as
- * text, so they are converted to the schema's types first (`?limit=20`). The schemas are
+ * text, so they are converted to the schema's types first (`?limit=20`), strictly. The schemas are
  * TypeBox, checked by TypeBox, as the services check them.
  */
 export const validatorCompiler: FastifySchemaCompiler<TSchema> = ({ schema, httpPart }) => {
   const check = TypeCompiler.Compile(schema)
   const convert = httpPart !== 'body'
   return (input: unknown) => {
-    const value = convert ? Value.Convert(schema, input) : input
+    const repeated = httpPart === 'querystring' ? repeatedParameter(schema, input) : undefined
+    if (repeated !== undefined) return refusal(`/${repeated}`, 'must be given once')
+    const value = convert ? convertText(schema, input) : input
     if (check.Check(value)) return { value }
     const first = check.Errors(value).First()
-    return {
-      error: [
-        {
-          keyword: first === undefined ? 'invalid' : String(first.type),
-          instancePath: first?.path ?? '',
-          schemaPath: '',
-          params: {},
-          message: (first?.message ?? 'is invalid').toLowerCase(),
-        },
-      ],
+    const { path, reason } =
+      first === undefined ? { path: '', reason: 'is invalid' } : describeValueError(first)
+    return refusal(path === '/' ? '' : path, reason)
+  }
+}
+
+/**
+ * Path, query and header values arrive as text: each is turned into the number or boolean its
+ * schema wants when it is exactly one (`20`, `-1`, `0.5`, `true`), and left as text otherwise,
+ * so that the check refuses it. Stricter than TypeBox's Value.Convert, which reads `1.5` as the
+ * integer 1 and `true` as 1.
+ */
+function convertText(schema: TSchema, input: unknown): unknown {
+  const properties = (schema as { properties?: Record<string, TSchema> }).properties
+  if (properties === undefined || input === null || typeof input !== 'object') return input
+  const converted: Record<string, unknown> = { ...input }
+  for (const [name, value] of Object.entries(converted)) {
+    const property = properties[name]
+    if (typeof value === 'string' && property !== undefined) {
+      converted[name] = textAs(property, value)
     }
   }
+  return converted
+}
+
+const INTEGER_TEXT = /^[+-]?\d+$/
+const NUMBER_TEXT = /^[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?$/
+
+function textAs(schema: TSchema, text: string): unknown {
+  switch (schema[Kind]) {
+    case 'Integer':
+      return INTEGER_TEXT.test(text) ? Number(text) : text
+    case 'Number':
+      return NUMBER_TEXT.test(text) ? Number(text) : text
+    case 'Boolean':
+      return text === 'true' ? true : text === 'false' ? false : text
+    case 'Union':
+      for (const variant of (schema as unknown as { anyOf: TSchema[] }).anyOf) {
+        const value = textAs(variant, text)
+        if (value !== text) return value
+      }
+      return text
+    default:
+      return text
+  }
+}
+
+/** Fastify's validation-error shape, carrying the shared wording as the message. */
+function refusal(instancePath: string, message: string) {
+  return { error: [{ keyword: 'invalid', instancePath, schemaPath: '', params: {}, message }] }
+}
+
+/**
+ * A query parameter given twice (`?role=user&role=tool`) where the route takes one value: the
+ * query string parser makes it an array, which would otherwise read as a wrong value.
+ */
+function repeatedParameter(schema: TSchema, input: unknown): string | undefined {
+  if (input === null || typeof input !== 'object') return undefined
+  const properties = (schema as { properties?: Record<string, TSchema> }).properties ?? {}
+  return Object.entries(input).find(
+    ([name, value]) => Array.isArray(value) && properties[name]?.[Kind] !== 'Array',
+  )?.[0]
 }
 
 /**

@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { AuditEventSchema, AuditListSchema } from '../../schemas/audit.js'
 import type { Store } from '../../store.js'
+import { inQuery } from '../in-query.js'
 import { errorResponses, PageOf } from '../schemas/common.js'
 
 const AuditEvent = Type.Ref('AuditEvent')
@@ -25,6 +26,9 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (a
         response: { 200: PageOf(AuditEvent), ...errorResponses(403) },
       },
     },
-    async (request) => ({ object: 'list' as const, ...(await store.audit.list(request.query)) }),
+    async (request) => ({
+      object: 'list' as const,
+      ...(await inQuery(request.query, store.audit.list(request.query))),
+    }),
   )
 }

@@ -15,6 +15,7 @@ import {
 } from '../../schemas/auth.js'
 import type { AuthService } from '../../services/auth.js'
 import { principalOf } from '../plugins/auth.js'
+import { inQuery } from '../in-query.js'
 import { errorResponses, IdParams, NoContent, PageOf } from '../schemas/common.js'
 
 const tags = ['auth']
@@ -129,7 +130,10 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }> = asyn
     },
     async (request) => {
       const principal = sessionOf(request)
-      const page = await auth.listSessions(principal.user_id, principal.session_id, request.query)
+      const page = await inQuery(
+        request.query,
+        auth.listSessions(principal.user_id, principal.session_id, request.query),
+      )
       return { object: 'list' as const, ...page }
     },
   )
@@ -191,7 +195,10 @@ export const authRoutes: FastifyPluginAsyncTypebox<{ auth: AuthService }> = asyn
       },
     },
     async (request) => {
-      const page = await auth.listApiKeys(sessionOf(request).user_id, request.query)
+      const page = await inQuery(
+        request.query,
+        auth.listApiKeys(sessionOf(request).user_id, request.query),
+      )
       return { object: 'list' as const, ...page }
     },
   )

@@ -4,6 +4,7 @@ import { listBackupLog } from '../../operations/backup/log.js'
 import { LIMITS } from '../../schemas/limits.js'
 import { Nullable } from '../../schemas/nullable.js'
 import type { Store } from '../../store.js'
+import { inQuery } from '../in-query.js'
 import { errorResponses, PageOf } from '../schemas/common.js'
 
 const BackupLogSchema = Type.Object(
@@ -58,7 +59,7 @@ export const backupRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (
     },
     async (request) => ({
       object: 'list' as const,
-      ...(await listBackupLog(store.database, request.query)),
+      ...(await inQuery(request.query, listBackupLog(store.database, request.query))),
     }),
   )
 }

@@ -8,6 +8,7 @@ import {
   NewConversationSchema,
 } from '../../schemas/inputs.js'
 import type { Store } from '../../store.js'
+import { inQuery } from '../in-query.js'
 import { storeFor } from '../plugins/auth.js'
 import { errorResponses, IdParams, NoContent, PageOf } from '../schemas/common.js'
 
@@ -74,10 +75,10 @@ export const conversationRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = a
           field: '/query/user_id',
         })
       }
-      const page = await scoped.conversations.list({
-        ...options,
-        ...(user_id !== undefined ? { user_id } : {}),
-      })
+      const page = await inQuery(
+        request.query,
+        scoped.conversations.list({ ...options, ...(user_id !== undefined ? { user_id } : {}) }),
+      )
       return { object: 'list' as const, ...page }
     },
   )

@@ -9,6 +9,7 @@ import {
   NewDocumentSchema,
 } from '../../schemas/documents.js'
 import type { Store } from '../../store.js'
+import { inQuery } from '../in-query.js'
 import { storeFor } from '../plugins/auth.js'
 import { errorResponses, IdParams, NoContent, PageOf } from '../schemas/common.js'
 
@@ -57,7 +58,10 @@ export const documentRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async
       },
     },
     async (request) => {
-      const page = await storeFor(store, request).documents.list(request.query)
+      const page = await inQuery(
+        request.query,
+        storeFor(store, request).documents.list(request.query),
+      )
       return { object: 'list' as const, ...page }
     },
   )

@@ -11,6 +11,7 @@ import {
 } from '../../schemas/inputs.js'
 import { LIMITS } from '../../schemas/limits.js'
 import type { Store } from '../../store.js'
+import { inQuery } from '../in-query.js'
 import { storeFor } from '../plugins/auth.js'
 import { errorResponses, IdParams, NoContent, PageOf } from '../schemas/common.js'
 
@@ -133,7 +134,8 @@ export const messageRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async 
       const { last, ...options } = request.query
       const messages = storeFor(store, request).messages
       if (last === undefined) {
-        return { object: 'list' as const, ...(await messages.list(request.params.id, options)) }
+        const page = await inQuery(options, messages.list(request.params.id, options))
+        return { object: 'list' as const, ...page }
       }
       if (Object.keys(options).length > 0) {
         throw new ChatkeepError('validation_failed', '/query/last: use it without other options.', {

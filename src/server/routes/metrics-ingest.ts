@@ -1,6 +1,5 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
-import { ChatkeepError, isChatkeepError } from '../../errors.js'
 import {
   MetricBatchSchema,
   MetricIngestResultSchema,
@@ -10,6 +9,7 @@ import {
   MetricSummarySchema,
 } from '../../schemas/metrics.js'
 import type { Store } from '../../store.js'
+import { inQuery } from '../in-query.js'
 import { errorResponses, PageOf } from '../schemas/common.js'
 
 /**
@@ -56,7 +56,7 @@ export const metricIngestRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = a
         response: { 200: MetricSummarySchema, ...errorResponses(403) },
       },
     },
-    async (request) => inQuery(store.metrics.summarize(request.query)),
+    async (request) => inQuery(request.query, store.metrics.summarize(request.query)),
   )
 
   app.get(
@@ -75,22 +75,7 @@ export const metricIngestRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = a
     },
     async (request) => ({
       object: 'list' as const,
-      ...(await inQuery(store.metrics.list(request.query))),
+      ...(await inQuery(request.query, store.metrics.list(request.query))),
     }),
   )
-}
-
-/**
- * The service names a bad option as it is named there (`/since`); over HTTP it is a query
- * parameter, named `/query/since` as every other one.
- */
-async function inQuery<T>(work: Promise<T>): Promise<T> {
-  try {
-    return await work
-  } catch (error) {
-    if (!isChatkeepError(error, 'validation_failed') || error.field === undefined) throw error
-    const field = `/query${error.field}`
-    const reason = error.message.slice(error.field.length)
-    throw new ChatkeepError('validation_failed', `${field}${reason}`, { field, cause: error })
-  }
 }

@@ -6,6 +6,7 @@ import {
   SimilarResultSchema,
 } from '../../schemas/search.js'
 import type { Store } from '../../store.js'
+import { inQuery } from '../in-query.js'
 import { storeFor } from '../plugins/auth.js'
 import { errorResponses } from '../schemas/common.js'
 
@@ -26,7 +27,10 @@ export const searchRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (
       },
     },
     async (request) => {
-      const page = await storeFor(store, request).search.search(request.query)
+      const page = await inQuery(
+        request.query,
+        storeFor(store, request).search.search(request.query),
+      )
       return { object: 'list' as const, ...page }
     },
   )

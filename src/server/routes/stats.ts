@@ -2,6 +2,7 @@ import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { collectStats, STATS_LIMITS, StatsSchema } from '../../operations/stats.js'
 import type { Store } from '../../store.js'
+import { inQuery } from '../in-query.js'
 import { errorResponses } from '../schemas/common.js'
 
 const StatsQuery = Type.Object(
@@ -41,6 +42,6 @@ export const statsRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (a
         response: { 200: Type.Ref('Stats'), ...errorResponses(403) },
       },
     },
-    async (request) => collectStats(store.database, request.query),
+    async (request) => inQuery(request.query, collectStats(store.database, request.query)),
   )
 }

@@ -6,6 +6,7 @@ import {
   TranscriptSchema,
 } from '../../schemas/transcripts.js'
 import type { Store } from '../../store.js'
+import { inQuery } from '../in-query.js'
 import { storeFor } from '../plugins/auth.js'
 import { errorResponses, IdParams, NoContent, PageOf } from '../schemas/common.js'
 
@@ -72,7 +73,10 @@ export const transcriptRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = asy
       },
     },
     async (request) => {
-      const page = await storeFor(store, request).transcripts.list(request.params.id, request.query)
+      const page = await inQuery(
+        request.query,
+        storeFor(store, request).transcripts.list(request.params.id, request.query),
+      )
       return { object: 'list' as const, ...page }
     },
   )

@@ -4,6 +4,7 @@ import { UserSchema } from '../../schemas/data.js'
 import { type UserUpdate, UserListSchema, UserUpdateSchema } from '../../schemas/inputs.js'
 import type { Store } from '../../store.js'
 import { principalOf } from '../plugins/auth.js'
+import { inQuery } from '../in-query.js'
 import { errorResponses, IdParams, NoContent, PageOf } from '../schemas/common.js'
 
 const tags = ['users']
@@ -56,7 +57,10 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (ap
         response: { 200: PageOf(User), ...errorResponses(403) },
       },
     },
-    async (request) => ({ object: 'list' as const, ...(await store.users.list(request.query)) }),
+    async (request) => ({
+      object: 'list' as const,
+      ...(await inQuery(request.query, store.users.list(request.query))),
+    }),
   )
 
   app.get(
