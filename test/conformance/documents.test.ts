@@ -156,7 +156,8 @@ describeEachEngine('documents', (ctx) => {
         chunks: [{ content: 'fine', embedding: [1, Number.NaN] }],
       }),
       'validation_failed',
-      '/chunks/0/embedding',
+      // The element at fault, not only the array.
+      '/chunks/0/embedding/1',
     )
     expect(await countRows(ctx.store, 'documents', { source_url: source })).toBe(0)
   })
