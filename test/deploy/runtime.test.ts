@@ -49,10 +49,9 @@ const VOLUME = execForm(instructions(runtime, 'VOLUME').at(-1)!.args)![0]!
 
 const AS_ROOT = process.getuid?.() === 0
 /** Who the server runs as: `nobody` when this runs as root, as USER makes the image do. */
-const USER = AS_ROOT
-  ? { name: 'nobody', id: Number(spawnSync('id', ['-u', 'nobody'], { encoding: 'utf8' }).stdout) }
-  : undefined
-const asUser = () => (USER === undefined ? {} : { uid: USER.id, gid: USER.id })
+const id = (flag: string) => Number(spawnSync('id', [flag, 'nobody'], { encoding: 'utf8' }).stdout)
+const USER = AS_ROOT ? { name: 'nobody', uid: id('-u'), gid: id('-g') } : undefined
+const asUser = () => (USER === undefined ? {} : { uid: USER.uid, gid: USER.gid })
 const STRACE = spawnSync('strace', ['-V']).status === 0
 const ANALYZE = spawnSync('systemd-analyze', ['--version']).status === 0
 if (USER === undefined)
@@ -125,7 +124,7 @@ beforeAll(async () => {
   if (assembled.status !== 0) return
 
   mkdirSync(data)
-  if (USER !== undefined) chownSync(data, USER.id, USER.id)
+  if (USER !== undefined) chownSync(data, USER.uid, USER.gid)
   // `node bin/chatkeep.js serve`, run from /app (WORKDIR), as `docker run IMAGE serve --port 0`.
   const [program, ...args] = command
   expect(program).toBe('node')
@@ -154,6 +153,8 @@ beforeAll(async () => {
 
 afterAll(async () => {
   if (server !== undefined && server.exitCode === null) {
+    // The node process first: killing strace alone could leave it running, detached.
+    if (STRACE) process.kill(serverPid(), 'SIGKILL')
     server.kill('SIGKILL')
     await exited(server)
   }
@@ -191,7 +192,7 @@ describe('the image’s runtime stage, run without Docker', () => {
     expect(register.status).toBe(201)
     const database = join(data, 'chatkeep.db')
     expect(existsSync(database)).toBe(true)
-    if (USER !== undefined) expect(statSync(database).uid).toBe(USER.id)
+    if (USER !== undefined) expect(statSync(database).uid).toBe(USER.uid)
   })
 
   it('passes the HEALTHCHECK command while it runs', () => {
