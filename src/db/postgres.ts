@@ -90,6 +90,9 @@ export class PostgresDatabase extends RootDatabase {
     // An idle connection that dies (server restart) must not crash the process; the pool
     // replaces it on the next checkout.
     this.pool.on('error', () => {})
+    // The same for a connection in use (a transaction's, between its statements): pg would
+    // emit the loss as an uncaught 'error'; the statement that runs on it next fails instead.
+    this.pool.on('connect', (client) => client.on('error', () => {}))
     const errors = {
       translate: translateDriverError,
       closedError: () => (this.closed ? storeClosed() : undefined),

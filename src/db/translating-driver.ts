@@ -92,12 +92,17 @@ export class TranslatingDriver implements Driver {
     }
   }
 
+  /**
+   * A rollback follows a failure, and that failure is the one to report: a rollback that fails
+   * too (its connection is gone) is dropped. The server rolls back on its own when the
+   * connection goes, and Kysely's PostgreSQL driver discards the connection.
+   */
   async rollbackTransaction(connection: DatabaseConnection): Promise<void> {
     const c = connection as TranslatingConnection
     try {
       await this.inner.rollbackTransaction(c.inner)
-    } catch (error) {
-      throw this.errors.translate(error, {})
+    } catch {
+      // the transaction's own failure is rethrown by Kysely
     } finally {
       c.inTransaction = false
     }
