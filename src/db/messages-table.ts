@@ -352,6 +352,31 @@ async function appendInOneStatement(
   return { user_id: inserted[0]!.user_id, first_sequence: first }
 }
 
+/**
+ * The message `id` of the conversation, once an append of it still in flight has settled:
+ * after a lost connection, an append sent before may still be running on the server, holding
+ * the conversation's row lock (it updates that row first), and FOR SHARE waits for it to commit
+ * or roll back (PostgreSQL). In process (SQLite) nothing can still be in flight.
+ */
+export async function findAppended(
+  db: Database,
+  conversationId: string,
+  id: string,
+): Promise<MessageRow | undefined> {
+  const byId = (on: Database) =>
+    on.kysely.selectFrom('messages').select(MESSAGE_COLUMNS).where('id', '=', id).executeTakeFirst()
+  if (db.capabilities.in_process) return byId(db)
+  return db.transaction(async (tx) => {
+    await tx.kysely
+      .selectFrom('conversations')
+      .select('id')
+      .where('id', '=', conversationId)
+      .forShare()
+      .execute()
+    return byId(tx)
+  })
+}
+
 /** Rows per INSERT of known messages: 17 columns each stays below both engines' parameter limits. */
 const INSERT_ROWS = 500
 

@@ -1,6 +1,6 @@
 import type { MessageCipher, MessageIds, Sealed } from '../crypto/message-cipher.js'
 import { ChatkeepError, notFound } from '../errors.js'
-import { type AppendRow, appendMessages } from '../db/messages-table.js'
+import { type AppendRow, appendMessages, findAppended } from '../db/messages-table.js'
 import type { Database } from '../db/database.js'
 import { isDriverError, violatedUniqueKey } from '../db/driver-errors.js'
 import { canonicalJson } from '../lib/canonical-json.js'
@@ -306,7 +306,9 @@ export class MessageService {
     if (!lost && violatedUniqueKey(error) === undefined) throw error
     let mine
     try {
-      mine = await messages.getMessageAnyState(this.db, row.id)
+      mine = lost
+        ? await findAppended(this.db, conversationId, row.id)
+        : await messages.getMessageAnyState(this.db, row.id)
     } catch {
       throw error // the database is still out of reach: the outcome stays unknown
     }
