@@ -79,7 +79,7 @@ export async function seedConversations(
   const db = store.database
   await db.transaction(async (tx) => {
     for (let i = 0; i < rows.length; i += 500) {
-      await tx
+      await tx.kysely
         .insertInto('conversations')
         .values(rows.slice(i, i + 500))
         .execute()

@@ -21,11 +21,11 @@ export async function resolveJwtSecret(db: Database, configured?: string): Promi
     }
     return configured
   }
-  const read = () => db.read(() => getSystemConfig(db.kysely, JWT_SECRET_KEY))
+  const read = () => getSystemConfig(db, JWT_SECRET_KEY)
   let row = await read()
   if (row === undefined) {
     await db.write(() =>
-      insertSystemConfigIfAbsent(db.kysely, {
+      insertSystemConfigIfAbsent(db, {
         key: JWT_SECRET_KEY,
         value: encodeJson(randomSecret(64)),
         updated_at: new Date().toISOString(),

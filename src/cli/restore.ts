@@ -79,7 +79,7 @@ export const restore = defineCommand({
     return withDatabase(ctx, values['database-url'], async (db) => {
       if (values.check) {
         const manifest = await verifyBackup(db, file, tools)
-        const current = (await db.read(() => schemaStatus(db))).current
+        const current = (await schemaStatus(db)).current
         if (values.json) {
           ctx.stdout(
             JSON.stringify({ verified: true, manifest, database_schema: current }, null, 2),

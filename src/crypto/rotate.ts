@@ -1,6 +1,7 @@
 import type { Database } from '../db/database.js'
 import { ChatkeepError } from '../errors.js'
-import { countMessagesByKey, messagesToReseal, resealMessages } from '../repositories/messages.js'
+import { resealMessages } from '../db/messages-table.js'
+import { countMessagesByKey, messagesToReseal } from '../repositories/messages.js'
 import type { MessageCipher } from './message-cipher.js'
 
 export interface RotateOptions {
@@ -83,7 +84,7 @@ export async function rotateKeys(
           }
           return { id: row.id, from: row.key_id, ...cipher.seal(content, row) }
         })
-        const rewritten = await resealMessages(db, tx, resealed)
+        const rewritten = await resealMessages(tx, resealed)
         return { last: rows.at(-1)?.id, rewritten }
       },
     )

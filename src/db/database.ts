@@ -1,6 +1,8 @@
-import type { Compilable, Kysely, Transaction } from 'kysely'
+import { type Compilable, CompiledQuery, type Kysely, SelectQueryNode } from 'kysely'
+import { ChatkeepError } from '../errors.js'
 import type { Codec } from './codec.js'
-import { translateDriverError } from './driver-errors.js'
+import type { EngineDialect } from './dialect.js'
+import { storeClosed, translateDriverError } from './driver-errors.js'
 import { type RetryPolicy, withRetry } from './retry.js'
 import type { Schema } from './schema.js'
 
@@ -18,19 +20,23 @@ export interface Capabilities {
   in_process: boolean
 }
 
-/** A handle that queries run on: the database itself or an open transaction. */
-export type Executor = Kysely<Schema> | Transaction<Schema>
-
 /**
- * A query compiled once and run many times with new parameters. On SQLite it is a cached
- * prepared statement run on the spot; on PostgreSQL a named prepared statement.
+ * A query compiled once and run many times with new parameters, on whichever handle it is
+ * given: the database itself or a transaction. On SQLite a cached prepared statement run on the
+ * spot; on PostgreSQL a named prepared statement.
  */
-export interface Prepared<P extends object, R> {
+export interface Prepared<P extends object, R> extends CompiledStatement<P> {
+  /** Runs on `db`. Writes are not retried here: wrap them in `db.write` (or a transaction). */
+  all(db: Database, params: P): Promise<R[]>
+}
+
+/** A prepared statement as the engines run it. */
+export interface CompiledStatement<P extends object = object> {
   readonly sql: string
-  /** Runs outside any transaction; writes are not retried here, wrap them in `db.write`. */
-  all(params: P): Promise<R[]>
-  /** Runs inside an open transaction. */
-  allIn(tx: Executor, params: P): Promise<R[]>
+  /** The parameters in the order the SQL takes them. */
+  order(params: P): unknown[]
+  /** A SELECT: it cannot have written anything. */
+  readonly reader: boolean
 }
 
 /** Connections of the pool (seed 002's pool status); SQLite has one connection. */
@@ -45,33 +51,141 @@ export interface PoolStatus {
   max: number
 }
 
+export interface TransactionOptions {
+  /** Retry the whole transaction on retriable failures (the default). */
+  retry?: boolean
+}
+
+/** Reads that all see the database as it was at one moment, whatever is written meanwhile. */
+export interface Snapshot {
+  all<R>(query: CompiledQuery): Promise<R[]>
+}
+
 /**
- * The one place that knows which engine is underneath: connections, transactions, retries,
- * prepared statements and the shape of rows.
+ * A handle that statements run on: the database itself, or a transaction open on it. Both have
+ * the same type, so a repository function `(db, …)` works the same inside and outside a
+ * transaction; `db.transaction(async (tx) => …)` hands its work such a handle. This is the one
+ * place that knows which engine is underneath: connections, transactions, retries, prepared
+ * statements, the SQL that differs (`dialect`) and the shape of rows (`codec`). Every failure of
+ * a statement leaves it as a ChatkeepError.
  */
 export abstract class Database {
   abstract readonly engine: Engine
-  abstract readonly kysely: Kysely<Schema>
   abstract readonly codec: Codec
   abstract readonly capabilities: Capabilities
+  abstract readonly dialect: EngineDialect
+  abstract readonly retry: RetryPolicy
+  /** The database itself: this handle, or the one its transaction runs on. */
+  abstract readonly root: Database
+  /** True on a transaction's handle. */
+  abstract readonly inTransaction: boolean
 
-  constructor(readonly retry: RetryPolicy) {}
+  /**
+   * The query builder of this handle: what is built from it runs on this handle (inside the
+   * transaction, for a transaction's handle). Throws `store_closed` once the database is
+   * closed, and on a transaction's handle once its transaction has ended.
+   */
+  abstract get kysely(): Kysely<Schema>
 
   /**
    * Compiles `build` once; every property read from its argument becomes a parameter filled in
    * at run time, by name.
    * @example
    * const byId = db.prepare((p: { id: string }) => db.kysely.selectFrom('users').selectAll().where('id', '=', p.id))
-   * const [user] = await byId.all({ id })
+   * const [user] = await byId.all(db, { id })
    */
-  abstract prepare<P extends object, R>(build: (params: P) => Compilable<R>): Prepared<P, R>
-
-  /** A write transaction, retried as a whole on retriable failures. */
-  async transaction<T>(work: (tx: Transaction<Schema>) => Promise<T>): Promise<T> {
-    return this.write(() => this.kysely.transaction().execute(work))
+  prepare<P extends object, R>(build: (params: P) => Compilable<R>): Prepared<P, R> {
+    const compiled = compileWithParams(build)
+    return { ...compiled, all: (db, params) => db.runPrepared<P, R>(compiled, params) }
   }
 
-  /** A write outside a transaction (one statement is atomic), retried on retriable failures. */
+  /** Runs a prepared statement on this handle. */
+  protected abstract runPrepared<P extends object, R>(
+    statement: CompiledStatement<P>,
+    params: P,
+  ): Promise<R[]>
+
+  /**
+   * Runs `work` in one write transaction, retried as a whole on retriable failures (unless
+   * `retry: false`: work that consumed a stream cannot run again). Called on a transaction's
+   * handle, `work` joins that transaction.
+   */
+  abstract transaction<T>(
+    work: (tx: Database) => Promise<T>,
+    options?: TransactionOptions,
+  ): Promise<T>
+
+  /**
+   * A write outside a transaction (one statement is atomic), retried on retriable failures;
+   * on a transaction's handle, part of the transaction (which is retried as a whole).
+   */
+  abstract write<T>(work: () => Promise<T>): Promise<T>
+
+  /** One consistent, read-only view of the database for `work`, which does not hold up writers. */
+  abstract snapshot<T>(work: (snapshot: Snapshot) => Promise<T>): Promise<T>
+
+  /** The bytes the database takes on disk. */
+  abstract sizeOnDisk(): Promise<number>
+
+  abstract ping(): Promise<void>
+  abstract poolStatus(): PoolStatus
+  abstract close(): Promise<void>
+}
+
+/** What the engines' root databases share: retried writes and transactions, the closed state. */
+export abstract class RootDatabase extends Database {
+  readonly root: Database = this
+  readonly inTransaction = false
+  #closed = false
+
+  constructor(readonly retry: RetryPolicy) {
+    super()
+  }
+
+  protected abstract readonly builder: Kysely<Schema>
+
+  get kysely(): Kysely<Schema> {
+    this.assertOpen()
+    return this.builder
+  }
+
+  get closed(): boolean {
+    return this.#closed
+  }
+
+  protected assertOpen(): void {
+    if (this.#closed) throw storeClosed()
+  }
+
+  protected markClosed(): boolean {
+    if (this.#closed) return false
+    this.#closed = true
+    return true
+  }
+
+  async transaction<T>(
+    work: (tx: Database) => Promise<T>,
+    options: TransactionOptions = {},
+  ): Promise<T> {
+    const once = () =>
+      this.kysely.transaction().execute(async (trx) => {
+        const tx = new TransactionHandle(this, trx, (statement, params) =>
+          this.runInTransaction(trx, statement, params),
+        )
+        try {
+          return await work(tx)
+        } finally {
+          tx.end()
+        }
+      })
+    if (options.retry !== false) return this.write(once)
+    try {
+      return await once()
+    } catch (error) {
+      throw translateDriverError(error)
+    }
+  }
+
   async write<T>(work: () => Promise<T>): Promise<T> {
     try {
       return await withRetry(this.retry, work)
@@ -80,8 +194,96 @@ export abstract class Database {
     }
   }
 
-  /** A read: never retried, so a failure reaches the caller at once. */
-  async read<T>(work: () => Promise<T>): Promise<T> {
+  /** A prepared statement inside an open transaction (through Kysely's connection). */
+  protected async runInTransaction<P extends object, R>(
+    trx: Kysely<Schema>,
+    statement: CompiledStatement<P>,
+    params: P,
+  ): Promise<R[]> {
+    const result = await trx.executeQuery<R>(
+      CompiledQuery.raw(statement.sql, statement.order(params)),
+    )
+    return result.rows
+  }
+
+  protected runPrepared<P extends object, R>(
+    statement: CompiledStatement<P>,
+    params: P,
+  ): Promise<R[]> {
+    this.assertOpen()
+    return this.runOnRoot(statement, params)
+  }
+
+  /** A prepared statement outside any transaction, on an open database. */
+  protected abstract runOnRoot<P extends object, R>(
+    statement: CompiledStatement<P>,
+    params: P,
+  ): Promise<R[]>
+}
+
+type RunInTransaction = <P extends object, R>(
+  statement: CompiledStatement<P>,
+  params: P,
+) => Promise<R[]>
+
+/**
+ * The handle a transaction's work gets: the same type as the database, bound to the
+ * transaction. Once the transaction has ended, every use of it is refused with a clear error
+ * instead of running outside the transaction (or on a connection gone back to the pool).
+ */
+class TransactionHandle extends Database {
+  readonly inTransaction = true
+  #trx: Kysely<Schema> | undefined
+
+  constructor(
+    readonly root: RootDatabase,
+    trx: Kysely<Schema>,
+    private readonly run: RunInTransaction,
+  ) {
+    super()
+    this.#trx = trx
+  }
+
+  get engine() {
+    return this.root.engine
+  }
+  get codec() {
+    return this.root.codec
+  }
+  get capabilities() {
+    return this.root.capabilities
+  }
+  get dialect() {
+    return this.root.dialect
+  }
+  get retry() {
+    return this.root.retry
+  }
+
+  get kysely(): Kysely<Schema> {
+    if (this.#trx === undefined) throw transactionEnded()
+    return this.#trx
+  }
+
+  end(): void {
+    this.#trx = undefined
+  }
+
+  protected runPrepared<P extends object, R>(
+    statement: CompiledStatement<P>,
+    params: P,
+  ): Promise<R[]> {
+    if (this.#trx === undefined) return Promise.reject(transactionEnded())
+    return this.run(statement, params)
+  }
+
+  transaction<T>(work: (tx: Database) => Promise<T>): Promise<T> {
+    if (this.#trx === undefined) return Promise.reject(transactionEnded())
+    return work(this)
+  }
+
+  async write<T>(work: () => Promise<T>): Promise<T> {
+    if (this.#trx === undefined) throw transactionEnded()
     try {
       return await work()
     } catch (error) {
@@ -89,10 +291,39 @@ export abstract class Database {
     }
   }
 
-  abstract ping(): Promise<void>
-  abstract poolStatus(): PoolStatus
-  abstract close(): Promise<void>
+  snapshot<T>(): Promise<T> {
+    return Promise.reject(insideTransaction('take a snapshot'))
+  }
+
+  sizeOnDisk(): Promise<number> {
+    return this.root.sizeOnDisk()
+  }
+
+  async ping(): Promise<void> {
+    await this.kysely.executeQuery(CompiledQuery.raw('select 1'))
+  }
+
+  poolStatus(): PoolStatus {
+    return this.root.poolStatus()
+  }
+
+  close(): Promise<void> {
+    return Promise.reject(insideTransaction('close the database'))
+  }
 }
+
+const transactionEnded = () =>
+  new ChatkeepError(
+    'internal',
+    'A transaction handle was used after its transaction ended; run the statement inside the ' +
+      "transaction's work, or on the database itself.",
+  )
+
+const insideTransaction = (what: string) =>
+  new ChatkeepError(
+    'internal',
+    `Cannot ${what} from inside a transaction; use the database itself.`,
+  )
 
 const PARAM_MARK = '\u0000chatkeep-param:'
 
@@ -102,7 +333,7 @@ const PARAM_MARK = '\u0000chatkeep-param:'
  */
 export function compileWithParams<P extends object>(
   build: (params: P) => Compilable<unknown>,
-): { sql: string; order: (params: P) => unknown[] } {
+): CompiledStatement<P> {
   const markers = new Proxy({} as P, {
     get: (_target, name) => `${PARAM_MARK}${String(name)}`,
   })
@@ -114,6 +345,7 @@ export function compileWithParams<P extends object>(
   )
   return {
     sql: compiled.sql,
+    reader: SelectQueryNode.is(compiled.query),
     order: (params) =>
       slots.map((slot) =>
         slot.name === undefined

@@ -1,10 +1,23 @@
 import { createHash } from 'node:crypto'
-import { CompiledQuery, type Compilable, Kysely, type LogConfig, PostgresDialect } from 'kysely'
+import {
+  CompiledQuery,
+  Kysely,
+  type LogConfig,
+  PostgresAdapter,
+  PostgresDriver,
+  PostgresIntrospector,
+  PostgresQueryCompiler,
+  sql,
+} from 'kysely'
 import pg from 'pg'
 import { postgresCodec } from './codec.js'
-import { compileWithParams, Database, type Executor, type Prepared } from './database.js'
+import { type CompiledStatement, RootDatabase, type Snapshot } from './database.js'
+import { postgresDialect } from './dialect.js'
+import { storeClosed, translateDriverError } from './driver-errors.js'
 import type { RetryPolicy } from './retry.js'
 import type { Schema } from './schema.js'
+import { snapshotOnConnection } from './snapshot.js'
+import { TranslatingDriver } from './translating-driver.js'
 
 export interface PostgresOptions {
   url: string
@@ -47,12 +60,18 @@ const typeParsers = {
     parsers[oid] ?? pg.types.getTypeParser(oid, format as 'text')) as typeof pg.types.getTypeParser,
 }
 
-export class PostgresDatabase extends Database {
+/** A named prepared statement per SQL text: the server parses and plans it once per connection. */
+const statementName = (text: string) =>
+  `ck_${createHash('sha1').update(text).digest('hex').slice(0, 20)}`
+
+export class PostgresDatabase extends RootDatabase {
   readonly engine = 'postgres' as const
   readonly codec = postgresCodec
+  readonly dialect = postgresDialect
   readonly capabilities = { writable_cte: true, in_process: false }
-  readonly kysely: Kysely<Schema>
+  protected readonly builder: Kysely<Schema>
   readonly pool: pg.Pool
+  readonly #names = new Map<string, string>()
 
   constructor(options: PostgresOptions) {
     super(options.retry)
@@ -71,31 +90,60 @@ export class PostgresDatabase extends Database {
     // An idle connection that dies (server restart) must not crash the process; the pool
     // replaces it on the next checkout.
     this.pool.on('error', () => {})
-    this.kysely = new Kysely<Schema>({
-      dialect: new PostgresDialect({ pool: this.pool }),
+    // The same for a connection in use (a transaction's, between its statements): pg would
+    // emit the loss as an uncaught 'error'; the statement that runs on it next fails instead.
+    this.pool.on('connect', (client) => client.on('error', () => {}))
+    const errors = {
+      translate: translateDriverError,
+      closedError: () => (this.closed ? storeClosed() : undefined),
+    }
+    const pool = this.pool
+    this.builder = new Kysely<Schema>({
+      dialect: {
+        createAdapter: () => new PostgresAdapter(),
+        createDriver: () => new TranslatingDriver(new PostgresDriver({ pool }), errors),
+        createIntrospector: (db) => new PostgresIntrospector(db),
+        createQueryCompiler: () => new PostgresQueryCompiler(),
+      },
       ...(options.log ? { log: options.log } : {}),
     })
   }
 
-  prepare<P extends object, R>(build: (params: P) => Compilable<R>): Prepared<P, R> {
-    const { sql, order } = compileWithParams(build)
-    const name = `ck_${createHash('sha1').update(sql).digest('hex').slice(0, 20)}`
-    const pool = this.pool
-    return {
-      sql,
-      async all(params) {
-        const result = await pool.query({ name, text: sql, values: order(params) })
-        return result.rows as R[]
-      },
-      async allIn(tx: Executor, params) {
-        const result = await tx.executeQuery<R>(CompiledQuery.raw(sql, order(params)))
-        return result.rows
-      },
+  protected async runOnRoot<P extends object, R>(
+    statement: CompiledStatement<P>,
+    params: P,
+  ): Promise<R[]> {
+    let name = this.#names.get(statement.sql)
+    if (name === undefined) {
+      name = statementName(statement.sql)
+      this.#names.set(statement.sql, name)
+    }
+    try {
+      const result = await this.pool.query({
+        name,
+        text: statement.sql,
+        values: statement.order(params),
+      })
+      return result.rows as R[]
+    } catch (error) {
+      throw translateDriverError(error, { may_have_committed: !statement.reader })
     }
   }
 
+  snapshot<T>(work: (snapshot: Snapshot) => Promise<T>): Promise<T> {
+    const begin = sql`start transaction isolation level repeatable read, read only`
+    return snapshotOnConnection(this.kysely, begin, work)
+  }
+
+  async sizeOnDisk(): Promise<number> {
+    const { rows } = await sql<{
+      size: number
+    }>`select pg_database_size(current_database()) as size`.execute(this.kysely)
+    return Number(rows[0]!.size)
+  }
+
   async ping(): Promise<void> {
-    await this.read(() => this.pool.query('select 1'))
+    await this.kysely.executeQuery(CompiledQuery.raw('select 1'))
   }
 
   poolStatus() {
@@ -108,7 +156,8 @@ export class PostgresDatabase extends Database {
   }
 
   async close(): Promise<void> {
-    await this.kysely.destroy()
+    if (!this.markClosed()) return
+    await this.builder.destroy()
     // Kysely ends the pool only once a query of its own has run; a ping alone opened it too.
     if (!this.pool.ended) await this.pool.end()
   }

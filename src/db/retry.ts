@@ -1,4 +1,5 @@
-import { classifyDriverError } from './driver-errors.js'
+import { ChatkeepError } from '../errors.js'
+import { isDriverError } from './driver-errors.js'
 
 export interface RetryPolicy {
   /** Attempts after the first. */
@@ -10,20 +11,29 @@ export interface RetryPolicy {
 
 export const DEFAULT_RETRY: RetryPolicy = { retries: 5, base_delay_ms: 20, max_delay_ms: 1000 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
+
+/** Exponential backoff with full jitter: writers who collided do not collide again in step. */
+export function backoff(policy: Omit<RetryPolicy, 'retries'>, attempt: number): number {
+  return Math.random() * Math.min(policy.max_delay_ms, policy.base_delay_ms * 2 ** attempt)
+}
 
 /**
- * Runs a write, retrying driver failures that left nothing written, with exponential backoff and
- * full jitter so that writers who collided do not collide again in step.
+ * Runs a write, retrying the failures a ChatkeepError marks `retriable`. A lock already waited
+ * for as long as allowed is not waited for again.
  */
 export async function withRetry<T>(policy: RetryPolicy, work: () => Promise<T>): Promise<T> {
   for (let attempt = 0; ; attempt++) {
     try {
       return await work()
     } catch (error) {
-      if (attempt >= policy.retries || classifyDriverError(error) !== 'retriable') throw error
-      const ceiling = Math.min(policy.max_delay_ms, policy.base_delay_ms * 2 ** attempt)
-      await sleep(Math.random() * ceiling)
+      const again =
+        attempt < policy.retries &&
+        error instanceof ChatkeepError &&
+        error.retriable &&
+        !isDriverError(error, 'lock_timeout')
+      if (!again) throw error
+      await sleep(backoff(policy, attempt))
     }
   }
 }

@@ -1,4 +1,5 @@
 import type { ColumnType, Generated } from 'kysely'
+import type { MessagesTable } from './messages-table.js'
 
 /**
  * The tables as Kysely sees them, before decoding. JSON columns travel as text on the way in
@@ -10,6 +11,8 @@ export type BoolColumn = ColumnType<boolean | number, boolean | number, boolean 
 /** ISO-8601 text in UTC with milliseconds, on both engines. */
 export type Timestamp = string
 export type BytesColumn = ColumnType<Buffer, Buffer, Buffer>
+
+export type { MessagesTable }
 
 export interface UsersTable {
   id: string
@@ -79,26 +82,6 @@ export interface ConversationsTable {
   last_activity: Timestamp
   archived_at: Timestamp | null
   ended_at: Timestamp | null
-  deleted_at: Timestamp | null
-}
-
-export interface MessagesTable {
-  id: string
-  conversation_id: string
-  user_id: string
-  sequence: number
-  parent_id: string | null
-  role: string
-  content: string | null
-  encrypted_content: BytesColumn | null
-  key_id: string | null
-  request_id: string | null
-  tokens_used: number
-  model_version: string | null
-  context_documents: JsonColumn
-  metadata: JsonColumn
-  feedback: number | null
-  created_at: Timestamp
   deleted_at: Timestamp | null
 }
 

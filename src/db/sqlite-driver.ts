@@ -6,7 +6,9 @@ import {
   type QueryResult,
   SelectQueryNode,
 } from 'kysely'
+import { driverError } from './driver-errors.js'
 import type { Mutex } from './mutex.js'
+import { backoff, sleep } from './retry.js'
 
 type Statement = BetterSqlite3.Statement<unknown[], unknown>
 
@@ -38,11 +40,98 @@ export function runStatement<R>(stmt: Statement, parameters: readonly unknown[])
   return { numAffectedRows: BigInt(changes), rows: [] }
 }
 
+/** Backoff between looks at a lock another process holds: short, since a write waits on it. */
+const LOCK_BACKOFF = { base_delay_ms: 2, max_delay_ms: 50 }
+
+/**
+ * The one connection, taken in turns (the mutex), and the wait for SQLite's file lock when
+ * another process holds it. The connection has busy_timeout 0: better-sqlite3's busy handler
+ * would sleep on the main thread, stopping the event loop (and every request) for as long as
+ * the other process keeps the lock. Instead a statement that meets the lock lets go of the
+ * connection, so this process's reads go on, and tries again after a backoff with jitter, for
+ * at most `lock_wait_ms` in all; then it fails with `lock_timeout`.
+ */
+export class ConnectionGate {
+  constructor(
+    readonly handle: BetterSqlite3.Database,
+    readonly mutex: Mutex,
+    private readonly lockWaitMs: number,
+  ) {}
+
+  /** Runs `work` on the connection: at once when it is free (no hop through the event loop). */
+  run<T>(work: () => T): Promise<T> {
+    if (!this.mutex.tryLock())
+      return this.mutex.lock().then(() => this.#release(this.runHeld(work)))
+    let result: T
+    try {
+      result = work()
+    } catch (error) {
+      if (this.#waitable(error)) return this.#release(this.#waitForLock(work, error))
+      this.mutex.unlock()
+      return Promise.reject(error)
+    }
+    this.mutex.unlock()
+    return Promise.resolve(result)
+  }
+
+  /**
+   * Runs `work` for a caller that holds the connection; it holds it again when this settles.
+   * Only work outside a transaction waits for the lock: it can start again from the top.
+   */
+  runHeld<T>(work: () => T): Promise<T> {
+    try {
+      return Promise.resolve(work())
+    } catch (error) {
+      if (!this.#waitable(error)) return Promise.reject(error)
+      return this.#waitForLock(work, error)
+    }
+  }
+
+  async #waitForLock<T>(work: () => T, first: unknown): Promise<T> {
+    const deadline = Date.now() + this.lockWaitMs
+    let last = first
+    for (let attempt = 0; ; attempt++) {
+      const remaining = deadline - Date.now()
+      if (remaining <= 0) throw driverError('lock_timeout', last)
+      this.mutex.unlock()
+      try {
+        await sleep(Math.min(remaining, backoff(LOCK_BACKOFF, attempt)))
+      } finally {
+        await this.mutex.lock()
+      }
+      try {
+        return work()
+      } catch (error) {
+        if (!this.#waitable(error)) throw error
+        last = error
+      }
+    }
+  }
+
+  #waitable(error: unknown): boolean {
+    const code = (error as { code?: unknown } | null)?.code
+    return typeof code === 'string' && code.startsWith('SQLITE_BUSY') && !this.handle.inTransaction
+  }
+
+  async #release<T>(running: Promise<T>): Promise<T> {
+    try {
+      return await running
+    } finally {
+      this.mutex.unlock()
+    }
+  }
+}
+
 class SqliteConnection implements DatabaseConnection {
-  constructor(readonly statements: StatementCache) {}
+  constructor(
+    readonly statements: StatementCache,
+    readonly gate: ConnectionGate,
+  ) {}
 
   executeQuery<R>(query: CompiledQuery): Promise<QueryResult<R>> {
-    return Promise.resolve(runStatement<R>(this.statements.get(query.sql), query.parameters))
+    return this.gate.runHeld(() =>
+      runStatement<R>(this.statements.get(query.sql), query.parameters),
+    )
   }
 
   async *streamQuery<R>(query: CompiledQuery): AsyncIterableIterator<QueryResult<R>> {
@@ -59,19 +148,19 @@ class SqliteConnection implements DatabaseConnection {
  */
 export class SqliteDriver implements Driver {
   readonly #connection: SqliteConnection
-  readonly #mutex: Mutex
+  readonly #gate: ConnectionGate
   readonly #close: () => void
 
-  constructor(statements: StatementCache, mutex: Mutex, close: () => void) {
-    this.#connection = new SqliteConnection(statements)
-    this.#mutex = mutex
+  constructor(statements: StatementCache, gate: ConnectionGate, close: () => void) {
+    this.#connection = new SqliteConnection(statements, gate)
+    this.#gate = gate
     this.#close = close
   }
 
   async init(): Promise<void> {}
 
   async acquireConnection(): Promise<DatabaseConnection> {
-    await this.#mutex.lock()
+    await this.#gate.mutex.lock()
     return this.#connection
   }
 
@@ -88,7 +177,7 @@ export class SqliteDriver implements Driver {
   }
 
   async releaseConnection(): Promise<void> {
-    this.#mutex.unlock()
+    this.#gate.mutex.unlock()
   }
 
   async destroy(): Promise<void> {

@@ -1,21 +1,26 @@
-import { mkdirSync } from 'node:fs'
+import { mkdirSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
 import {
   CompiledQuery,
-  type Compilable,
   Kysely,
   type LogConfig,
+  sql,
   SqliteAdapter,
   SqliteIntrospector,
   SqliteQueryCompiler,
 } from 'kysely'
 import { sqliteCodec } from './codec.js'
-import { compileWithParams, Database, type Executor, type Prepared } from './database.js'
+import { type CompiledStatement, type Prepared, RootDatabase, type Snapshot } from './database.js'
+import { sqliteDialect } from './dialect.js'
+import { type StatementContext, storeClosed, translateDriverError } from './driver-errors.js'
 import { Mutex } from './mutex.js'
 import type { RetryPolicy } from './retry.js'
 import type { Schema } from './schema.js'
-import { runStatement, SqliteDriver, StatementCache } from './sqlite-driver.js'
+import { snapshotOfSqliteFile, snapshotOnConnection } from './snapshot.js'
+import { UniqueIndexNames } from './sqlite-constraints.js'
+import { ConnectionGate, runStatement, SqliteDriver, StatementCache } from './sqlite-driver.js'
+import { TranslatingDriver } from './translating-driver.js'
 
 export type SqliteSynchronous = 'off' | 'normal' | 'full' | 'extra'
 
@@ -23,6 +28,10 @@ export interface SqliteOptions {
   /** A file path, or `:memory:`. */
   path: string
   synchronous: SqliteSynchronous
+  /**
+   * How long a statement waits in all for a lock another process holds (SQLITE_BUSY_TIMEOUT_MS),
+   * waiting asynchronously: the event loop never stops for it.
+   */
   busy_timeout_ms: number
   retry: RetryPolicy
   log?: LogConfig
@@ -37,9 +46,9 @@ class TransactionalDdlSqliteAdapter extends SqliteAdapter {
 
 /**
  * One lock per database file for every store of this process. better-sqlite3 is synchronous: a
- * second connection that met the first one's write lock would wait out busy_timeout blocking the
- * event loop, while the first one, on that same thread, could never finish. Stores on the same
- * file take turns here instead; other processes are still kept in order by SQLite's own locks.
+ * second connection of this process that met the first one's write lock could only wait for a
+ * lock that its own thread holds. Stores on the same file take turns here instead; other
+ * processes are kept in order by SQLite's own locks, waited for asynchronously (ConnectionGate).
  */
 const fileLocks = new Map<string, { mutex: Mutex; users: number }>()
 
@@ -59,36 +68,53 @@ function releaseFileLock(path: string): void {
   if (lock !== undefined && --lock.users === 0) fileLocks.delete(path)
 }
 
-/** A prepared statement that can also run inside `immediate`, on the connection already held. */
-export interface SqlitePrepared<P extends object, R> extends Prepared<P, R> {
-  runHeld(params: P): R[]
+/** The connection `immediate` holds for its work: prepared statements run on it synchronously. */
+export interface HeldConnection {
+  run<P extends object, R>(statement: Prepared<P, R>, params: P): R[]
 }
 
-export class SqliteDatabase extends Database {
+export class SqliteDatabase extends RootDatabase {
   readonly engine = 'sqlite' as const
   readonly codec = sqliteCodec
+  readonly dialect = sqliteDialect
   readonly capabilities = { writable_cte: false, in_process: true }
-  readonly kysely: Kysely<Schema>
   readonly path: string
+  protected readonly builder: Kysely<Schema>
   readonly #handle: BetterSqlite3.Database
   readonly #statements: StatementCache
-  readonly #mutex: Mutex
+  readonly #gate: ConnectionGate
+  readonly #uniqueNames: UniqueIndexNames
+  readonly #held: HeldConnection
 
   constructor(options: SqliteOptions) {
     super(options.retry)
     this.path = options.path
     if (options.path !== ':memory:') mkdirSync(dirname(options.path), { recursive: true })
+    // Opening may wait for a process that is creating the file or switching it to WAL, before
+    // this store serves anything. From then on busy_timeout is 0: better-sqlite3 would wait for
+    // another process's lock on the main thread, and ConnectionGate waits asynchronously instead.
     this.#handle = new BetterSqlite3(options.path, { timeout: options.busy_timeout_ms })
     this.#handle.pragma('journal_mode = WAL')
     this.#handle.pragma(`synchronous = ${options.synchronous}`)
     this.#handle.pragma('foreign_keys = ON')
-    this.#mutex = takeFileLock(options.path)
+    this.#handle.pragma('busy_timeout = 0')
+    this.#gate = new ConnectionGate(
+      this.#handle,
+      takeFileLock(options.path),
+      options.busy_timeout_ms,
+    )
     this.#statements = new StatementCache(this.#handle)
-    const driver = new SqliteDriver(this.#statements, this.#mutex, () => this.#handle.close())
-    this.kysely = new Kysely<Schema>({
+    this.#uniqueNames = new UniqueIndexNames(this.#handle)
+    const statements = this.#statements
+    this.#held = {
+      run: (statement, params) =>
+        runStatement<never>(statements.get(statement.sql), statement.order(params)).rows,
+    }
+    const driver = new SqliteDriver(this.#statements, this.#gate, () => this.#handle.close())
+    this.builder = new Kysely<Schema>({
       dialect: {
         createAdapter: () => new TransactionalDdlSqliteAdapter(),
-        createDriver: () => driver,
+        createDriver: () => new TranslatingDriver(driver, this.#errors),
         createIntrospector: (db) => new SqliteIntrospector(db),
         createQueryCompiler: () => new SqliteQueryCompiler(),
       },
@@ -98,79 +124,93 @@ export class SqliteDatabase extends Database {
 
   /** The raw better-sqlite3 handle, for the online backup API. */
   get handle(): BetterSqlite3.Database {
+    this.assertOpen()
     return this.#handle
   }
 
-  prepare<P extends object, R>(build: (params: P) => Compilable<R>): SqlitePrepared<P, R> {
-    const { sql, order } = compileWithParams(build)
+  readonly #errors = {
+    translate: (error: unknown, context: StatementContext = {}) =>
+      translateDriverError(error, { ...context, constraintOf: (e) => this.#uniqueNames.of(e) }),
+    closedError: () => (this.closed ? storeClosed() : undefined),
+  }
+
+  protected async runOnRoot<P extends object, R>(
+    statement: CompiledStatement<P>,
+    params: P,
+  ): Promise<R[]> {
     const statements = this.#statements
-    const run = (params: P): R[] => runStatement<R>(statements.get(sql), order(params)).rows
-    return {
-      sql,
-      all: (params) => this.#locked(() => run(params)),
-      async allIn(tx: Executor, params) {
-        const result = await tx.executeQuery<R>(CompiledQuery.raw(sql, order(params)))
-        return result.rows
-      },
-      runHeld: run,
+    try {
+      return await this.#gate.run(
+        () => runStatement<R>(statements.get(statement.sql), statement.order(params)).rows,
+      )
+    } catch (error) {
+      throw this.#errors.translate(error)
     }
   }
 
   /**
    * Runs synchronous `work` in one BEGIN IMMEDIATE transaction straight on the connection, retried
    * as a whole like `transaction`: the append path without a promise and Kysely's executor per
-   * statement. `work` runs its statements with `runHeld` and cannot await; nothing else can run on
-   * the connection meanwhile.
+   * statement. `work` runs prepared statements on the connection it is handed and cannot await;
+   * nothing else can run on the connection meanwhile.
    */
-  immediate<T>(work: () => T): Promise<T> {
+  immediate<T>(work: (held: HeldConnection) => T): Promise<T> {
     const statements = this.#statements
     const handle = this.#handle
-    return this.write(() =>
-      this.#locked(() => {
-        statements.get('begin immediate').run()
-        try {
-          const result = work()
-          statements.get('commit').run()
-          return result
-        } catch (error) {
-          if (handle.inTransaction) statements.get('rollback').run()
-          throw error
-        }
-      }),
-    )
+    const held = this.#held
+    return this.write(async () => {
+      this.assertOpen()
+      try {
+        return await this.#gate.run(() => {
+          statements.get('begin immediate').run()
+          try {
+            const result = work(held)
+            statements.get('commit').run()
+            return result
+          } catch (error) {
+            if (handle.inTransaction) statements.get('rollback').run()
+            throw error
+          }
+        })
+      } catch (error) {
+        throw this.#errors.translate(error)
+      }
+    })
   }
 
-  /** Runs `work` holding the connection: at once when it is free (no hop through the event loop). */
-  #locked<T>(work: () => T): Promise<T> {
-    const mutex = this.#mutex
-    const runNow = (): T => {
-      try {
-        return work()
-      } finally {
-        mutex.unlock()
-      }
+  snapshot<T>(work: (snapshot: Snapshot) => Promise<T>): Promise<T> {
+    if (this.path !== ':memory:') return snapshotOfSqliteFile(this.path, work)
+    return snapshotOnConnection(this.kysely, sql`begin`, work)
+  }
+
+  async sizeOnDisk(): Promise<number> {
+    const { rows } = await sql<{ size: number }>`select page_count * page_size as size
+      from pragma_page_count(), pragma_page_size()`.execute(this.kysely)
+    return Number(rows[0]!.size) + this.#walSize()
+  }
+
+  #walSize(): number {
+    if (this.path === ':memory:') return 0
+    try {
+      return statSync(`${this.path}-wal`).size
+    } catch {
+      return 0
     }
-    if (mutex.tryLock()) {
-      try {
-        return Promise.resolve(runNow())
-      } catch (error) {
-        return Promise.reject(error)
-      }
-    }
-    return mutex.lock().then(runNow)
   }
 
   async ping(): Promise<void> {
-    await this.read(() => this.kysely.executeQuery(CompiledQuery.raw('select 1')))
+    await this.kysely.executeQuery(CompiledQuery.raw('select 1'))
   }
 
   poolStatus() {
-    return { total: 1, idle: this.#mutex.held ? 0 : 1, waiting: this.#mutex.waiting, max: 1 }
+    const mutex = this.#gate.mutex
+    return { total: 1, idle: mutex.held ? 0 : 1, waiting: mutex.waiting, max: 1 }
   }
 
   async close(): Promise<void> {
+    if (!this.markClosed()) return
     try {
-      await this.kysely.destroy()
+      await this.builder.destroy()
     } finally {
       releaseFileLock(this.path)
     }

@@ -1,6 +1,4 @@
-import type { Transaction } from 'kysely'
 import type { Database } from '../db/database.js'
-import type { Schema } from '../db/schema.js'
 import { ChatkeepError } from '../errors.js'
 import { DatabaseRateLimitStore } from '../rate-limit/database-store.js'
 import * as retention from '../repositories/retention.js'
@@ -114,26 +112,25 @@ type Cutoffs = CleanupReport['cutoffs']
 
 async function dryRun(store: Store, c: Cutoffs, _size: number, add: Add): Promise<void> {
   const db = store.database
-  const ex = db.kysely
-  const deleted = await db.read(() => retention.countConversations(ex, 'deleted', c))
+  const deleted = await retention.countConversations(db, 'deleted', c)
   await add('conversations', deleted.conversations)
   await add('messages', deleted.messages)
   await add('transcripts', deleted.transcripts)
   if (c.inactive_before !== null) {
-    const inactive = await db.read(() => retention.countConversations(ex, 'inactive', c))
+    const inactive = await retention.countConversations(db, 'inactive', c)
     await add('inactive_conversations', inactive.conversations)
     await add('messages', inactive.messages)
     await add('transcripts', inactive.transcripts)
   }
-  await add('messages', await db.read(() => retention.countMessages(ex, c)))
-  const documents = await db.read(() => retention.countDocuments(ex, c))
+  await add('messages', await retention.countMessages(db, c))
+  const documents = await retention.countDocuments(db, c)
   await add('documents', documents.documents)
   await add('document_chunks', documents.chunks)
-  const credentials = await db.read(() => retention.countCredentials(ex, c))
+  const credentials = await retention.countCredentials(db, c)
   await add('refresh_tokens', credentials.refresh_tokens)
   await add('auth_sessions', credentials.sessions)
-  await add('api_keys', await db.read(() => retention.countRevokedApiKeys(ex, c)))
-  await add('rate_limits', await db.read(() => retention.countEndedRateLimits(ex, c.now)))
+  await add('api_keys', await retention.countRevokedApiKeys(db, c))
+  await add('rate_limits', await retention.countEndedRateLimits(db, c.now))
 }
 
 async function purge(store: Store, c: Cutoffs, size: number, add: Add): Promise<void> {
@@ -158,7 +155,7 @@ async function purge(store: Store, c: Cutoffs, size: number, add: Add): Promise<
   await repeat(db, 'messages', add, (tx) => retention.purgeMessageBatch(tx, c, size))
   // Documents go through the service's own purge, one deleted_at bound per batch.
   for (;;) {
-    const bound = await db.read(() => retention.nextDocumentBound(db.kysely, c, size))
+    const bound = await retention.nextDocumentBound(db, c, size)
     if (bound === null) break
     const batch = await store.documents.purgeDeleted(bound)
     await add('documents', batch.documents)
@@ -181,7 +178,7 @@ async function repeat(
   db: Database,
   kind: CleanupKind,
   add: Add,
-  batch: (tx: Transaction<Schema>) => Promise<number>,
+  batch: (tx: Database) => Promise<number>,
 ): Promise<void> {
   for (;;) {
     const n = await db.transaction(batch)

@@ -1,9 +1,7 @@
-import { statSync } from 'node:fs'
 import { type Static, Type } from '@sinclair/typebox'
-import { type RawBuilder, sql } from 'kysely'
+import { sql } from 'kysely'
 import type { Database } from '../db/database.js'
 import { TABLES } from '../db/schema.js'
-import type { SqliteDatabase } from '../db/sqlite.js'
 import { ChatkeepError } from '../errors.js'
 
 /**
@@ -93,41 +91,39 @@ export async function collectStats(db: Database, options: StatsOptions = {}): Pr
   const now = options.now ?? new Date()
   const today = Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), now.getUTCDate())
   const first = today - (days - 1) * DAY_MS
-  return db.read(async () => {
-    const [
-      tables,
-      soft_deleted,
-      database_size_bytes,
-      perDay,
-      tokens_per_model,
-      byMessages,
-      byTokens,
-    ] = await Promise.all([
-      tableCounts(db),
-      softDeletedCounts(db),
-      databaseSize(db),
-      messagesPerDay(db, new Date(first).toISOString(), new Date(today + DAY_MS).toISOString()),
-      tokensPerModel(db),
-      topUsers(db, 'messages', top),
-      topUsers(db, 'tokens', top),
-    ])
-    const messages_per_day = Array.from({ length: days }, (_, i) => {
-      const day = new Date(first + i * DAY_MS).toISOString().slice(0, 10)
-      return { day, messages: 0, tokens: 0, ...perDay.get(day) }
-    })
-    return {
-      engine: db.engine,
-      generated_at: now.toISOString(),
-      database_size_bytes,
-      tables,
-      soft_deleted,
-      days,
-      messages_per_day,
-      tokens_per_model,
-      top,
-      top_users: { by_messages: byMessages, by_tokens: byTokens },
-    }
+  const [
+    tables,
+    soft_deleted,
+    database_size_bytes,
+    perDay,
+    tokens_per_model,
+    byMessages,
+    byTokens,
+  ] = await Promise.all([
+    tableCounts(db),
+    softDeletedCounts(db),
+    db.sizeOnDisk(),
+    messagesPerDay(db, new Date(first).toISOString(), new Date(today + DAY_MS).toISOString()),
+    tokensPerModel(db),
+    topUsers(db, 'messages', top),
+    topUsers(db, 'tokens', top),
+  ])
+  const messages_per_day = Array.from({ length: days }, (_, i) => {
+    const day = new Date(first + i * DAY_MS).toISOString().slice(0, 10)
+    return { day, messages: 0, tokens: 0, ...perDay.get(day) }
   })
+  return {
+    engine: db.engine,
+    generated_at: now.toISOString(),
+    database_size_bytes,
+    tables,
+    soft_deleted,
+    days,
+    messages_per_day,
+    tokens_per_model,
+    top,
+    top_users: { by_messages: byMessages, by_tokens: byTokens },
+  }
 }
 
 function bounded(value: number | undefined, field: keyof typeof STATS_LIMITS): number {
@@ -173,40 +169,12 @@ async function softDeletedCounts(db: Database): Promise<Stats['soft_deleted']> {
   }
 }
 
-/** The engines' differences, in one place: the size on disk, and a timestamp's UTC day. */
-async function databaseSize(db: Database): Promise<number> {
-  if (db.engine === 'postgres') {
-    const { rows } = await sql<{
-      size: unknown
-    }>`select pg_database_size(current_database()) as size`.execute(db.kysely)
-    return num(rows[0]!.size)
-  }
-  const { rows } = await sql<{ size: unknown }>`select page_count * page_size as size
-    from pragma_page_count(), pragma_page_size()`.execute(db.kysely)
-  return num(rows[0]!.size) + walSize((db as SqliteDatabase).path)
-}
-
-function walSize(path: string): number {
-  if (path === ':memory:') return 0
-  try {
-    return statSync(`${path}-wal`).size
-  } catch {
-    return 0
-  }
-}
-
-function utcDay(db: Database): RawBuilder<string> {
-  return db.engine === 'postgres'
-    ? sql<string>`to_char(created_at at time zone 'UTC', 'YYYY-MM-DD')`
-    : sql<string>`substr(created_at, 1, 10)`
-}
-
 async function messagesPerDay(
   db: Database,
   from: string,
   until: string,
 ): Promise<Map<string, { messages: number; tokens: number }>> {
-  const day = utcDay(db)
+  const day = db.dialect.bucketStart('day', 'created_at')
   const rows = await db.kysely
     .selectFrom('messages')
     .select((eb) => [
@@ -218,7 +186,10 @@ async function messagesPerDay(
     .where('created_at', '<', until)
     .groupBy(day)
     .execute()
-  return new Map(rows.map((r) => [r.day, { messages: num(r.messages), tokens: num(r.tokens) }]))
+  // The day's start as ISO-8601 text: its first ten characters are the date.
+  return new Map(
+    rows.map((r) => [r.day.slice(0, 10), { messages: num(r.messages), tokens: num(r.tokens) }]),
+  )
 }
 
 async function tokensPerModel(db: Database): Promise<Stats['tokens_per_model']> {

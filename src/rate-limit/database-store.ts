@@ -74,7 +74,7 @@ export class DatabaseRateLimitStore implements RateLimitStore {
       reset: new Date(now + window_ms).toISOString(),
     }
     const hit = statements(this.#db).hit
-    const [row] = await this.#db.write(() => hit.all(params))
+    const [row] = await this.#db.write(() => hit.all(this.#db, params))
     if (this.#pruneEvery > 0 && now - this.#lastPrune >= this.#pruneEvery) {
       this.#lastPrune = now
       // Housekeeping only: a failure here must not fail the request that happened to trigger it.

@@ -1,6 +1,6 @@
 import type { Insertable, Selectable } from 'kysely'
 import type { Codec } from '../db/codec.js'
-import type { Database, Executor } from '../db/database.js'
+import type { Database } from '../db/database.js'
 import { perDatabase } from '../db/memo.js'
 import type { ApiKeysTable } from '../db/schema.js'
 import type { ApiKey } from '../schemas/auth.js'
@@ -55,24 +55,24 @@ export async function listLiveApiKeysByPrefix(
   db: Database,
   prefix: string,
 ): Promise<ApiKeyAuthRow[]> {
-  return statements(db).byPrefix.all({ prefix })
+  return statements(db).byPrefix.all(db, { prefix })
 }
 
 export async function insertApiKey(
-  tx: Executor,
+  db: Database,
   row: Insertable<ApiKeysTable>,
 ): Promise<ApiKeyRow> {
-  return tx.insertInto('api_keys').values(row).returningAll().executeTakeFirstOrThrow()
+  return db.kysely.insertInto('api_keys').values(row).returningAll().executeTakeFirstOrThrow()
 }
 
 /** Moves last_used_at to `at` unless it is already later than `since`: one write a minute at most. */
 export async function touchApiKey(
-  tx: Executor,
+  db: Database,
   id: string,
   at: string,
   since: string,
 ): Promise<void> {
-  await tx
+  await db.kysely
     .updateTable('api_keys')
     .set({ last_used_at: at })
     .where('id', '=', id)
@@ -82,12 +82,12 @@ export async function touchApiKey(
 
 /** Revokes a live key of `user_id`; false when there is none with that id. */
 export async function revokeApiKey(
-  tx: Executor,
+  db: Database,
   id: string,
   user_id: string,
   at: string,
 ): Promise<boolean> {
-  const result = await tx
+  const result = await db.kysely
     .updateTable('api_keys')
     .set({ revoked_at: at })
     .where('id', '=', id)
@@ -115,5 +115,5 @@ export async function listApiKeys(
     .selectAll()
     .where('user_id', '=', filter.user_id)
     .where('revoked_at', 'is', null)
-  return db.read(() => pageById(q, filter, 'newest_first').execute())
+  return pageById(q, filter, 'newest_first').execute()
 }

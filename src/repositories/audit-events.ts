@@ -1,6 +1,6 @@
 import type { Insertable, Selectable } from 'kysely'
 import type { Codec } from '../db/codec.js'
-import type { Database, Executor } from '../db/database.js'
+import type { Database } from '../db/database.js'
 import type { AuditEventsTable } from '../db/schema.js'
 import type { AuditEvent } from '../schemas/audit.js'
 import { type IdCursor, pageById } from './keyset.js'
@@ -24,10 +24,10 @@ export function decodeAuditEvent(codec: Codec, row: AuditEventRow): AuditEvent {
 
 /** One statement for one or several events; nothing is read back. */
 export async function insertAuditEvents(
-  tx: Executor,
+  db: Database,
   rows: NewAuditEventRow | NewAuditEventRow[],
 ): Promise<void> {
-  await tx.insertInto('audit_events').values(rows).execute()
+  await db.kysely.insertInto('audit_events').values(rows).execute()
 }
 
 export interface AuditFilter extends IdCursor {
@@ -49,5 +49,5 @@ export async function listAuditEvents(db: Database, filter: AuditFilter): Promis
   if (filter.target_id !== undefined) q = q.where('target_id', '=', filter.target_id)
   if (filter.since !== undefined) q = q.where('created_at', '>=', filter.since)
   if (filter.until !== undefined) q = q.where('created_at', '<', filter.until)
-  return db.read(() => pageById(q, filter, 'newest_first').execute())
+  return pageById(q, filter, 'newest_first').execute()
 }

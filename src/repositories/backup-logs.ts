@@ -1,5 +1,5 @@
 import type { Insertable, Selectable, Updateable } from 'kysely'
-import type { Executor } from '../db/database.js'
+import type { Database } from '../db/database.js'
 import type { BackupLogsTable } from '../db/schema.js'
 import { type IdCursor, pageById } from './keyset.js'
 
@@ -8,35 +8,35 @@ export type BackupLogRow = Selectable<BackupLogsTable>
 export type BackupStatus = 'started' | 'in_progress' | 'completed' | 'failed'
 
 export async function insertBackupLog(
-  tx: Executor,
+  db: Database,
   row: Insertable<BackupLogsTable>,
 ): Promise<BackupLogRow> {
-  return tx.insertInto('backup_logs').values(row).returningAll().executeTakeFirstOrThrow()
+  return db.kysely.insertInto('backup_logs').values(row).returningAll().executeTakeFirstOrThrow()
 }
 
 export async function updateBackupLog(
-  tx: Executor,
+  db: Database,
   id: string,
   patch: Updateable<BackupLogsTable>,
 ): Promise<void> {
-  await tx.updateTable('backup_logs').set(patch).where('id', '=', id).execute()
+  await db.kysely.updateTable('backup_logs').set(patch).where('id', '=', id).execute()
 }
 
-export async function getBackupLog(tx: Executor, id: string): Promise<BackupLogRow | undefined> {
-  return tx.selectFrom('backup_logs').selectAll().where('id', '=', id).executeTakeFirst()
+export async function getBackupLog(db: Database, id: string): Promise<BackupLogRow | undefined> {
+  return db.kysely.selectFrom('backup_logs').selectAll().where('id', '=', id).executeTakeFirst()
 }
 
-export async function allBackupLogs(tx: Executor): Promise<BackupLogRow[]> {
-  return tx.selectFrom('backup_logs').selectAll().orderBy('id').execute()
+export async function allBackupLogs(db: Database): Promise<BackupLogRow[]> {
+  return db.kysely.selectFrom('backup_logs').selectAll().orderBy('id').execute()
 }
 
 /**
  * Writes rows as given, replacing those with the same id: a restore puts back the log of the
  * backups made before it, which the restored snapshot does not know about.
  */
-export async function upsertBackupLogs(tx: Executor, rows: BackupLogRow[]): Promise<void> {
+export async function upsertBackupLogs(db: Database, rows: BackupLogRow[]): Promise<void> {
   for (const row of rows) {
-    await tx
+    await db.kysely
       .insertInto('backup_logs')
       .values(row)
       .onConflict((oc) =>
@@ -57,9 +57,9 @@ export async function upsertBackupLogs(tx: Executor, rows: BackupLogRow[]): Prom
 
 /** A page of the log, newest first by default (limit + 1 rows, see pageById). */
 export async function listBackupLogs(
-  tx: Executor,
+  db: Database,
   cursor: IdCursor,
   order: 'newest_first' | 'oldest_first',
 ): Promise<BackupLogRow[]> {
-  return pageById(tx.selectFrom('backup_logs').selectAll(), cursor, order).execute()
+  return pageById(db.kysely.selectFrom('backup_logs').selectAll(), cursor, order).execute()
 }

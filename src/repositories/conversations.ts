@@ -1,6 +1,6 @@
 import { type Insertable, type Selectable, sql, type Updateable } from 'kysely'
 import type { Codec } from '../db/codec.js'
-import type { Database, Executor, Prepared } from '../db/database.js'
+import type { Database, Prepared } from '../db/database.js'
 import { jsonArrayContains } from '../db/json.js'
 import { perDatabase } from '../db/memo.js'
 import { containsText } from '../db/text.js'
@@ -42,30 +42,41 @@ export async function getConversation(
 ): Promise<ConversationRow | undefined> {
   const set = statements(db)
   const rows =
-    owner === null ? await set.any.all({ id, owner: '' }) : await set.owned.all({ id, owner })
+    owner === null
+      ? await set.any.all(db, { id, owner: '' })
+      : await set.owned.all(db, { id, owner })
   return rows[0]
 }
 
 /** Deleted or not: restore and find-or-create need to see deleted rows too. */
 export async function getConversationAnyState(
-  tx: Executor,
+  db: Database,
   id: string,
   owner: Owner,
 ): Promise<ConversationRow | undefined> {
-  let q = tx.selectFrom('conversations').selectAll().where('id', '=', id)
+  let q = db.kysely.selectFrom('conversations').selectAll().where('id', '=', id)
   if (owner !== null) q = q.where('user_id', '=', owner)
   return q.executeTakeFirst()
 }
 
 export async function getConversationByDiscordChannel(
-  tx: Executor,
+  db: Database,
   channelId: string,
 ): Promise<ConversationRow | undefined> {
-  return tx
+  return db.kysely
     .selectFrom('conversations')
     .selectAll()
     .where('discord_channel_id', '=', channelId)
     .executeTakeFirst()
+}
+
+/** The conversation lets go of its Discord channel, for another one to take it. */
+export async function unbindDiscordChannel(db: Database, id: string): Promise<void> {
+  await db.kysely
+    .updateTable('conversations')
+    .set({ discord_channel_id: null })
+    .where('id', '=', id)
+    .execute()
 }
 
 export interface ConversationFilter {
@@ -103,13 +114,13 @@ export async function listConversations(
     rows: filter.limit + 1,
   }
   if (filter.tag === undefined && filter.search === undefined) {
-    return db.read(() => listStatement(db, shape).all(params))
+    return listStatement(db, shape).all(db, params)
   }
   // A tag or a search turns its value into SQL of its own: that query is built per call.
   let q = listQuery(db, shape, params)
   if (filter.tag !== undefined) q = q.where(jsonArrayContains(db, 'metadata', 'tags', filter.tag))
   if (filter.search !== undefined) q = q.where(containsText(db, 'title', filter.search))
-  return db.read(() => q.execute())
+  return q.execute()
 }
 
 /** Which filters a list has; each shape compiles to its own statement. */
@@ -166,19 +177,19 @@ function listStatement(db: Database, shape: ListShape): Prepared<ListParams, Con
 }
 
 export async function insertConversation(
-  tx: Executor,
+  db: Database,
   row: Insertable<ConversationsTable>,
 ): Promise<ConversationRow> {
-  return tx.insertInto('conversations').values(row).returningAll().executeTakeFirstOrThrow()
+  return db.kysely.insertInto('conversations').values(row).returningAll().executeTakeFirstOrThrow()
 }
 
 export async function updateConversation(
-  tx: Executor,
+  db: Database,
   id: string,
   owner: Owner,
   patch: Updateable<ConversationsTable>,
 ): Promise<ConversationRow | undefined> {
-  let q = tx
+  let q = db.kysely
     .updateTable('conversations')
     .set(patch)
     .where('id', '=', id)
@@ -189,23 +200,23 @@ export async function updateConversation(
 
 /** Marks the conversation and its live messages deleted, with one timestamp that restore keys on. */
 export async function softDeleteConversation(
-  tx: Executor,
+  db: Database,
   id: string,
   owner: Owner,
   at: string,
 ): Promise<boolean> {
   // The timestamp must differ from that of every message deleted before, even one deleted in the
   // same millisecond, or restore would bring that message back too.
-  const { latest } = await tx
+  const { latest } = await db.kysely
     .selectFrom('messages')
     .select((eb) => eb.fn.max('deleted_at').as('latest'))
     .where('conversation_id', '=', id)
     .executeTakeFirstOrThrow()
   const stamp =
     latest !== null && latest >= at ? new Date(Date.parse(latest) + 1).toISOString() : at
-  const updated = await updateConversation(tx, id, owner, { deleted_at: stamp, updated_at: stamp })
+  const updated = await updateConversation(db, id, owner, { deleted_at: stamp, updated_at: stamp })
   if (updated === undefined) return false
-  await tx
+  await db.kysely
     .updateTable('messages')
     .set({ deleted_at: stamp })
     .where('conversation_id', '=', id)
@@ -216,17 +227,17 @@ export async function softDeleteConversation(
 
 /** Brings back the conversation and the messages that were deleted with it, not those deleted before. */
 export async function restoreConversation(
-  tx: Executor,
+  db: Database,
   row: ConversationRow,
   at: string,
 ): Promise<ConversationRow> {
-  await tx
+  await db.kysely
     .updateTable('messages')
     .set({ deleted_at: null })
     .where('conversation_id', '=', row.id)
     .where('deleted_at', '=', row.deleted_at)
     .execute()
-  return tx
+  return db.kysely
     .updateTable('conversations')
     .set({ deleted_at: null, updated_at: at })
     .where('id', '=', row.id)

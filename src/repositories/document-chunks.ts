@@ -1,5 +1,5 @@
 import type { Insertable, Selectable, Updateable } from 'kysely'
-import type { Executor } from '../db/database.js'
+import type { Database } from '../db/database.js'
 import type { DocumentChunksTable } from '../db/schema.js'
 import type { DocumentChunk } from '../schemas/documents.js'
 
@@ -12,10 +12,10 @@ export function decodeChunk(row: DocumentChunkRow): DocumentChunk {
 
 /** A document's chunks in order; walks document_chunks_document_idx. */
 export async function listChunksOfDocument(
-  tx: Executor,
+  db: Database,
   documentId: string,
 ): Promise<DocumentChunkRow[]> {
-  return tx
+  return db.kysely
     .selectFrom('document_chunks')
     .selectAll()
     .where('document_id', '=', documentId)
@@ -28,11 +28,11 @@ export async function listChunksOfDocument(
 const INSERT_BATCH = 500
 
 export async function insertChunks(
-  tx: Executor,
+  db: Database,
   rows: Insertable<DocumentChunksTable>[],
 ): Promise<void> {
   for (let i = 0; i < rows.length; i += INSERT_BATCH) {
-    await tx
+    await db.kysely
       .insertInto('document_chunks')
       .values(rows.slice(i, i + INSERT_BATCH))
       .execute()
@@ -40,16 +40,16 @@ export async function insertChunks(
 }
 
 export async function updateChunk(
-  tx: Executor,
+  db: Database,
   id: string,
   patch: Updateable<DocumentChunksTable>,
 ): Promise<void> {
-  await tx.updateTable('document_chunks').set(patch).where('id', '=', id).execute()
+  await db.kysely.updateTable('document_chunks').set(patch).where('id', '=', id).execute()
 }
 
-export async function deleteChunks(tx: Executor, ids: string[]): Promise<void> {
+export async function deleteChunks(db: Database, ids: string[]): Promise<void> {
   for (let i = 0; i < ids.length; i += INSERT_BATCH) {
-    await tx
+    await db.kysely
       .deleteFrom('document_chunks')
       .where('id', 'in', ids.slice(i, i + INSERT_BATCH))
       .execute()

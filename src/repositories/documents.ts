@@ -1,6 +1,6 @@
 import type { Insertable, Selectable, Updateable } from 'kysely'
 import type { Codec } from '../db/codec.js'
-import type { Database, Executor } from '../db/database.js'
+import type { Database } from '../db/database.js'
 import type { DocumentsTable } from '../db/schema.js'
 import type { Document } from '../schemas/documents.js'
 import type { Owner } from './conversations.js'
@@ -17,11 +17,11 @@ export function decodeDocument(codec: Codec, row: DocumentRow): Document {
  * (`owner` null).
  */
 export async function getReadableDocument(
-  tx: Executor,
+  db: Database,
   id: string,
   owner: Owner,
 ): Promise<DocumentRow | undefined> {
-  let q = tx
+  let q = db.kysely
     .selectFrom('documents')
     .selectAll()
     .where('id', '=', id)
@@ -34,12 +34,12 @@ export async function getReadableDocument(
 
 /** The live document of exactly this owner (null: shared) at `source_url`; the key of a re-ingest. */
 export async function getDocumentBySource(
-  tx: Executor,
+  db: Database,
   userId: string | null,
   sourceUrl: string,
 ): Promise<DocumentRow | undefined> {
   // Reads documents_owner_source_key.
-  return tx
+  return db.kysely
     .selectFrom('documents')
     .selectAll()
     .where('source_url', '=', sourceUrl)
@@ -69,22 +69,22 @@ export async function listDocuments(db: Database, filter: DocumentFilter): Promi
   }
   if (filter.doc_type !== undefined) q = q.where('doc_type', '=', filter.doc_type)
   if (filter.source_url !== undefined) q = q.where('source_url', '=', filter.source_url)
-  return db.read(() => pageById(q, filter, 'newest_first').execute())
+  return pageById(q, filter, 'newest_first').execute()
 }
 
 export async function insertDocument(
-  tx: Executor,
+  db: Database,
   row: Insertable<DocumentsTable>,
 ): Promise<DocumentRow> {
-  return tx.insertInto('documents').values(row).returningAll().executeTakeFirstOrThrow()
+  return db.kysely.insertInto('documents').values(row).returningAll().executeTakeFirstOrThrow()
 }
 
 export async function updateDocument(
-  tx: Executor,
+  db: Database,
   id: string,
   patch: Updateable<DocumentsTable>,
 ): Promise<DocumentRow | undefined> {
-  return tx
+  return db.kysely
     .updateTable('documents')
     .set(patch)
     .where('id', '=', id)
@@ -98,19 +98,22 @@ export async function updateDocument(
  * and the full-text triggers take them out of the index). Returns how many of each went.
  */
 export async function purgeDeletedDocuments(
-  tx: Executor,
+  db: Database,
   before: string,
 ): Promise<{ documents: number; chunks: number }> {
-  const doomed = tx
+  const doomed = db.kysely
     .selectFrom('documents')
     .select('id')
     .where('deleted_at', 'is not', null)
     .where('deleted_at', '<', before)
-  const { chunks } = await tx
+  const { chunks } = await db.kysely
     .selectFrom('document_chunks')
     .select((eb) => eb.fn.countAll<number>().as('chunks'))
     .where('document_id', 'in', doomed)
     .executeTakeFirstOrThrow()
-  const result = await tx.deleteFrom('documents').where('id', 'in', doomed).executeTakeFirst()
+  const result = await db.kysely
+    .deleteFrom('documents')
+    .where('id', 'in', doomed)
+    .executeTakeFirst()
   return { documents: Number(result.numDeletedRows), chunks: Number(chunks) }
 }

@@ -1,34 +1,11 @@
 import { type Compilable, type Selectable, sql } from 'kysely'
 import { type MessageCipher, noKeyRing } from '../crypto/message-cipher.js'
-import { type Codec, encodeJson } from '../db/codec.js'
-import type { Database, Executor } from '../db/database.js'
+import type { Codec } from '../db/codec.js'
+import { MESSAGE_COLUMNS, type MessageRow, type MessagesTable } from '../db/messages-table.js'
+import type { Database } from '../db/database.js'
 import { perDatabase } from '../db/memo.js'
-import type { MessagesTable } from '../db/schema.js'
 import type { Message, Role } from '../schemas/data.js'
 import type { Owner } from './conversations.js'
-
-/** Everything a reader sees, plus the ciphertext columns that an encrypted content is read from. */
-export const MESSAGE_COLUMNS = [
-  'id',
-  'conversation_id',
-  'user_id',
-  'sequence',
-  'parent_id',
-  'role',
-  'content',
-  'encrypted_content',
-  'key_id',
-  'request_id',
-  'tokens_used',
-  'model_version',
-  'context_documents',
-  'metadata',
-  'feedback',
-  'created_at',
-  'deleted_at',
-] as const satisfies readonly (keyof MessagesTable)[]
-
-export type MessageRow = Pick<Selectable<MessagesTable>, (typeof MESSAGE_COLUMNS)[number]>
 
 /**
  * A row as the Message handed out. An encrypted row (content null) is opened with `cipher`;
@@ -114,7 +91,9 @@ export async function getMessage(
 ): Promise<MessageRow | undefined> {
   const set = statements(db).byId
   return (
-    owner === null ? await set.any.all({ id, owner: '' }) : await set.owned.all({ id, owner })
+    owner === null
+      ? await set.any.all(db, { id, owner: '' })
+      : await set.owned.all(db, { id, owner })
   )[0]
 }
 
@@ -123,14 +102,14 @@ export async function getMessageAnyState(
   db: Database,
   id: string,
 ): Promise<MessageRow | undefined> {
-  return (await statements(db).byIdAnyState.all({ id }))[0]
+  return (await statements(db).byIdAnyState.all(db, { id }))[0]
 }
 
 export async function getMessageByIdempotencyKey(
   db: Database,
   key: { conversation_id: string; role: string; request_id: string },
 ): Promise<MessageRow | undefined> {
-  return (await statements(db).byIdempotencyKey.all(key))[0]
+  return (await statements(db).byIdempotencyKey.all(db, key))[0]
 }
 
 /** The last `n` live messages of a conversation, oldest first. */
@@ -142,8 +121,8 @@ export async function lastMessages(
 ): Promise<MessageRow[]> {
   const set = statements(db).last
   return owner === null
-    ? set.any.all({ conversation_id: conversationId, owner: '', n })
-    : set.owned.all({ conversation_id: conversationId, owner, n })
+    ? set.any.all(db, { conversation_id: conversationId, owner: '', n })
+    : set.owned.all(db, { conversation_id: conversationId, owner, n })
 }
 
 export interface MessageFilter {
@@ -177,21 +156,19 @@ export async function listMessages(db: Database, filter: MessageFilter): Promise
       ascending ? sql<boolean>`sequence > ${position}` : sql<boolean>`sequence < ${position}`,
     )
   }
-  return db.read(() =>
-    q
-      .orderBy('sequence', ascending ? 'asc' : 'desc')
-      .limit(filter.limit + 1)
-      .execute(),
-  )
+  return q
+    .orderBy('sequence', ascending ? 'asc' : 'desc')
+    .limit(filter.limit + 1)
+    .execute()
 }
 
 export async function setMessageFeedback(
-  tx: Executor,
+  db: Database,
   id: string,
   owner: Owner,
   feedback: number | null,
 ): Promise<MessageRow | undefined> {
-  let q = tx
+  let q = db.kysely
     .updateTable('messages')
     .set({ feedback })
     .where('id', '=', id)
@@ -201,12 +178,12 @@ export async function setMessageFeedback(
 }
 
 export async function setMessageDeletedAt(
-  tx: Executor,
+  db: Database,
   id: string,
   owner: Owner,
   deletedAt: string | null,
 ): Promise<MessageRow | undefined> {
-  let q = tx
+  let q = db.kysely
     .updateTable('messages')
     .set({ deleted_at: deletedAt })
     .where('id', '=', id)
@@ -235,7 +212,7 @@ export async function countMessagesByRole(
     .where('conversation_id', '=', conversationId)
     .where('deleted_at', 'is', null)
   if (owner !== null) q = q.where('user_id', '=', owner)
-  const rows = await db.read(() => q.groupBy('role').execute())
+  const rows = await q.groupBy('role').execute()
   return rows.map((r) => ({ role: r.role, count: Number(r.count) }))
 }
 
@@ -243,14 +220,12 @@ export async function countMessagesByRole(
 export async function countMessagesByKey(
   db: Database,
 ): Promise<{ key_id: string | null; count: number }[]> {
-  const rows = await db.read(() =>
-    db.kysely
-      .selectFrom('messages')
-      .select(['key_id', (eb) => eb.fn.countAll<number>().as('count')])
-      .groupBy('key_id')
-      .orderBy('key_id')
-      .execute(),
-  )
+  const rows = await db.kysely
+    .selectFrom('messages')
+    .select(['key_id', (eb) => eb.fn.countAll<number>().as('count')])
+    .groupBy('key_id')
+    .orderBy('key_id')
+    .execute()
   return rows.map((r) => ({ key_id: r.key_id, count: Number(r.count) }))
 }
 
@@ -266,10 +241,10 @@ export type ResealRow = Pick<
  * plain text. Walks the primary key, so a whole rotation reads the table once.
  */
 export function messagesToReseal(
-  tx: Executor,
+  db: Database,
   p: { after: string | null; active_key_id: string; plaintext: boolean; limit: number },
 ): Promise<ResealRow[]> {
-  let q = tx
+  let q = db.kysely
     .selectFrom('messages')
     .select(['id', 'conversation_id', 'user_id', 'content', 'encrypted_content', 'key_id'])
     .where((eb) => {
@@ -278,45 +253,4 @@ export function messagesToReseal(
     })
   if (p.after !== null) q = q.where('id', '>', p.after)
   return q.orderBy('id').limit(p.limit).execute()
-}
-
-/** A message's content sealed anew, to store if the row still holds what was read. */
-export interface Reseal {
-  id: string
-  /** The key id the row was read with; null for plain text. */
-  from: string | null
-  encrypted_content: Buffer
-  key_id: string
-}
-
-/**
- * Stores messages' contents anew, sealed, each only if its row still holds what was read (its
- * key id, null for plain text), so two rotations at once never undo each other. In process
- * (SQLite) one update per row costs nothing; over the network (PostgreSQL) the batch goes as one
- * statement. Returns how many rows were rewritten.
- */
-export async function resealMessages(db: Database, tx: Executor, rows: Reseal[]): Promise<number> {
-  if (rows.length === 0) return 0
-  if (!db.capabilities.in_process) {
-    const values = encodeJson(
-      rows.map((r) => ({ ...r, encrypted_content: r.encrypted_content.toString('base64') })),
-    )
-    const result = await sql`update messages as m set content = null,
-        encrypted_content = decode(v.encrypted_content, 'base64'), key_id = v.key_id
-      from jsonb_to_recordset(${values}::jsonb)
-        as v(id uuid, "from" text, encrypted_content text, key_id text)
-      where m.id = v.id and m.key_id is not distinct from v."from"`.execute(tx)
-    return Number(result.numAffectedRows ?? 0)
-  }
-  let rewritten = 0
-  for (const r of rows) {
-    const result = await tx
-      .updateTable('messages')
-      .set({ content: null, encrypted_content: r.encrypted_content, key_id: r.key_id })
-      .where('id', '=', r.id)
-      .where('key_id', r.from === null ? 'is' : '=', r.from)
-      .executeTakeFirst()
-    rewritten += Number(result.numUpdatedRows)
-  }
-  return rewritten
 }

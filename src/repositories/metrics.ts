@@ -1,6 +1,6 @@
-import { type Insertable, type RawBuilder, type Selectable, sql } from 'kysely'
+import { type Insertable, type Selectable, sql } from 'kysely'
 import type { Codec } from '../db/codec.js'
-import type { Database, Executor } from '../db/database.js'
+import type { Database } from '../db/database.js'
 import type { MetricsTable } from '../db/schema.js'
 import type { Bucket, Metric } from '../schemas/metrics.js'
 
@@ -15,10 +15,10 @@ export function decodeMetric(codec: Codec, row: MetricRow): Metric {
  * batch sent again) is skipped. Returns the ids it stored.
  */
 export async function insertMetrics(
-  tx: Executor,
+  db: Database,
   rows: Insertable<MetricsTable>[],
 ): Promise<string[]> {
-  const stored = await tx
+  const stored = await db.kysely
     .insertInto('metrics')
     .values(rows)
     .onConflict((oc) => oc.column('id').doNothing())
@@ -45,9 +45,11 @@ function inRange(db: Database, range: MetricRange) {
 }
 
 export async function getMetricTimestamp(db: Database, id: string): Promise<string | undefined> {
-  const row = await db.read(() =>
-    db.kysely.selectFrom('metrics').select('timestamp').where('id', '=', id).executeTakeFirst(),
-  )
+  const row = await db.kysely
+    .selectFrom('metrics')
+    .select('timestamp')
+    .where('id', '=', id)
+    .executeTakeFirst()
   return row?.timestamp
 }
 
@@ -78,13 +80,11 @@ export async function listMetrics(db: Database, page: MetricPage): Promise<Metri
     )
   }
   const direction = ascending ? 'asc' : 'desc'
-  return db.read(() =>
-    q
-      .orderBy('timestamp', direction)
-      .orderBy('id', direction)
-      .limit(page.limit + 1)
-      .execute(),
-  )
+  return q
+    .orderBy('timestamp', direction)
+    .orderBy('id', direction)
+    .limit(page.limit + 1)
+    .execute()
 }
 
 export interface MetricBucketRow {
@@ -105,58 +105,23 @@ export async function summarizeMetrics(
   db: Database,
   range: MetricRange & { bucket: Bucket; limit: number },
 ): Promise<MetricBucketRow[]> {
-  const { bucketStart, numericValue } = metricExpressions(db, range.bucket)
-  return db.read(() =>
-    inRange(db, range)
-      .select([
-        bucketStart.as('bucket_start'),
-        'metric_type',
-        sql<number>`count(*)`.as('count'),
-        sql<number>`count(${numericValue})`.as('value_count'),
-        sql<number | null>`sum(${numericValue})`.as('value_sum'),
-        sql<number | null>`min(${numericValue})`.as('value_min'),
-        sql<number | null>`max(${numericValue})`.as('value_max'),
-      ])
-      .groupBy([sql.ref('bucket_start'), 'metric_type'])
-      .orderBy(sql.ref('bucket_start'))
-      .orderBy('metric_type')
-      .limit(range.limit)
-      .execute(),
-  )
-}
-
-/** SQLite's stored text `2026-11-25T12:34:56.789Z`: how many characters a bucket keeps, then the rest. */
-const SQLITE_BUCKETS: Record<Bucket, { keep: number; rest: string }> = {
-  minute: { keep: 16, rest: ':00.000Z' },
-  hour: { keep: 13, rest: ':00:00.000Z' },
-  day: { keep: 10, rest: 'T00:00:00.000Z' },
-}
-
-/**
- * The two expressions a summary needs, per engine. The bucket is the UTC start of the minute,
- * hour or day, as the same ISO-8601 text on both: date_trunc in UTC on PostgreSQL (parsed back
- * as every timestamptz is), a prefix of the stored text on SQLite. The value is
- * `metric_data.value` as a double when it is a JSON number, else null (so aggregates skip it).
- */
-function metricExpressions(
-  db: Database,
-  bucket: Bucket,
-): { bucketStart: RawBuilder<string>; numericValue: RawBuilder<number | null> } {
-  const timestamp = sql.ref('timestamp')
-  const data = sql.ref('metric_data')
-  if (db.engine === 'postgres') {
-    return {
-      bucketStart: sql<string>`date_trunc(${sql.lit(bucket)}, ${timestamp}, 'UTC')`,
-      numericValue: sql<
-        number | null
-      >`case when jsonb_typeof(${data} -> 'value') = 'number' then (${data} ->> 'value')::float8 end`,
-    }
-  }
-  const { keep, rest } = SQLITE_BUCKETS[bucket]
-  return {
-    bucketStart: sql<string>`substr(${timestamp}, 1, ${sql.lit(keep)}) || ${sql.lit(rest)}`,
-    numericValue: sql<
-      number | null
-    >`case when json_type(${data}, '$.value') in ('integer', 'real') then cast(json_extract(${data}, '$.value') as real) end`,
-  }
+  // The bucket is the UTC start of the minute, hour or day, as the same ISO-8601 text on both
+  // engines; the value is metric_data.value when it is a JSON number, else null (aggregates skip it).
+  const bucketStart = db.dialect.bucketStart(range.bucket, 'timestamp')
+  const numericValue = db.dialect.jsonNumber('metric_data', 'value')
+  return inRange(db, range)
+    .select([
+      bucketStart.as('bucket_start'),
+      'metric_type',
+      sql<number>`count(*)`.as('count'),
+      sql<number>`count(${numericValue})`.as('value_count'),
+      sql<number | null>`sum(${numericValue})`.as('value_sum'),
+      sql<number | null>`min(${numericValue})`.as('value_min'),
+      sql<number | null>`max(${numericValue})`.as('value_max'),
+    ])
+    .groupBy([sql.ref('bucket_start'), 'metric_type'])
+    .orderBy(sql.ref('bucket_start'))
+    .orderBy('metric_type')
+    .limit(range.limit)
+    .execute()
 }

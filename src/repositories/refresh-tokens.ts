@@ -1,15 +1,15 @@
 import type { Insertable, Selectable } from 'kysely'
-import type { Executor } from '../db/database.js'
+import type { Database } from '../db/database.js'
 import type { RefreshTokensTable } from '../db/schema.js'
 
 export type RefreshTokenRow = Selectable<RefreshTokensTable>
 
 /** By the SHA-256 of the token; the token itself is never stored. Reads the unique index on token_hash. */
 export async function getRefreshTokenByHash(
-  tx: Executor,
+  db: Database,
   token_hash: string,
 ): Promise<RefreshTokenRow | undefined> {
-  return tx
+  return db.kysely
     .selectFrom('refresh_tokens')
     .selectAll()
     .where('token_hash', '=', token_hash)
@@ -17,17 +17,17 @@ export async function getRefreshTokenByHash(
 }
 
 export async function getRefreshToken(
-  tx: Executor,
+  db: Database,
   id: string,
 ): Promise<RefreshTokenRow | undefined> {
-  return tx.selectFrom('refresh_tokens').selectAll().where('id', '=', id).executeTakeFirst()
+  return db.kysely.selectFrom('refresh_tokens').selectAll().where('id', '=', id).executeTakeFirst()
 }
 
 export async function insertRefreshToken(
-  tx: Executor,
+  db: Database,
   row: Insertable<RefreshTokensTable>,
 ): Promise<void> {
-  await tx.insertInto('refresh_tokens').values(row).execute()
+  await db.kysely.insertInto('refresh_tokens').values(row).execute()
 }
 
 /**
@@ -35,8 +35,8 @@ export async function insertRefreshToken(
  * a row updated: the other waits on the row lock (PostgreSQL) or the write lock (SQLite), then
  * finds used_at set.
  */
-export async function claimRefreshToken(tx: Executor, id: string, at: string): Promise<boolean> {
-  const result = await tx
+export async function claimRefreshToken(db: Database, id: string, at: string): Promise<boolean> {
+  const result = await db.kysely
     .updateTable('refresh_tokens')
     .set({ used_at: at })
     .where('id', '=', id)
@@ -48,11 +48,11 @@ export async function claimRefreshToken(tx: Executor, id: string, at: string): P
 
 /** Revokes every token of a session: the whole rotation chain, siblings included. */
 export async function revokeSessionRefreshTokens(
-  tx: Executor,
+  db: Database,
   session_id: string,
   at: string,
 ): Promise<void> {
-  await tx
+  await db.kysely
     .updateTable('refresh_tokens')
     .set({ revoked_at: at })
     .where('session_id', '=', session_id)

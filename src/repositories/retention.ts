@@ -1,5 +1,5 @@
 import type { ExpressionBuilder } from 'kysely'
-import type { Executor } from '../db/database.js'
+import type { Database } from '../db/database.js'
 import type { Schema } from '../db/schema.js'
 
 /**
@@ -41,23 +41,26 @@ const sumBy = (rows: { key: string; n: number | string | bigint }[], keys: Set<s
   rows.reduce((sum, row) => (keys.has(row.key) ? sum + Number(row.n) : sum), 0)
 
 export async function countConversations(
-  ex: Executor,
+  db: Database,
   kind: ConversationPurge,
   c: RetentionCutoffs,
 ): Promise<{ conversations: number; messages: number; transcripts: number }> {
-  const doomed = ex.selectFrom('conversations').select('id').where(conversationWhere(kind, c))
+  const doomed = db.kysely
+    .selectFrom('conversations')
+    .select('id')
+    .where(conversationWhere(kind, c))
   const [conversations, messages, transcripts] = await Promise.all([
-    ex
+    db.kysely
       .selectFrom('conversations')
       .select((eb) => eb.fn.countAll().as('n'))
       .where(conversationWhere(kind, c))
       .executeTakeFirstOrThrow(),
-    ex
+    db.kysely
       .selectFrom('messages')
       .select((eb) => eb.fn.countAll().as('n'))
       .where('conversation_id', 'in', doomed)
       .executeTakeFirstOrThrow(),
-    ex
+    db.kysely
       .selectFrom('transcripts')
       .select((eb) => eb.fn.countAll().as('n'))
       .where('conversation_id', 'in', doomed)
@@ -84,7 +87,7 @@ export interface StoredFile {
  * an upper bound). `remaining` is false once nothing matched.
  */
 export async function purgeConversationBatch(
-  tx: Executor,
+  db: Database,
   kind: ConversationPurge,
   c: RetentionCutoffs,
   size: number,
@@ -94,7 +97,7 @@ export async function purgeConversationBatch(
   files: StoredFile[]
   remaining: boolean
 }> {
-  const candidates = await tx
+  const candidates = await db.kysely
     .selectFrom('conversations')
     .select(['id', 'message_count'])
     .where(conversationWhere(kind, c))
@@ -111,19 +114,19 @@ export async function purgeConversationBatch(
     ids.push(row.id)
     load += row.message_count
   }
-  const perConversation = await tx
+  const perConversation = await db.kysely
     .selectFrom('messages')
     .select((eb) => ['conversation_id as key', eb.fn.countAll().as('n')])
     .where('conversation_id', 'in', ids)
     .groupBy('conversation_id')
     .execute()
-  const transcripts = await tx
+  const transcripts = await db.kysely
     .selectFrom('transcripts')
     .select(['conversation_id', 'storage', 'storage_key'])
     .where('conversation_id', 'in', ids)
     .execute()
   // The condition is asked again: a conversation restored or written to meanwhile stays.
-  const deleted = await tx
+  const deleted = await db.kysely
     .deleteFrom('conversations')
     .where('id', 'in', ids)
     .where(conversationWhere(kind, c))
@@ -146,8 +149,8 @@ export async function purgeConversationBatch(
  * deleted_at): restoring the conversation brings them back, so they live as long as it does.
  * A message deleted before its conversation was is not restored with it, so it goes on its own.
  */
-function messagesQuery(ex: Executor, c: RetentionCutoffs) {
-  let q = ex
+function messagesQuery(db: Database, c: RetentionCutoffs) {
+  let q = db.kysely
     .selectFrom('messages')
     .innerJoin('conversations', 'conversations.id', 'messages.conversation_id')
     .where('messages.deleted_at', '<', c.deleted_before)
@@ -163,8 +166,8 @@ function messagesQuery(ex: Executor, c: RetentionCutoffs) {
   return q
 }
 
-export async function countMessages(ex: Executor, c: RetentionCutoffs): Promise<number> {
-  const row = await messagesQuery(ex, c)
+export async function countMessages(db: Database, c: RetentionCutoffs): Promise<number> {
+  const row = await messagesQuery(db, c)
     .select((eb) => eb.fn.countAll().as('n'))
     .executeTakeFirstOrThrow()
   return Number(row.n)
@@ -176,30 +179,33 @@ export async function countMessages(ex: Executor, c: RetentionCutoffs): Promise<
  * soft-deleted messages were never taken out of either.
  */
 export async function purgeMessageBatch(
-  tx: Executor,
+  db: Database,
   c: RetentionCutoffs,
   size: number,
 ): Promise<number> {
-  const result = await tx
+  const result = await db.kysely
     .deleteFrom('messages')
     .where('deleted_at', '<', c.deleted_before)
-    .where('id', 'in', messagesQuery(tx, c).select('messages.id').limit(size))
+    .where('id', 'in', messagesQuery(db, c).select('messages.id').limit(size))
     .executeTakeFirst()
   return Number(result.numDeletedRows)
 }
 
 export async function countDocuments(
-  ex: Executor,
+  db: Database,
   c: RetentionCutoffs,
 ): Promise<{ documents: number; chunks: number }> {
-  const doomed = ex.selectFrom('documents').select('id').where('deleted_at', '<', c.deleted_before)
+  const doomed = db.kysely
+    .selectFrom('documents')
+    .select('id')
+    .where('deleted_at', '<', c.deleted_before)
   const [documents, chunks] = await Promise.all([
-    ex
+    db.kysely
       .selectFrom('documents')
       .select((eb) => eb.fn.countAll().as('n'))
       .where('deleted_at', '<', c.deleted_before)
       .executeTakeFirstOrThrow(),
-    ex
+    db.kysely
       .selectFrom('document_chunks')
       .select((eb) => eb.fn.countAll().as('n'))
       .where('document_id', 'in', doomed)
@@ -214,11 +220,11 @@ export async function countDocuments(
  * deleted at the very same millisecond go together. Null when nothing is left to purge.
  */
 export async function nextDocumentBound(
-  ex: Executor,
+  db: Database,
   c: RetentionCutoffs,
   size: number,
 ): Promise<string | null> {
-  const rows = await ex
+  const rows = await db.kysely
     .selectFrom('documents')
     .select((eb) => [
       'deleted_at',
@@ -267,22 +273,22 @@ function sessionWhere(c: RetentionCutoffs) {
  * what reuse detection answers; once expired it is refused as expired, used or not.
  */
 export async function countCredentials(
-  ex: Executor,
+  db: Database,
   c: RetentionCutoffs,
 ): Promise<{ sessions: number; refresh_tokens: number }> {
-  const doomedSessions = ex.selectFrom('auth_sessions').select('id').where(sessionWhere(c))
+  const doomedSessions = db.kysely.selectFrom('auth_sessions').select('id').where(sessionWhere(c))
   const [sessions, tokens, cascaded] = await Promise.all([
-    ex
+    db.kysely
       .selectFrom('auth_sessions')
       .select((eb) => eb.fn.countAll().as('n'))
       .where(sessionWhere(c))
       .executeTakeFirstOrThrow(),
-    ex
+    db.kysely
       .selectFrom('refresh_tokens')
       .select((eb) => eb.fn.countAll().as('n'))
       .where(refreshTokenWhere(c))
       .executeTakeFirstOrThrow(),
-    ex
+    db.kysely
       .selectFrom('refresh_tokens')
       .select((eb) => eb.fn.countAll().as('n'))
       .where('session_id', 'in', doomedSessions)
@@ -297,17 +303,17 @@ export async function countCredentials(
 }
 
 export async function purgeRefreshTokenBatch(
-  tx: Executor,
+  db: Database,
   c: RetentionCutoffs,
   size: number,
 ): Promise<number> {
-  const result = await tx
+  const result = await db.kysely
     .deleteFrom('refresh_tokens')
     .where(refreshTokenWhere(c))
     .where(
       'id',
       'in',
-      tx.selectFrom('refresh_tokens').select('id').where(refreshTokenWhere(c)).limit(size),
+      db.kysely.selectFrom('refresh_tokens').select('id').where(refreshTokenWhere(c)).limit(size),
     )
     .executeTakeFirst()
   return Number(result.numDeletedRows)
@@ -315,11 +321,11 @@ export async function purgeRefreshTokenBatch(
 
 /** Deletes up to `size` sessions; their remaining refresh tokens go by cascade and are counted. */
 export async function purgeSessionBatch(
-  tx: Executor,
+  db: Database,
   c: RetentionCutoffs,
   size: number,
 ): Promise<{ sessions: number; refresh_tokens: number }> {
-  const candidates = await tx
+  const candidates = await db.kysely
     .selectFrom('auth_sessions')
     .select('id')
     .where(sessionWhere(c))
@@ -327,13 +333,13 @@ export async function purgeSessionBatch(
     .execute()
   if (candidates.length === 0) return { sessions: 0, refresh_tokens: 0 }
   const ids = candidates.map((row) => row.id)
-  const perSession = await tx
+  const perSession = await db.kysely
     .selectFrom('refresh_tokens')
     .select((eb) => ['session_id as key', eb.fn.countAll().as('n')])
     .where('session_id', 'in', ids)
     .groupBy('session_id')
     .execute()
-  const deleted = await tx
+  const deleted = await db.kysely
     .deleteFrom('auth_sessions')
     .where('id', 'in', ids)
     .where(sessionWhere(c))
@@ -343,8 +349,8 @@ export async function purgeSessionBatch(
   return { sessions: gone.size, refresh_tokens: sumBy(perSession, gone) }
 }
 
-export async function countRevokedApiKeys(ex: Executor, c: RetentionCutoffs): Promise<number> {
-  const row = await ex
+export async function countRevokedApiKeys(db: Database, c: RetentionCutoffs): Promise<number> {
+  const row = await db.kysely
     .selectFrom('api_keys')
     .select((eb) => eb.fn.countAll().as('n'))
     .where('revoked_at', '<', c.deleted_before)
@@ -354,25 +360,29 @@ export async function countRevokedApiKeys(ex: Executor, c: RetentionCutoffs): Pr
 
 /** A revoked key is a soft-deleted one: it goes after the same retention period. */
 export async function purgeRevokedApiKeyBatch(
-  tx: Executor,
+  db: Database,
   c: RetentionCutoffs,
   size: number,
 ): Promise<number> {
-  const result = await tx
+  const result = await db.kysely
     .deleteFrom('api_keys')
     .where('revoked_at', '<', c.deleted_before)
     .where(
       'id',
       'in',
-      tx.selectFrom('api_keys').select('id').where('revoked_at', '<', c.deleted_before).limit(size),
+      db.kysely
+        .selectFrom('api_keys')
+        .select('id')
+        .where('revoked_at', '<', c.deleted_before)
+        .limit(size),
     )
     .executeTakeFirst()
   return Number(result.numDeletedRows)
 }
 
 /** Rate-limit windows that have ended, as DatabaseRateLimitStore.prune deletes them. */
-export async function countEndedRateLimits(ex: Executor, now: string): Promise<number> {
-  const row = await ex
+export async function countEndedRateLimits(db: Database, now: string): Promise<number> {
+  const row = await db.kysely
     .selectFrom('rate_limits')
     .select((eb) => eb.fn.countAll().as('n'))
     .where('reset_time', '<=', now)

@@ -110,6 +110,6 @@ async function page(
     )
     select ${outer} from hits ${after}
     order by hits.score desc, hits.id asc limit ${s.limit + 1}`
-  const result = await db.read(() => query.execute(db.kysely))
+  const result = await query.execute(db.kysely)
   return result.rows
 }

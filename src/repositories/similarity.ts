@@ -35,7 +35,7 @@ export async function countEmbeddingsByDocument(
   }
   if (filter.document_id !== undefined) q = q.where('c.document_id', '=', filter.document_id)
   if (filter.doc_type !== undefined) q = q.where('d.doc_type', '=', filter.doc_type)
-  const rows = await db.read(() => q.groupBy('c.document_id').orderBy('c.document_id').execute())
+  const rows = await q.groupBy('c.document_id').orderBy('c.document_id').execute()
   return rows.map((row) => ({ document_id: row.document_id, n: Number(row.n) }))
 }
 
@@ -46,15 +46,13 @@ export async function embeddingsOfDocuments(
   bytes: number,
 ): Promise<{ id: string; embedding: Buffer }[]> {
   const column = bytesForTransfer(db, sql.ref('c.embedding')).as('embedding')
-  const rows = await db.read(() =>
-    db.kysely
-      .selectFrom('document_chunks as c')
-      .select(['c.id', column])
-      .where('c.document_id', 'in', documentIds)
-      .where('c.embedding', 'is not', null)
-      .where(sql<boolean>`${embeddingBytes(db)} = ${bytes}`)
-      .execute(),
-  )
+  const rows = await db.kysely
+    .selectFrom('document_chunks as c')
+    .select(['c.id', column])
+    .where('c.document_id', 'in', documentIds)
+    .where('c.embedding', 'is not', null)
+    .where(sql<boolean>`${embeddingBytes(db)} = ${bytes}`)
+    .execute()
   return rows.map((row) => ({
     id: row.id,
     embedding:
@@ -76,22 +74,20 @@ export interface ChunkDetail {
 /** The winners' text and document, read once the scan is done; deleted ones drop out. */
 export async function getChunkDetails(db: Database, ids: string[]): Promise<ChunkDetail[]> {
   if (ids.length === 0) return []
-  return db.read(() =>
-    db.kysely
-      .selectFrom('document_chunks as c')
-      .innerJoin('documents as d', 'd.id', 'c.document_id')
-      .select([
-        'c.id',
-        'c.document_id',
-        'c.chunk_index',
-        'c.content',
-        'c.content_hash',
-        'd.title',
-        'd.source_url',
-        'd.doc_type',
-      ])
-      .where('c.id', 'in', ids)
-      .where('d.deleted_at', 'is', null)
-      .execute(),
-  )
+  return db.kysely
+    .selectFrom('document_chunks as c')
+    .innerJoin('documents as d', 'd.id', 'c.document_id')
+    .select([
+      'c.id',
+      'c.document_id',
+      'c.chunk_index',
+      'c.content',
+      'c.content_hash',
+      'd.title',
+      'd.source_url',
+      'd.doc_type',
+    ])
+    .where('c.id', 'in', ids)
+    .where('d.deleted_at', 'is', null)
+    .execute()
 }

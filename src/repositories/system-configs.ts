@@ -1,22 +1,26 @@
 import type { Insertable, Selectable } from 'kysely'
-import type { Executor } from '../db/database.js'
+import type { Database } from '../db/database.js'
 import type { SystemConfigsTable } from '../db/schema.js'
 
 export type SystemConfigRow = Selectable<SystemConfigsTable>
 
 export async function getSystemConfig(
-  tx: Executor,
+  db: Database,
   key: string,
 ): Promise<SystemConfigRow | undefined> {
-  return tx.selectFrom('system_configs').selectAll().where('key', '=', key).executeTakeFirst()
+  return db.kysely
+    .selectFrom('system_configs')
+    .selectAll()
+    .where('key', '=', key)
+    .executeTakeFirst()
 }
 
 /** Inserts the row unless the key exists: of several instances starting at once, the first one wins. */
 export async function insertSystemConfigIfAbsent(
-  tx: Executor,
+  db: Database,
   row: Insertable<SystemConfigsTable>,
 ): Promise<void> {
-  await tx
+  await db.kysely
     .insertInto('system_configs')
     .values(row)
     .onConflict((oc) => oc.column('key').doNothing())
@@ -24,8 +28,8 @@ export async function insertSystemConfigIfAbsent(
 }
 
 /** Every row, in key order; the caller leaves out the reserved ones. */
-export async function listSystemConfigs(tx: Executor): Promise<SystemConfigRow[]> {
-  return tx.selectFrom('system_configs').selectAll().orderBy('key').execute()
+export async function listSystemConfigs(db: Database): Promise<SystemConfigRow[]> {
+  return db.kysely.selectFrom('system_configs').selectAll().orderBy('key').execute()
 }
 
 /**
@@ -34,10 +38,10 @@ export async function listSystemConfigs(tx: Executor): Promise<SystemConfigRow[]
  * serializes writers). Undefined when the key is absent.
  */
 export async function lockSystemConfig(
-  tx: Executor,
+  db: Database,
   key: string,
 ): Promise<SystemConfigRow | undefined> {
-  return tx
+  return db.kysely
     .updateTable('system_configs')
     .set((eb) => ({ updated_at: eb.ref('updated_at') }))
     .where('key', '=', key)
@@ -46,10 +50,10 @@ export async function lockSystemConfig(
 }
 
 export async function updateSystemConfig(
-  tx: Executor,
+  db: Database,
   row: Insertable<SystemConfigsTable>,
 ): Promise<SystemConfigRow | undefined> {
-  return tx
+  return db.kysely
     .updateTable('system_configs')
     .set({ value: row.value, updated_at: row.updated_at, updated_by: row.updated_by ?? null })
     .where('key', '=', row.key)
@@ -59,10 +63,10 @@ export async function updateSystemConfig(
 
 /** The new row, or undefined when another writer inserted the key first. */
 export async function insertNewSystemConfig(
-  tx: Executor,
+  db: Database,
   row: Insertable<SystemConfigsTable>,
 ): Promise<SystemConfigRow | undefined> {
-  return tx
+  return db.kysely
     .insertInto('system_configs')
     .values(row)
     .onConflict((oc) => oc.column('key').doNothing())
@@ -72,8 +76,12 @@ export async function insertNewSystemConfig(
 
 /** The deleted row, or undefined when there was none. */
 export async function deleteSystemConfig(
-  tx: Executor,
+  db: Database,
   key: string,
 ): Promise<SystemConfigRow | undefined> {
-  return tx.deleteFrom('system_configs').where('key', '=', key).returningAll().executeTakeFirst()
+  return db.kysely
+    .deleteFrom('system_configs')
+    .where('key', '=', key)
+    .returningAll()
+    .executeTakeFirst()
 }

@@ -1,5 +1,5 @@
 import type { Insertable, Selectable } from 'kysely'
-import type { Database, Executor } from '../db/database.js'
+import type { Database } from '../db/database.js'
 import type { TranscriptsTable } from '../db/schema.js'
 import type { Transcript, TranscriptFormat, TranscriptStorageKind } from '../schemas/transcripts.js'
 import type { Owner } from './conversations.js'
@@ -17,10 +17,10 @@ export function decodeTranscript(row: TranscriptRow): Transcript {
 }
 
 export async function insertTranscript(
-  tx: Executor,
+  db: Database,
   row: Insertable<TranscriptsTable>,
 ): Promise<TranscriptRow> {
-  return tx.insertInto('transcripts').values(row).returningAll().executeTakeFirstOrThrow()
+  return db.kysely.insertInto('transcripts').values(row).returningAll().executeTakeFirstOrThrow()
 }
 
 /**
@@ -28,11 +28,11 @@ export async function insertTranscript(
  * of a soft-deleted conversation is hidden with it.
  */
 export async function getTranscript(
-  tx: Executor,
+  db: Database,
   id: string,
   owner: Owner,
 ): Promise<TranscriptRow | undefined> {
-  let q = tx
+  let q = db.kysely
     .selectFrom('transcripts')
     .selectAll('transcripts')
     .innerJoin('conversations', 'conversations.id', 'transcripts.conversation_id')
@@ -60,12 +60,12 @@ export async function listTranscripts(
     .selectAll()
     .where('conversation_id', '=', filter.conversation_id)
   if (filter.owner !== null) q = q.where('user_id', '=', filter.owner)
-  return db.read(() => pageById(q, filter, 'newest_first').execute())
+  return pageById(q, filter, 'newest_first').execute()
 }
 
 /** Removes the row; false when there was none to remove (another delete came first). */
-export async function deleteTranscript(tx: Executor, id: string, owner: Owner): Promise<boolean> {
-  let q = tx.deleteFrom('transcripts').where('id', '=', id)
+export async function deleteTranscript(db: Database, id: string, owner: Owner): Promise<boolean> {
+  let q = db.kysely.deleteFrom('transcripts').where('id', '=', id)
   if (owner !== null) q = q.where('user_id', '=', owner)
   const result = await q.executeTakeFirst()
   return Number(result.numDeletedRows) > 0

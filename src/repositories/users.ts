@@ -1,6 +1,6 @@
 import type { Insertable, Selectable, Updateable } from 'kysely'
 import type { Codec } from '../db/codec.js'
-import type { Database, Executor } from '../db/database.js'
+import type { Database } from '../db/database.js'
 import { perDatabase } from '../db/memo.js'
 import type { UsersTable } from '../db/schema.js'
 import type { User, UserRole } from '../schemas/data.js'
@@ -34,30 +34,35 @@ const statements = perDatabase((db) => ({
 }))
 
 export async function getUser(db: Database, id: string): Promise<UserRow | undefined> {
-  return (await statements(db).byId.all({ id }))[0]
+  return (await statements(db).byId.all(db, { id }))[0]
 }
 
 export async function getUserByUsername(
   db: Database,
   username: string,
 ): Promise<UserRow | undefined> {
-  return (await statements(db).byUsername.all({ username }))[0]
+  return (await statements(db).byUsername.all(db, { username }))[0]
 }
 
-export async function insertUser(tx: Executor, row: Insertable<UsersTable>): Promise<UserRow> {
-  return tx.insertInto('users').values(row).returningAll().executeTakeFirstOrThrow()
+export async function insertUser(db: Database, row: Insertable<UsersTable>): Promise<UserRow> {
+  return db.kysely.insertInto('users').values(row).returningAll().executeTakeFirstOrThrow()
 }
 
 export async function updateUser(
-  tx: Executor,
+  db: Database,
   id: string,
   patch: Updateable<UsersTable>,
 ): Promise<UserRow | undefined> {
-  return tx.updateTable('users').set(patch).where('id', '=', id).returningAll().executeTakeFirst()
+  return db.kysely
+    .updateTable('users')
+    .set(patch)
+    .where('id', '=', id)
+    .returningAll()
+    .executeTakeFirst()
 }
 
-export async function deleteUser(tx: Executor, id: string): Promise<boolean> {
-  const result = await tx.deleteFrom('users').where('id', '=', id).executeTakeFirst()
+export async function deleteUser(db: Database, id: string): Promise<boolean> {
+  const result = await db.kysely.deleteFrom('users').where('id', '=', id).executeTakeFirst()
   return result.numDeletedRows > 0n
 }
 
@@ -67,17 +72,17 @@ export async function listUsers(
   filter: { limit: number; after?: string | undefined; before?: string | undefined },
 ): Promise<UserRow[]> {
   const q = db.kysely.selectFrom('users').selectAll()
-  return db.read(() => pageById(q, filter, 'oldest_first').execute())
+  return pageById(q, filter, 'oldest_first').execute()
 }
 
 /** Swaps a password hash for a stronger one of the same password, unless it changed meanwhile. */
 export async function replacePasswordHash(
-  tx: Executor,
+  db: Database,
   id: string,
   expected: string,
   next: string,
 ): Promise<void> {
-  await tx
+  await db.kysely
     .updateTable('users')
     .set({ password_hash: next })
     .where('id', '=', id)

@@ -20,6 +20,8 @@ const TITLES: Record<ErrorCode, string> = {
   schema_out_of_date: 'Database schema out of date',
   schema_too_new: 'Database schema too new',
   unavailable: 'Service unavailable',
+  store_closed: 'Store closed',
+  storage_full: 'Storage full',
   storage_failed: 'Storage failed',
   transcript_corrupt: 'Transcript file damaged',
   decryption_failed: 'Message cannot be decrypted',

@@ -4,7 +4,7 @@ import {
   type AppendRow,
   appendMessages,
   appendToConversations,
-} from '../db/append.js'
+} from '../db/messages-table.js'
 import type { Database } from '../db/database.js'
 
 interface Outcome {

@@ -1,7 +1,7 @@
 import { readInstant } from '../schemas/date-time.js'
 import { encodeJson } from '../db/codec.js'
 import type { Database } from '../db/database.js'
-import { classifyDriverError } from '../db/driver-errors.js'
+import { isDriverError } from '../db/driver-errors.js'
 import { ChatkeepError } from '../errors.js'
 import { isUuid, uuid7 } from '../lib/uuid7.js'
 import * as audit from '../repositories/audit-events.js'
@@ -87,13 +87,12 @@ export class AuditService {
     row.target_type = data.target_type ?? null
     row.target_id = data.target_id ?? null
     try {
-      await this.db.write(() => audit.insertAuditEvents(this.db.kysely, row))
+      await this.db.write(() => audit.insertAuditEvents(this.db, row))
     } catch (error) {
-      const raw = error instanceof ChatkeepError ? error.cause : error
-      if (row.user_id === null || classifyDriverError(raw) !== 'foreign_key_violation') throw error
+      if (row.user_id === null || !isDriverError(error, 'foreign_key_violation')) throw error
       details.deleted_actor_id = row.user_id
       Object.assign(row, { user_id: null, details: encodeJson(details) })
-      await this.db.write(() => audit.insertAuditEvents(this.db.kysely, row))
+      await this.db.write(() => audit.insertAuditEvents(this.db, row))
     }
     return {
       id: row.id,

@@ -1,5 +1,4 @@
 import { randomBytes } from 'node:crypto'
-import type { Transaction } from 'kysely'
 import { resolveJwtSecret } from '../auth/jwt-secret.js'
 import {
   checkPasswordLength,
@@ -21,7 +20,6 @@ import type { Cache } from '../cache/cache.js'
 import { MemoryCache } from '../cache/memory-cache.js'
 import { encodeJson } from '../db/codec.js'
 import type { Database } from '../db/database.js'
-import type { Schema } from '../db/schema.js'
 import { ChatkeepError, notFound } from '../errors.js'
 import { normalizeUsername } from '../lib/normalize.js'
 import { isUuid, uuid7 } from '../lib/uuid7.js'
@@ -162,7 +160,7 @@ export class AuthService implements Authenticator {
     if (!user.is_active) throw deactivated()
     if (this.#sessions.touchDue(session, now, TOUCH_INTERVAL_MS)) {
       await this.db.write(() =>
-        sessions.touchSession(this.db.kysely, session.id, iso(now), iso(now - TOUCH_INTERVAL_MS)),
+        sessions.touchSession(this.db, session.id, iso(now), iso(now - TOUCH_INTERVAL_MS)),
       )
     }
     const role = user.role
@@ -177,14 +175,14 @@ export class AuthService implements Authenticator {
 
   async #authenticateApiKey(bearer: string, prefix: string): Promise<Principal> {
     const digest = sha256(bearer)
-    const candidates = await this.db.read(() => apiKeys.listLiveApiKeysByPrefix(this.db, prefix))
+    const candidates = await apiKeys.listLiveApiKeysByPrefix(this.db, prefix)
     const row = candidates.find((candidate) => sameDigest(digest, candidate.key_hash))
     if (row === undefined) throw invalidCredential()
     if (!row.is_active) throw deactivated()
     const now = this.#now()
     if (row.last_used_at === null || Date.parse(row.last_used_at) <= now - TOUCH_INTERVAL_MS) {
       await this.db.write(() =>
-        apiKeys.touchApiKey(this.db.kysely, row.id, iso(now), iso(now - TOUCH_INTERVAL_MS)),
+        apiKeys.touchApiKey(this.db, row.id, iso(now), iso(now - TOUCH_INTERVAL_MS)),
       )
     }
     const scopes = this.db.codec.json<string[]>(row.scopes)
@@ -223,9 +221,7 @@ export class AuthService implements Authenticator {
     const data = validateLogin(input)
     checkPasswordLength(data.password, { min: false })
     const username = normalizeUsername(data.username)
-    const row = isUsername(username)
-      ? await this.db.read(() => users.getUserByUsername(this.db, username))
-      : undefined
+    const row = isUsername(username) ? await users.getUserByUsername(this.db, username) : undefined
     const stored = row?.password_hash ?? null
     const valid = await verifyPassword(data.password, stored)
     const failure = loginFailure(row, valid)
@@ -234,7 +230,7 @@ export class AuthService implements Authenticator {
       const details = { username: data.username, reason: failure }
       await this.db.write(() =>
         insertAuditEvents(
-          this.db.kysely,
+          this.db,
           auditRow('auth.login_failed', client, target, details, iso(this.#now())),
         ),
       )
@@ -320,7 +316,7 @@ export class AuthService implements Authenticator {
       const row = await refreshTokens.getRefreshTokenByHash(tx, digestHex(refresh_token))
       if (row === undefined || row.revoked_at !== null) return { kind: 'invalid' }
       if (Date.parse(row.expires_at) <= now) return { kind: 'expired' }
-      const session = await sessions.getSessionWithUser(this.db, row.session_id, tx)
+      const session = await sessions.getSessionWithUser(tx, row.session_id)
       if (
         session === undefined ||
         session.revoked_at !== null ||
@@ -526,7 +522,7 @@ export class AuthService implements Authenticator {
    * their cached copies are dropped, even after a failure (a lost connection may have hidden a
    * commit), so that the next request reads them afresh.
    */
-  async #inSessionTx<T>(ids: string[], work: (tx: Transaction<Schema>) => Promise<T>): Promise<T> {
+  async #inSessionTx<T>(ids: string[], work: (tx: Database) => Promise<T>): Promise<T> {
     try {
       return await this.db.transaction(work)
     } finally {

@@ -37,18 +37,16 @@ export async function checkCitations(db: Database, message: Message): Promise<Ci
   const rows =
     ids.length === 0
       ? []
-      : await db.read(() =>
-          db.kysely
-            .selectFrom('document_chunks as c')
-            .innerJoin('documents as d', 'd.id', 'c.document_id')
-            .select(['c.id', 'c.content_hash', 'c.document_id'])
-            .where('c.id', 'in', ids)
-            .where('d.deleted_at', 'is', null)
-            .where((eb) =>
-              eb.or([eb('d.user_id', '=', message.user_id), eb('d.user_id', 'is', null)]),
-            )
-            .execute(),
-        )
+      : await db.kysely
+          .selectFrom('document_chunks as c')
+          .innerJoin('documents as d', 'd.id', 'c.document_id')
+          .select(['c.id', 'c.content_hash', 'c.document_id'])
+          .where('c.id', 'in', ids)
+          .where('d.deleted_at', 'is', null)
+          .where((eb) =>
+            eb.or([eb('d.user_id', '=', message.user_id), eb('d.user_id', 'is', null)]),
+          )
+          .execute()
   const found = new Map(rows.map((row) => [row.id, row]))
   return cited.map((c) => {
     const row = found.get(c.chunk_id)

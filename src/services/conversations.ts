@@ -1,7 +1,7 @@
 import { ChatkeepError, notFound } from '../errors.js'
 import { encodeJson } from '../db/codec.js'
 import type { Database } from '../db/database.js'
-import { classifyDriverError, violatedUniqueKey } from '../db/driver-errors.js'
+import { isDriverError, violatedUniqueKey } from '../db/driver-errors.js'
 import { shortId } from '../lib/short-id.js'
 import { isUuid, uuid7 } from '../lib/uuid7.js'
 import * as conversations from '../repositories/conversations.js'
@@ -65,16 +65,13 @@ export class ConversationService {
     }
     for (let attempt = 0; ; attempt++) {
       try {
-        const inserted = await this.db.write(() =>
-          conversations.insertConversation(this.db.kysely, row),
-        )
+        const inserted = await this.db.write(() => conversations.insertConversation(this.db, row))
         return conversations.decodeConversation(this.db.codec, inserted)
       } catch (error) {
-        const mine = await conversations.getConversationAnyState(this.db.kysely, row.id, null)
+        const mine = await conversations.getConversationAnyState(this.db, row.id, null)
         if (mine !== undefined) return conversations.decodeConversation(this.db.codec, mine)
-        const key = violatedUniqueKey(error)
         // Ten random characters collide about never; draw again rather than fail.
-        if (key?.includes('short_id') && attempt < 3) {
+        if (violatedUniqueKey(error) === 'conversations_short_id_key' && attempt < 3) {
           row.short_id = shortId()
           continue
         }
@@ -121,7 +118,7 @@ export class ConversationService {
     }
     if (!isUuid(id)) throw notFound('conversation', id)
     const row = await this.db.write(() =>
-      conversations.updateConversation(this.db.kysely, id, this.owner, patch),
+      conversations.updateConversation(this.db, id, this.owner, patch),
     )
     if (row === undefined) throw notFound('conversation', id)
     return conversations.decodeConversation(this.db.codec, row)
@@ -174,11 +171,7 @@ export class ConversationService {
       const existing = await this.db.transaction(async (tx) => {
         const row = await conversations.getConversationByDiscordChannel(tx, channelId)
         if (row === undefined || row.deleted_at === null) return row
-        await tx
-          .updateTable('conversations')
-          .set({ discord_channel_id: null })
-          .where('id', '=', row.id)
-          .execute()
+        await conversations.unbindDiscordChannel(tx, row.id)
         return undefined
       })
       if (existing !== undefined) {
@@ -212,7 +205,7 @@ export class ConversationService {
 
   private async getRow(id: string) {
     const row = isUuid(id)
-      ? await this.db.read(() => conversations.getConversation(this.db, id, this.owner))
+      ? await conversations.getConversation(this.db, id, this.owner)
       : undefined
     if (row === undefined) throw notFound('conversation', id)
     return row
@@ -245,16 +238,14 @@ export class ConversationService {
   }
 
   private explain(error: unknown, userId: string): unknown {
-    const key = violatedUniqueKey(error)
-    if (key?.includes('discord_channel_id')) {
+    if (violatedUniqueKey(error) === 'conversations_discord_channel_id_key') {
       return new ChatkeepError(
         'conflict',
         '/discord_channel_id: another conversation is bound to this channel.',
         { field: '/discord_channel_id', cause: error },
       )
     }
-    const raw = error instanceof ChatkeepError ? error.cause : error
-    if (classifyDriverError(raw) === 'foreign_key_violation') return notFound('user', userId)
+    if (isDriverError(error, 'foreign_key_violation')) return notFound('user', userId)
     return error
   }
 }

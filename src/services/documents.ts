@@ -1,7 +1,7 @@
 import { readInstant } from '../schemas/date-time.js'
 import { encodeJson } from '../db/codec.js'
-import type { Database, Executor } from '../db/database.js'
-import { classifyDriverError, violatedUniqueKey } from '../db/driver-errors.js'
+import type { Database } from '../db/database.js'
+import { isDriverError, violatedUniqueKey } from '../db/driver-errors.js'
 import { ChatkeepError, notFound } from '../errors.js'
 import { contentHash } from '../lib/content-hash.js'
 import { encodeEmbedding } from '../lib/embedding.js'
@@ -98,9 +98,8 @@ export class DocumentService {
         return await this.db.transaction((tx) => this.ingestIn(tx, userId, fields, prepared))
       } catch (error) {
         // Another ingest created the document at this source_url first: replace that one.
-        if (attempt === 0 && violatedUniqueKey(error)?.includes('documents_owner_source')) continue
-        const raw = error instanceof ChatkeepError ? error.cause : error
-        if (userId !== null && classifyDriverError(raw) === 'foreign_key_violation') {
+        if (attempt === 0 && violatedUniqueKey(error) === 'documents_owner_source_key') continue
+        if (userId !== null && isDriverError(error, 'foreign_key_violation')) {
           throw notFound('user', userId)
         }
         throw error
@@ -109,7 +108,7 @@ export class DocumentService {
   }
 
   private async ingestIn(
-    tx: Executor,
+    tx: Database,
     userId: string | null,
     fields: {
       source_url: string | null
@@ -196,18 +195,12 @@ export class DocumentService {
 
   /** A document with its chunks in order. */
   async get(id: string): Promise<DocumentWithChunks> {
-    const result = await this.db.read(async () => {
-      const row = isUuid(id)
-        ? await documents.getReadableDocument(this.db.kysely, id, this.owner)
-        : undefined
-      if (row === undefined) return undefined
-      return { row, chunks: await chunks.listChunksOfDocument(this.db.kysely, id) }
-    })
-    if (result === undefined) throw notFound('document', id)
-    return {
-      ...documents.decodeDocument(this.db.codec, result.row),
-      chunks: result.chunks.map(chunks.decodeChunk),
-    }
+    const row = isUuid(id)
+      ? await documents.getReadableDocument(this.db, id, this.owner)
+      : undefined
+    if (row === undefined) throw notFound('document', id)
+    const rows = await chunks.listChunksOfDocument(this.db, id)
+    return { ...documents.decodeDocument(this.db.codec, row), chunks: rows.map(chunks.decodeChunk) }
   }
 
   /** Live documents the caller may read (their own and the shared ones), newest first. */
@@ -265,7 +258,7 @@ export class DocumentService {
   }
 
   /** The live document, if the caller may change it: `forbidden` for a user and a shared one. */
-  private async writableRow(tx: Executor, id: string): Promise<documents.DocumentRow> {
+  private async writableRow(tx: Database, id: string): Promise<documents.DocumentRow> {
     const row = isUuid(id) ? await documents.getReadableDocument(tx, id, this.owner) : undefined
     if (row === undefined) throw notFound('document', id)
     if (this.owner !== null && row.user_id !== this.owner) {

@@ -1,9 +1,9 @@
 import { Type } from '@sinclair/typebox'
-import type { MessageCipher, MessageIds } from '../crypto/message-cipher.js'
+import type { MessageCipher, MessageIds, Sealed } from '../crypto/message-cipher.js'
 import { ChatkeepError, notFound } from '../errors.js'
-import { type AppendRow, appendMessages } from '../db/append.js'
+import { type AppendRow, appendMessages, findAppended } from '../db/messages-table.js'
 import type { Database } from '../db/database.js'
-import { violatedUniqueKey } from '../db/driver-errors.js'
+import { isDriverError, violatedUniqueKey } from '../db/driver-errors.js'
 import { canonicalJson } from '../lib/canonical-json.js'
 import { isUuid, uuid7 } from '../lib/uuid7.js'
 import * as conversations from '../repositories/conversations.js'
@@ -35,11 +35,6 @@ const validateFeedback = validator(Type.Object({ feedback: FeedbackSchema }))
  * Messages are append-only: after the insert only feedback and deleted_at ever change. With a
  * cipher (encryption at rest), content is sealed just before the write and opened on every read.
  */
-/** How a message's content is stored: in the clear, or sealed with the key it names. */
-export type ContentColumns =
-  | { content: string; encrypted_content: null; key_id: null }
-  | { content: null; encrypted_content: Buffer; key_id: string }
-
 export class MessageService {
   constructor(
     private readonly db: Database,
@@ -49,12 +44,11 @@ export class MessageService {
   ) {}
 
   /**
-   * The content columns of a message row written outside `append` (imports keep their own
-   * times and sequences): sealed to the row's ids when encryption at rest is on.
+   * The sealed content of a message written outside `append` (imports keep their own times
+   * and sequences), bound to the row's ids; null when encryption at rest is off.
    */
-  contentColumns(content: string, ids: MessageIds): ContentColumns {
-    if (this.cipher === null) return { content, encrypted_content: null, key_id: null }
-    return { content: null, ...this.cipher.seal(content, ids) }
+  sealFor(content: string, ids: MessageIds): Sealed | null {
+    return this.cipher === null ? null : this.cipher.seal(content, ids)
   }
 
   /**
@@ -124,9 +118,7 @@ export class MessageService {
   }
 
   async get(id: string): Promise<Message> {
-    const row = isUuid(id)
-      ? await this.db.read(() => messages.getMessage(this.db, id, this.owner))
-      : undefined
+    const row = isUuid(id) ? await messages.getMessage(this.db, id, this.owner) : undefined
     if (row === undefined) throw notFound('message', id)
     return messages.decodeMessage(this.db.codec, row, this.cipher)
   }
@@ -167,25 +159,44 @@ export class MessageService {
    * const context = await store.messages.lastN(chat.id, 20)
    */
   async lastN(conversationId: string, n: number = LIMITS.default_page): Promise<Message[]> {
-    if (!Number.isInteger(n) || n < 1 || n > 10_000) {
-      throw new ChatkeepError('validation_failed', '/n: must be a whole number from 1 to 10000.', {
-        field: '/n',
-      })
+    checkWindow(n)
+    const rows = await this.lastRows(conversationId, n)
+    return rows.map((row) => messages.decodeMessage(this.db.codec, row, this.cipher))
+  }
+
+  /**
+   * The last `n` live messages as a page, oldest first: `has_more` says whether live messages
+   * come before them (soft-deleted ones do not count).
+   * @example
+   * const { data, has_more } = await store.messages.lastPage(chat.id, 20)
+   */
+  async lastPage(conversationId: string, n: number = LIMITS.default_page): Promise<Page<Message>> {
+    checkWindow(n)
+    // One more than asked for, oldest first: when it comes, there is more before the page.
+    const rows = await this.lastRows(conversationId, n + 1)
+    const kept = rows.length > n ? rows.slice(1) : rows
+    const data = kept.map((row) => messages.decodeMessage(this.db.codec, row, this.cipher))
+    return {
+      data,
+      has_more: rows.length > n,
+      first_id: data[0]?.id ?? null,
+      last_id: data.at(-1)?.id ?? null,
     }
+  }
+
+  private async lastRows(conversationId: string, n: number) {
     const rows = isUuid(conversationId)
-      ? await this.db.read(() => messages.lastMessages(this.db, conversationId, this.owner, n))
+      ? await messages.lastMessages(this.db, conversationId, this.owner, n)
       : []
     // An empty window may mean no such conversation; only then is it worth asking.
     if (rows.length === 0) await this.conversation(conversationId)
-    return rows.map((row) => messages.decodeMessage(this.db.codec, row, this.cipher))
+    return rows
   }
 
   async setFeedback(id: string, feedback: Feedback): Promise<Message> {
     const value = validateFeedback({ feedback }).feedback
     const row = isUuid(id)
-      ? await this.db.write(() =>
-          messages.setMessageFeedback(this.db.kysely, id, this.owner, value),
-        )
+      ? await this.db.write(() => messages.setMessageFeedback(this.db, id, this.owner, value))
       : undefined
     if (row === undefined) throw notFound('message', id)
     return messages.decodeMessage(this.db.codec, row, this.cipher)
@@ -195,16 +206,14 @@ export class MessageService {
   async delete(id: string): Promise<void> {
     const at = new Date().toISOString()
     const row = isUuid(id)
-      ? await this.db.write(() => messages.setMessageDeletedAt(this.db.kysely, id, this.owner, at))
+      ? await this.db.write(() => messages.setMessageDeletedAt(this.db, id, this.owner, at))
       : undefined
     if (row === undefined) throw notFound('message', id)
   }
 
   async restore(id: string): Promise<Message> {
     const row = isUuid(id)
-      ? await this.db.write(() =>
-          messages.setMessageDeletedAt(this.db.kysely, id, this.owner, null),
-        )
+      ? await this.db.write(() => messages.setMessageDeletedAt(this.db, id, this.owner, null))
       : undefined
     if (row === undefined) throw notFound('deleted message', id)
     return messages.decodeMessage(this.db.codec, row, this.cipher)
@@ -288,14 +297,25 @@ export class MessageService {
   }
 
   /**
-   * An append failed on a unique key. Either an earlier attempt of this very call committed
-   * (its id is there), or the idempotency key was used before: same body, same answer;
-   * another body, a conflict.
+   * An append failed. On a lost connection the write may have committed before its answer was
+   * lost: the message's id was chosen before writing, so a look settles it, and a stored
+   * message is answered as a success. On a unique key, either an earlier attempt of this very
+   * call committed (its id is there), or the idempotency key was used before: same body, same
+   * answer; another body, a conflict.
    */
   private async replayed(conversationId: string, row: AppendRow, error: unknown): Promise<Message> {
-    if (violatedUniqueKey(error) === undefined) throw error
-    const mine = await messages.getMessageAnyState(this.db, row.id)
+    const lost = isDriverError(error, 'connection')
+    if (!lost && violatedUniqueKey(error) === undefined) throw error
+    let mine
+    try {
+      mine = lost
+        ? await findAppended(this.db, conversationId, row.id)
+        : await messages.getMessageAnyState(this.db, row.id)
+    } catch {
+      throw error // the database is still out of reach: the outcome stays unknown
+    }
     if (mine !== undefined) return messages.decodeMessage(this.db.codec, mine, this.cipher)
+    if (lost) throw notStored(error)
     const first =
       row.request_id === null
         ? undefined
@@ -333,10 +353,27 @@ export class MessageService {
 
   private async conversation(id: string) {
     const row = isUuid(id)
-      ? await this.db.read(() => conversations.getConversation(this.db, id, this.owner))
+      ? await conversations.getConversation(this.db, id, this.owner)
       : undefined
     if (row === undefined) throw notFound('conversation', id)
     return row
+  }
+}
+
+/** A lost connection, and a look afterwards found that the append was not stored. */
+const notStored = (cause: unknown) =>
+  new ChatkeepError(
+    'unavailable',
+    'The connection to the database was lost during the append, and the message was not ' +
+      'stored; retry it (with the same request_id it is stored once).',
+    { cause, retriable: true },
+  )
+
+function checkWindow(n: number): void {
+  if (!Number.isInteger(n) || n < 1 || n > 10_000) {
+    throw new ChatkeepError('validation_failed', '/n: must be a whole number from 1 to 10000.', {
+      field: '/n',
+    })
   }
 }
 

@@ -75,7 +75,7 @@ export class MetricService {
     })
     // One statement: on both engines it stores every row or none. Retried after a lost
     // connection, the rows an attempt did commit are skipped by id, never stored twice.
-    const stored = new Set(await this.db.write(() => metrics.insertMetrics(this.db.kysely, rows)))
+    const stored = new Set(await this.db.write(() => metrics.insertMetrics(this.db, rows)))
     const duplicates = rows.filter((row) => given.has(row.id) && !stored.has(row.id)).length
     return { object: 'metric_batch', accepted: rows.length - duplicates, duplicates }
   }

@@ -2,10 +2,8 @@ import { Type } from '@sinclair/typebox'
 import type { Cache } from '../cache/cache.js'
 import { MemoryCache } from '../cache/memory-cache.js'
 import { encodeJson } from '../db/codec.js'
-import type { Transaction } from 'kysely'
 import type { Database } from '../db/database.js'
-import type { Schema } from '../db/schema.js'
-import { classifyDriverError } from '../db/driver-errors.js'
+import { isDriverError } from '../db/driver-errors.js'
 import { ChatkeepError, notFound } from '../errors.js'
 import { insertAuditEvents } from '../repositories/audit-events.js'
 import * as configs from '../repositories/system-configs.js'
@@ -58,7 +56,7 @@ export class SystemConfigService {
 
   /** Every setting, in key order, straight from the database. */
   async list(): Promise<SystemConfig[]> {
-    const rows = await this.db.read(() => configs.listSystemConfigs(this.db.kysely))
+    const rows = await configs.listSystemConfigs(this.db)
     return rows.filter((row) => isPublicKey(row.key)).map((row) => this.#decode(row))
   }
 
@@ -78,7 +76,7 @@ export class SystemConfigService {
     const cached = await this.#cache.get<SystemConfig | null>(cacheKey(key))
     if (cached !== undefined) return cached === null ? null : structuredClone(cached)
     const writes = this.#writes
-    const row = await this.db.read(() => configs.getSystemConfig(this.db.kysely, key))
+    const row = await configs.getSystemConfig(this.db, key)
     const config = row === undefined ? null : this.#decode(row)
     if (this.#writes === writes) {
       await this.#cache.fill(cacheKey(key), structuredClone(config), this.#ttl_ms)
@@ -139,13 +137,12 @@ export class SystemConfigService {
   async #change<T>(
     key: string,
     actor: AuditContext,
-    work: (tx: Transaction<Schema>) => Promise<T>,
+    work: (tx: Database) => Promise<T>,
   ): Promise<T> {
     try {
       return await this.db.transaction(work)
     } catch (error) {
-      const raw = error instanceof ChatkeepError ? error.cause : error
-      if (classifyDriverError(raw) === 'foreign_key_violation' && actor.user_id) {
+      if (isDriverError(error, 'foreign_key_violation') && actor.user_id) {
         throw notFound('user', actor.user_id)
       }
       throw error

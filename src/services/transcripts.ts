@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto'
 import { rm } from 'node:fs/promises'
 import { Readable } from 'node:stream'
 import type { Database } from '../db/database.js'
-import { classifyDriverError } from '../db/driver-errors.js'
+import { isDriverError } from '../db/driver-errors.js'
 import { ChatkeepError, isChatkeepError, notFound } from '../errors.js'
 import { isUuid, uuid7 } from '../lib/uuid7.js'
 import type { Owner } from '../repositories/conversations.js'
@@ -132,13 +132,12 @@ export class TranscriptService {
       created_at,
     }
     try {
-      const inserted = await this.db.write(() => transcripts.insertTranscript(this.db.kysely, row))
+      const inserted = await this.db.write(() => transcripts.insertTranscript(this.db, row))
       return transcripts.decodeTranscript(inserted)
     } catch (error) {
       // Best effort: the recording failed, so the file would belong to nothing.
       await backend.remove(storage_key).catch(() => {})
-      const raw = error instanceof ChatkeepError ? error.cause : error
-      if (classifyDriverError(raw) === 'foreign_key_violation') {
+      if (isDriverError(error, 'foreign_key_violation')) {
         throw notFound('conversation', conversationId)
       }
       throw error
@@ -185,9 +184,7 @@ export class TranscriptService {
 
   /** A transcript's row; one of a deleted conversation is gone with it. */
   async get(id: string): Promise<Transcript> {
-    const row = isUuid(id)
-      ? await this.db.read(() => transcripts.getTranscript(this.db.kysely, id, this.owner))
-      : undefined
+    const row = isUuid(id) ? await transcripts.getTranscript(this.db, id, this.owner) : undefined
     if (row === undefined) throw notFound('transcript', id)
     return transcripts.decodeTranscript(row)
   }
@@ -221,7 +218,7 @@ export class TranscriptService {
   async delete(id: string): Promise<void> {
     const transcript = await this.get(id)
     await this.storage.backend(transcript.storage).remove(transcript.storage_key)
-    await this.db.write(() => transcripts.deleteTranscript(this.db.kysely, id, this.owner))
+    await this.db.write(() => transcripts.deleteTranscript(this.db, id, this.owner))
   }
 
   /**

@@ -77,7 +77,7 @@ export class UserService {
     try {
       return users.decodeUser(
         this.db.codec,
-        await this.db.write(() => users.insertUser(this.db.kysely, row)),
+        await this.db.write(() => users.insertUser(this.db, row)),
       )
     } catch (error) {
       // A retry of an insert that did commit meets its own row: that is success.
@@ -99,7 +99,7 @@ export class UserService {
   async find(id: string): Promise<User | undefined> {
     if (!isUuid(id)) return undefined
     return readThrough(this.cache, userKey(id), lookupTtlMs(this.cache), async () => {
-      const row = await this.db.read(() => users.getUser(this.db, id))
+      const row = await users.getUser(this.db, id)
       return row === undefined ? undefined : users.decodeUser(this.db.codec, row)
     })
   }
@@ -109,7 +109,7 @@ export class UserService {
     const normalized = normalizeUsername(username)
     // A name nobody can have is not looked up: PostgreSQL would refuse one with a NUL in it.
     const row = isUsername(normalized)
-      ? await this.db.read(() => users.getUserByUsername(this.db, normalized))
+      ? await users.getUserByUsername(this.db, normalized)
       : undefined
     if (row === undefined) throw notFound('user', username)
     return users.decodeUser(this.db.codec, row)
@@ -156,7 +156,7 @@ export class UserService {
     }
     let row
     try {
-      row = await this.db.write(() => users.updateUser(this.db.kysely, id, patch))
+      row = await this.db.write(() => users.updateUser(this.db, id, patch))
     } catch (error) {
       throw uniqueConflict(error)
     } finally {
@@ -171,7 +171,7 @@ export class UserService {
   async delete(id: string): Promise<void> {
     let deleted = false
     try {
-      deleted = isUuid(id) && (await this.db.write(() => users.deleteUser(this.db.kysely, id)))
+      deleted = isUuid(id) && (await this.db.write(() => users.deleteUser(this.db, id)))
     } finally {
       if (isUuid(id)) await this.cache.delete(userKey(id))
     }
@@ -179,10 +179,18 @@ export class UserService {
   }
 }
 
+/** The field each unique constraint of users keeps unique. */
+const UNIQUE_FIELDS: Record<string, string> = {
+  users_pkey: 'id',
+  users_username_key: 'username',
+  users_email_key: 'email',
+  users_discord_id_key: 'discord_id',
+}
+
 function uniqueConflict(error: unknown): unknown {
   const key = violatedUniqueKey(error)
   if (key === undefined) return error
-  const field = ['username', 'email', 'discord_id'].find((f) => key.includes(f)) ?? 'id'
+  const field = UNIQUE_FIELDS[key] ?? 'id'
   return new ChatkeepError('conflict', `/${field}: another user already has this ${field}.`, {
     field: `/${field}`,
     cause: error,

@@ -257,6 +257,30 @@ describeEachEngine('messages', (ctx) => {
     }
   })
 
+  it('lastPage says has_more from the live messages before the page, deleted ones not counted', async () => {
+    const { conversation } = await userWithConversation(ctx.store)
+    const messages = ctx.store.messages
+    expect(await messages.lastPage(conversation.id, 3)).toEqual({
+      data: [],
+      has_more: false,
+      first_id: null,
+      last_id: null,
+    })
+    const all = await messages.appendMany(conversation.id, turns(6))
+    const page = await messages.lastPage(conversation.id, 3)
+    expect(seqs(page)).toEqual([4, 5, 6])
+    expect(page).toMatchObject({ has_more: true, first_id: all[3]!.id, last_id: all[5]!.id })
+    expect((await messages.lastPage(conversation.id, 6)).has_more).toBe(false)
+    // The earliest messages soft-deleted: nothing live comes before the last three.
+    for (const m of all.slice(0, 3)) await messages.delete(m.id)
+    const after = await messages.lastPage(conversation.id, 3)
+    expect(seqs(after)).toEqual([4, 5, 6])
+    expect(after.has_more).toBe(false)
+    expect((await messages.lastPage(conversation.id, 2)).has_more).toBe(true)
+    await expectError(messages.lastPage(conversation.id, 0), 'validation_failed', '/n')
+    await expectError(messages.lastPage(missingId(), 3), 'not_found')
+  })
+
   it('records feedback -1, 1 and null, and refuses anything else', async () => {
     const { conversation } = await userWithConversation(ctx.store)
     const message = await ctx.store.messages.append(conversation.id, {

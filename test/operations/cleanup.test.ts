@@ -570,16 +570,16 @@ for (const engine of ENGINES) {
           })
         }
         for (let i = 0; i < convRows.length; i += 200)
-          await tx
+          await tx.kysely
             .insertInto('conversations')
             .values(convRows.slice(i, i + 200))
             .execute()
         for (let i = 0; i < messageRows.length; i += 200)
-          await tx
+          await tx.kysely
             .insertInto('messages')
             .values(messageRows.slice(i, i + 200))
             .execute()
-        await tx
+        await tx.kysely
           .updateTable('conversations')
           .set({ message_count: 500, total_tokens: 500 })
           .where('id', '=', liveId)

@@ -77,7 +77,7 @@ const now = () => new Date().toISOString()
  * const { path } = await createBackup(store.database, { dir: './data/backups', keep: 7 })
  */
 export async function createBackup(db: Database, options: BackupOptions): Promise<BackupResult> {
-  const status = await db.read(() => schemaStatus(db))
+  const status = await schemaStatus(db)
   const started_at = now()
   const id = uuid7()
   const logged = hasBackupLogs(status)
@@ -85,11 +85,11 @@ export async function createBackup(db: Database, options: BackupOptions): Promis
     options.format === 'logical' ? 'logical' : db.engine === 'sqlite' ? 'sqlite' : 'pg_dump'
   if (logged) {
     await db.write(() =>
-      insertBackupLog(db.kysely, { id, backup_type: tentative, status: 'started', started_at }),
+      insertBackupLog(db, { id, backup_type: tentative, status: 'started', started_at }),
     )
   }
   const log = (patch: Parameters<typeof updateBackupLog>[2]) =>
-    logged ? db.write(() => updateBackupLog(db.kysely, id, patch)) : Promise.resolve()
+    logged ? db.write(() => updateBackupLog(db, id, patch)) : Promise.resolve()
 
   let manifest: BackupManifest
   let path: string

@@ -30,7 +30,7 @@ export async function listBackupLog(
 ): Promise<Page<BackupLog>> {
   checkCursors(options, 'backup log entry')
   const limit = options.limit ?? LIMITS.default_page
-  const rows = await db.read(() => listBackupLogs(db.kysely, { ...options, limit }, 'newest_first'))
+  const rows = await listBackupLogs(db, { ...options, limit }, 'newest_first')
   return toPage(rows, limit, options.before !== undefined, (row) => ({
     ...row,
     file_size_bytes: row.file_size_bytes === null ? null : Number(row.file_size_bytes),

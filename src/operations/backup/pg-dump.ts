@@ -105,8 +105,8 @@ async function probe(path: string): Promise<PgTool> {
 
 /** The server's major version (15 for 15.4). */
 export async function serverMajor(db: PostgresDatabase): Promise<number> {
-  const { rows } = await db.read(() =>
-    sql<{ server_version_num: string }>`show server_version_num`.execute(db.kysely),
+  const { rows } = await sql<{ server_version_num: string }>`show server_version_num`.execute(
+    db.kysely,
   )
   return Math.floor(Number(rows[0]!.server_version_num) / 10_000)
 }

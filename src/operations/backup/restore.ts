@@ -102,7 +102,7 @@ export async function restoreBackup(
   try {
     const { manifest } = verified
     options.onStage?.('verified', manifest)
-    const status = await db.read(() => schemaStatus(db))
+    const status = await schemaStatus(db)
     const empty = status.current === null && status.unknown.length === 0
     let safety: BackupResult | null = null
     if (!empty) {
@@ -116,7 +116,7 @@ export async function restoreBackup(
         throw saidFirst(error, 'The safety backup failed, so nothing was restored:')
       })
     }
-    const logs = empty ? [] : await db.read(() => allBackupLogs(db.kysely))
+    const logs = empty ? [] : await allBackupLogs(db)
     options.onStage?.('restoring', manifest)
     await RESTORERS[manifest.kind](db, verified, options)
     await keepBackupHistory(db, logs, verified)
@@ -124,7 +124,7 @@ export async function restoreBackup(
     if (safety !== null) {
       await pruneBackups(dirname(safety.path), options.keep, resolve(file))
     }
-    const pending = (await db.read(() => schemaStatus(db))).pending
+    const pending = (await schemaStatus(db)).pending
     return { manifest, safety, pending }
   } finally {
     await verified.dispose()

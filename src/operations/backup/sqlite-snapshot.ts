@@ -17,7 +17,7 @@ const PAGES_PER_STEP = 256
  * writes, and a busy server writes all the time.
  */
 export async function snapshotSqlite(db: SqliteDatabase, into: string): Promise<void> {
-  await db.read(() => sql`vacuum into ${into}`.execute(db.kysely))
+  await sql`vacuum into ${into}`.execute(db.kysely)
 }
 
 /** Streams a file through gzip into `out`. */

@@ -76,7 +76,11 @@ export async function importDocuments(
     const identity = { source_url: fields.source_url, doc_type: fields.doc_type }
     const outcome = await db.transaction(async (tx) => {
       const there =
-        (await tx.selectFrom('documents').select('id').where('id', '=', id).executeTakeFirst()) ??
+        (await tx.kysely
+          .selectFrom('documents')
+          .select('id')
+          .where('id', '=', id)
+          .executeTakeFirst()) ??
         (fields.source_url === null
           ? undefined
           : await documents.getDocumentBySource(tx, userId, fields.source_url))

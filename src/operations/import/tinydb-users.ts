@@ -92,7 +92,7 @@ export async function importUsers(
       continue
     }
     firstDoc.set(username, doc_id)
-    const existing = await db.read(() => users.getUserByUsername(db, username))
+    const existing = await users.getUserByUsername(db, username)
     if (existing !== undefined) {
       report.existing.users++
       refs.add(value, doc_id, existing.id, username)
@@ -133,9 +133,11 @@ async function insertUser(
   }
   let email = normalizeEmail(clipped(field(record, ['email']), LIMITS.email))
   if (email !== null) {
-    const taken = await db.read(() =>
-      db.kysely.selectFrom('users').select('id').where('email', '=', email).executeTakeFirst(),
-    )
+    const taken = await db.kysely
+      .selectFrom('users')
+      .select('id')
+      .where('email', '=', email)
+      .executeTakeFirst()
     if (taken !== undefined) {
       report.notes.push(
         `users #${docId} (${username}): email ${email} belongs to another user; imported without it`,
@@ -164,13 +166,13 @@ async function insertUser(
     last_login_at: times.last_login_at,
   }
   try {
-    await db.write(() => users.insertUser(db.kysely, row))
+    await db.write(() => users.insertUser(db, row))
     report.created.users++
     return row.id
   } catch (error) {
     if (violatedUniqueKey(error) === undefined) throw error
     // Another import (or a registration) took the name meanwhile: that user it is.
-    const now = await db.read(() => users.getUserByUsername(db, username))
+    const now = await users.getUserByUsername(db, username)
     if (now === undefined) throw error
     report.existing.users++
     report.generated_passwords = report.generated_passwords.filter((g) => g.username !== username)

@@ -1,5 +1,6 @@
 import { encodeJson } from '../../db/codec.js'
-import type { Executor } from '../../db/database.js'
+import type { Database } from '../../db/database.js'
+import { insertPlacedMessages } from '../../db/messages-table.js'
 import { ChatkeepError } from '../../errors.js'
 import { shortId } from '../../lib/short-id.js'
 import type { ConversationStatus, Role } from '../../schemas/data.js'
@@ -92,7 +93,7 @@ function problem(check: () => void): string | undefined {
   }
 }
 
-/** Rows per INSERT: 13 columns each stays far below both engines' parameter limits. */
+/** Ids per `in (…)` list. */
 const INSERT_ROWS = 500
 
 /**
@@ -107,11 +108,11 @@ export async function writeConversation(
 ): Promise<WriteOutcome> {
   const db = store.database
   // A rerun finds most conversations complete: a read says so without a write and its fsync.
-  if (await db.read(() => alreadyStored(db.kysely, conversation, messages))) {
+  if (await alreadyStored(db, conversation, messages)) {
     return { kind: 'written', created: false, inserted: 0, existing: messages.length }
   }
   return db.transaction(async (tx) => {
-    const inserted = await tx
+    const inserted = await tx.kysely
       .insertInto('conversations')
       .values({
         ...conversation,
@@ -130,7 +131,7 @@ export async function writeConversation(
       .executeTakeFirst()
     // Updating the row first takes its lock (PostgreSQL; SQLite holds the write lock already), so
     // an append or another import of this conversation waits, and what is read next is current.
-    const current = await tx
+    const current = await tx.kysely
       .updateTable('conversations')
       .set((eb) => ({ message_count: eb.ref('message_count') }))
       .where('id', '=', conversation.id)
@@ -165,33 +166,21 @@ export async function writeConversation(
       }
     }
     const first = Number(current.message_count) + 1
-    const rows = fresh.map((m, i) => ({
-      id: m.id,
-      conversation_id: conversation.id,
-      user_id: conversation.user_id,
-      sequence: first + i,
-      parent_id: m.parent_id,
-      role: m.role,
-      ...store.messages.contentColumns(m.content, {
+    const rows = fresh.map((m) => ({
+      ...m,
+      sealed: store.messages.sealFor(m.content, {
         id: m.id,
         conversation_id: conversation.id,
         user_id: conversation.user_id,
       }),
-      request_id: m.request_id,
-      tokens_used: m.tokens_used,
-      model_version: m.model_version,
-      context_documents: encodeJson(m.context_documents),
-      metadata: encodeJson(m.metadata),
-      created_at: m.created_at,
     }))
-    for (let i = 0; i < rows.length; i += INSERT_ROWS) {
-      await tx
-        .insertInto('messages')
-        .values(rows.slice(i, i + INSERT_ROWS))
-        .execute()
-    }
+    await insertPlacedMessages(
+      tx,
+      { conversation_id: conversation.id, user_id: conversation.user_id, first_sequence: first },
+      rows,
+    )
     const newest = latest(fresh.map((m) => m.created_at))
-    await tx
+    await tx.kysely
       .updateTable('conversations')
       .set((eb) => ({
         message_count: first - 1 + fresh.length,
@@ -211,18 +200,18 @@ export async function writeConversation(
 
 /** The conversation is there, this user's, with every one of the messages. */
 async function alreadyStored(
-  tx: Executor,
+  db: Database,
   conversation: ImportConversation,
   messages: readonly ImportMessage[],
 ): Promise<boolean> {
-  const row = await tx
+  const row = await db.kysely
     .selectFrom('conversations')
     .select('user_id')
     .where('id', '=', conversation.id)
     .executeTakeFirst()
   if (row === undefined || row.user_id !== conversation.user_id) return false
   const held = await storedIds(
-    tx,
+    db,
     conversation.id,
     messages.map((m) => m.id),
   )
@@ -231,13 +220,13 @@ async function alreadyStored(
 
 /** Which of `ids` the conversation already holds. */
 async function storedIds(
-  tx: Executor,
+  db: Database,
   conversationId: string,
   ids: string[],
 ): Promise<Set<string>> {
   const held = new Set<string>()
   for (let i = 0; i < ids.length; i += INSERT_ROWS) {
-    const rows = await tx
+    const rows = await db.kysely
       .selectFrom('messages')
       .select('id')
       .where('conversation_id', '=', conversationId)

@@ -11,7 +11,7 @@ const BOOKKEEPING = /^(chatkeep_migration(_lock)?|.+_fts(_(data|idx|docsize|conf
  * teaching the format about it makes export and import refuse to run instead of dropping data.
  */
 export async function checkCoverage(db: Database): Promise<void> {
-  const tables = await db.read(() => db.kysely.introspection.getTables())
+  const tables = await db.kysely.introspection.getTables()
   // PostgreSQL lists every schema; ours is the one the users table lives in.
   const home = tables.find((t) => t.name === 'users')?.schema
   const live = tables.filter((t) => !t.isView && t.schema === home && !BOOKKEEPING.test(t.name))

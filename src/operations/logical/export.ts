@@ -1,6 +1,6 @@
 import { type Kysely, sql } from 'kysely'
 import type { Codec } from '../../db/codec.js'
-import type { Database, Engine } from '../../db/database.js'
+import type { Database, Engine, Snapshot } from '../../db/database.js'
 import { refuseNewerSchema, schemaStatus } from '../../db/migrator.js'
 import { ChatkeepError } from '../../errors.js'
 import { checkCoverage } from './coverage.js'
@@ -16,7 +16,7 @@ import {
   VERSION,
   zeroCounts,
 } from './format.js'
-import { type Snapshot, withSnapshot } from './snapshot.js'
+
 import { Sink } from './streams.js'
 
 export interface ExportOptions {
@@ -58,7 +58,7 @@ export async function exportDatabase(
   await checkCoverage(db)
   const sink = new Sink(out)
   try {
-    return await withSnapshot(db, async (snapshot) => {
+    return await db.snapshot(async (snapshot) => {
       const expected = zeroCounts()
       for (const table of TABLE_ORDER) expected[table] = await countRows(db, snapshot, table)
       const total = TABLE_ORDER.reduce((sum, table) => sum + expected[table], 0)

@@ -1,8 +1,8 @@
-import { type Kysely, sql, type Transaction } from 'kysely'
+import type { Kysely } from 'kysely'
 import type { Database, Engine } from '../../db/database.js'
 import { translateDriverError } from '../../db/driver-errors.js'
+import { insertMessages, recountConversations } from '../../db/messages-table.js'
 import { refuseNewerSchema, schemaStatus } from '../../db/migrator.js'
-import type { Schema } from '../../db/schema.js'
 import { ChatkeepError } from '../../errors.js'
 import { checkCoverage } from './coverage.js'
 import { type Header, specOf, TABLE_ORDER, type TableName } from './format.js'
@@ -50,9 +50,8 @@ const BATCH_CHARS = 4_000_000
 const KEY_CHUNK = 500
 
 type Loose = Record<string, Record<string, unknown>>
-type Tx = Transaction<Schema>
 /** Runs one batch's work: in its own retried transaction, or in the one replace holds open. */
-type Run = <T>(work: (tx: Tx) => Promise<T>) => Promise<T>
+type Run = <T>(work: (tx: Database) => Promise<T>) => Promise<T>
 
 /**
  * Imports a logical export (plain or gzip-compressed JSON Lines, see `format.ts`) into an
@@ -77,14 +76,14 @@ export async function importDatabase(
   const header = await reader.header()
   const load = new Load(db, reader, header, options)
   if (options.replace === true) {
-    try {
-      await db.kysely.transaction().execute(async (tx) => {
-        await clear(db, tx)
+    // Not retried: the file has been read by then.
+    await db.transaction(
+      async (tx) => {
+        await clear(tx)
         await load.run((work) => work(tx))
-      })
-    } catch (error) {
-      throw translateDriverError(error)
-    }
+      },
+      { retry: false },
+    )
   } else {
     try {
       await load.run((work) => db.transaction(work))
@@ -112,14 +111,10 @@ async function requireUpToDate(db: Database): Promise<void> {
  * tables are locked first, so no other writer can slip rows in between (readers go on); SQLite's
  * BEGIN IMMEDIATE already keeps other writers out.
  */
-async function clear(db: Database, tx: Tx): Promise<void> {
+async function clear(tx: Database): Promise<void> {
   const children = [...TABLE_ORDER].reverse()
-  if (db.engine === 'postgres') {
-    await sql`lock table ${sql.join(children.map((t) => sql.table(t)))} in exclusive mode`.execute(
-      tx,
-    )
-  }
-  for (const table of children) await tx.deleteFrom(table).execute()
+  await tx.dialect.lockTables(children)?.execute(tx.kysely)
+  for (const table of children) await tx.kysely.deleteFrom(table).execute()
 }
 
 /** One import: reads the rows, hands them to one table importer after another, keeps count. */
@@ -270,7 +265,7 @@ class TableImporter {
     )
   }
 
-  async #insert(tx: Tx, rows: Record<string, unknown>[]): Promise<BatchResult> {
+  async #insert(tx: Database, rows: Record<string, unknown>[]): Promise<BatchResult> {
     const { key, parent } = this.#spec
     const deferred = new Map<string, Record<string, unknown>[]>()
     let round = parent === undefined ? rows : await this.#ready(tx, rows, deferred)
@@ -305,7 +300,7 @@ class TableImporter {
       }
       round = next
     }
-    const recounted = touched.size > 0 ? await recount(tx, [...touched]) : 0
+    const recounted = touched.size > 0 ? await recountConversations(tx, [...touched]) : 0
     return { inserted, skipped: attempted - inserted, recounted, deferred, released }
   }
 
@@ -315,7 +310,7 @@ class TableImporter {
    * others are put in `deferred` by parent.
    */
   async #ready(
-    tx: Tx,
+    tx: Database,
     rows: Record<string, unknown>[],
     deferred: Map<string, Record<string, unknown>[]>,
   ): Promise<Record<string, unknown>[]> {
@@ -370,12 +365,13 @@ class TableImporter {
 
 /** Inserts rows that are not there yet; returns the keys of those it inserted. */
 async function insertRows(
-  tx: Tx,
+  tx: Database,
   table: TableName,
   key: string,
   rows: Record<string, unknown>[],
 ): Promise<Set<string>> {
-  const inserted = await (tx as unknown as Kysely<Loose>)
+  if (table === 'messages') return insertMessages(tx, rows, 'skip')
+  const inserted = await (tx.kysely as unknown as Kysely<Loose>)
     .insertInto(table)
     .values(rows)
     .onConflict((oc) => oc.doNothing())
@@ -385,14 +381,14 @@ async function insertRows(
 }
 
 async function existingKeys(
-  tx: Tx,
+  tx: Database,
   table: TableName,
   key: string,
   keys: string[],
 ): Promise<Set<string>> {
   const found = new Set<string>()
   for (let i = 0; i < keys.length; i += KEY_CHUNK) {
-    const rows = await (tx as unknown as Kysely<Loose>)
+    const rows = await (tx.kysely as unknown as Kysely<Loose>)
       .selectFrom(table)
       .select(key)
       .where(key, 'in', keys.slice(i, i + KEY_CHUNK))
@@ -400,29 +396,4 @@ async function existingKeys(
     for (const row of rows) found.add(row[key] as string)
   }
   return found
-}
-
-/**
- * Conversations that were already in the database and just got messages from the file: their
- * counters move as appends would have moved them (message_count to the highest sequence, so the
- * next append takes the next one; total_tokens and last_activity never go down). A conversation
- * imported with its messages is already consistent and is left alone.
- */
-async function recount(tx: Tx, conversationIds: string[]): Promise<number> {
-  const of = (expression: string) =>
-    sql`(select ${sql.raw(expression)} from messages m where m.conversation_id = conversations.id)`
-  const maxSequence = of('max(m.sequence)')
-  const tokens = of('coalesce(sum(m.tokens_used), 0)')
-  const latest = of('max(m.created_at)')
-  let recounted = 0
-  for (let i = 0; i < conversationIds.length; i += KEY_CHUNK) {
-    const result = await sql`update conversations set
-        message_count = ${maxSequence},
-        total_tokens = case when total_tokens > ${tokens} then total_tokens else ${tokens} end,
-        last_activity = case when last_activity > ${latest} then last_activity else ${latest} end
-      where id in (${sql.join(conversationIds.slice(i, i + KEY_CHUNK))})
-        and message_count < ${maxSequence}`.execute(tx)
-    recounted += Number(result.numAffectedRows ?? 0)
-  }
-  return recounted
 }

@@ -142,14 +142,7 @@ export const messageRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async 
           field: '/query/last',
         })
       }
-      const data = await messages.lastN(request.params.id, last)
-      return {
-        object: 'list' as const,
-        data,
-        has_more: (data[0]?.sequence ?? 1) > 1,
-        first_id: data[0]?.id ?? null,
-        last_id: data.at(-1)?.id ?? null,
-      }
+      return { object: 'list' as const, ...(await messages.lastPage(request.params.id, last)) }
     },
   )
 

@@ -1,0 +1,504 @@
+import { type Insertable, type RawBuilder, type Selectable, sql } from 'kysely'
+import type { Sealed } from '../crypto/message-cipher.js'
+import { encodeJson } from './codec.js'
+import type { Database } from './database.js'
+import { perDatabase } from './memo.js'
+import type { BytesColumn, JsonColumn, Timestamp } from './schema.js'
+import { type HeldConnection, SqliteDatabase } from './sqlite.js'
+
+/**
+ * The messages table: its columns, its row types and every statement that inserts into it (the
+ * live append, which moves the conversation's counters, and the insert of messages whose
+ * sequence and time are already known, which the imports use). A new column is added here
+ * (`MessagesTable`, `COLUMNS` and, when the writer chooses it, `AppendRow`) and in its migration;
+ * every insert is built from these.
+ */
+export interface MessagesTable {
+  id: string
+  conversation_id: string
+  user_id: string
+  sequence: number
+  parent_id: string | null
+  role: string
+  content: string | null
+  encrypted_content: BytesColumn | null
+  key_id: string | null
+  request_id: string | null
+  tokens_used: number
+  model_version: string | null
+  context_documents: JsonColumn
+  metadata: JsonColumn
+  feedback: number | null
+  created_at: Timestamp
+  deleted_at: Timestamp | null
+}
+
+type PgType = 'uuid' | 'text' | 'integer' | 'jsonb' | 'bytea' | 'timestamptz'
+type Column = keyof MessagesTable
+
+/** Every column with its PostgreSQL type, which bound values are cast to in one-statement appends. */
+const COLUMNS = {
+  id: 'uuid',
+  conversation_id: 'uuid',
+  user_id: 'uuid',
+  sequence: 'integer',
+  parent_id: 'uuid',
+  role: 'text',
+  content: 'text',
+  encrypted_content: 'bytea',
+  key_id: 'text',
+  request_id: 'text',
+  tokens_used: 'integer',
+  model_version: 'text',
+  context_documents: 'jsonb',
+  metadata: 'jsonb',
+  feedback: 'integer',
+  created_at: 'timestamptz',
+  deleted_at: 'timestamptz',
+} as const satisfies { readonly [C in Column]-?: PgType }
+
+/** Every column: what a reader selects (an encrypted row's content is opened from the ciphertext). */
+export const MESSAGE_COLUMNS = Object.keys(COLUMNS) as readonly Column[]
+
+export type MessageRow = Selectable<MessagesTable>
+
+/** Where an appended message goes and when: from the conversation row it bumps, and the batch. */
+type Placed = 'conversation_id' | 'user_id' | 'sequence' | 'created_at'
+/** Changed only later (feedback, soft delete): a new message has them null. */
+type Later = 'feedback' | 'deleted_at'
+/** How the content is stored: `content`, or sealed into these two (encryption at rest). */
+type SealedColumn = 'encrypted_content' | 'key_id'
+/** The columns whose values the writer of an append chooses. */
+type OwnColumn = Exclude<Column, Placed | Later>
+
+const PLACED: readonly Placed[] = ['conversation_id', 'user_id', 'sequence', 'created_at']
+const LATER: readonly Later[] = ['feedback', 'deleted_at']
+const SEALED: readonly SealedColumn[] = ['encrypted_content', 'key_id']
+const OWN = MESSAGE_COLUMNS.filter(
+  (c): c is OwnColumn => !(PLACED as Column[]).includes(c) && !(LATER as Column[]).includes(c),
+)
+const OWN_PLAIN = OWN.filter((c) => !(SEALED as Column[]).includes(c))
+
+/** One message of a batch, with its id and time already chosen by the caller. */
+export interface AppendRow {
+  id: string
+  parent_id: string | null
+  role: string
+  /** The plain text, kept for the caller's answer; stored only when `sealed` is null. */
+  content: string
+  /** Encryption at rest: stored instead of `content`, which the row then has null. */
+  sealed: Sealed | null
+  request_id: string | null
+  tokens_used: number
+  model_version: string | null
+  context_documents: unknown[]
+  metadata: Record<string, unknown>
+}
+
+/** A row's own column values as bound to a statement: JSON as text, the content as stored. */
+function boundValues(row: AppendRow): Record<OwnColumn, unknown> {
+  const values = {} as Record<OwnColumn, unknown>
+  for (const c of OWN) {
+    const value = ownValue(row, c)
+    values[c] = COLUMNS[c] === 'jsonb' ? encodeJson(value) : value
+  }
+  return values
+}
+
+function ownValue(row: AppendRow, c: OwnColumn): unknown {
+  switch (c) {
+    case 'content':
+      return row.sealed === null ? row.content : null
+    case 'encrypted_content':
+      return row.sealed?.encrypted_content ?? null
+    case 'key_id':
+      return row.sealed?.key_id ?? null
+    default:
+      return row[c]
+  }
+}
+
+/** A row as one record of a batch's jsonb array: JSON as JSON, bytes as base64. */
+function recordValues(row: AppendRow, ord: number): Record<string, unknown> {
+  const record: Record<string, unknown> = { ord }
+  for (const c of OWN) {
+    const value = ownValue(row, c)
+    record[c] = Buffer.isBuffer(value) ? value.toString('base64') : value
+  }
+  return record
+}
+
+export interface AppendBatch {
+  conversation_id: string
+  /** Only this user's conversation; null for any. */
+  owner: string | null
+  created_at: string
+  rows: AppendRow[]
+}
+
+/** What the conversation row said when the batch took its sequence numbers. */
+export interface AppendResult {
+  user_id: string
+  /** The sequence of rows[0]; the others follow it. */
+  first_sequence: number
+}
+
+/**
+ * Appends a batch of messages to a conversation as one atomic step: the conversation's
+ * message_count, total_tokens and last_activity move with the rows, and the sequences are the
+ * next ones after message_count. The conversation row's lock orders concurrent appenders, so
+ * sequences stay gapless across processes. Returns undefined when no live, open conversation
+ * (of this owner) matched. A unique violation (replayed id or idempotency key) fails it whole.
+ *
+ * PostgreSQL does it in one statement (writable CTE), one round trip. SQLite, without writable
+ * CTEs, bumps the counters and then inserts the rows in one BEGIN IMMEDIATE transaction run
+ * straight on its connection: better-sqlite3 is synchronous, so Kysely's transaction (a promise
+ * and an executor pass per statement) would only add time to the hottest write.
+ */
+export function appendMessages(
+  db: Database,
+  batch: AppendBatch,
+): Promise<AppendResult | undefined> {
+  if (db.capabilities.writable_cte) return appendInOneStatement(db, batch)
+  if (db instanceof SqliteDatabase) return appendInImmediateTransaction(db, batch)
+  return Promise.reject(new Error(`appendMessages: no append path for ${db.engine}`))
+}
+
+interface BumpParams {
+  conversation_id: string
+  owner: string | null
+  n: number
+  tokens: number
+  now: string
+}
+
+/** Takes the next `n` sequences, returning the new message_count; takes the row's write lock. */
+const bumpConversation = (db: Database, p: BumpParams, owned: boolean) => {
+  const q = db.kysely
+    .updateTable('conversations')
+    .set((eb) => ({
+      message_count: eb('message_count', '+', p.n),
+      total_tokens: eb('total_tokens', '+', p.tokens),
+      last_activity: p.now,
+      updated_at: p.now,
+    }))
+    .where('id', '=', p.conversation_id)
+    .where('deleted_at', 'is', null)
+    .where('status', '!=', 'closed')
+  return (owned ? q.where('user_id', '=', p.owner as string) : q).returning([
+    'message_count',
+    'user_id',
+  ])
+}
+
+type InsertParams = Record<OwnColumn, unknown> & Record<Placed, unknown>
+
+/** SQLite: built only for a SqliteDatabase (see appendMessages). */
+const twoStatements = perDatabase((db) => {
+  const insert = (columns: readonly Column[]) =>
+    db.prepare((p: InsertParams) =>
+      db.kysely
+        .insertInto('messages')
+        .values(
+          Object.fromEntries(
+            [...PLACED, ...columns].map((c) => [c, p[c as keyof InsertParams]]),
+          ) as Insertable<MessagesTable>,
+        ),
+    )
+  return {
+    bump: {
+      any: db.prepare((p: BumpParams) => bumpConversation(db, p, false)),
+      owned: db.prepare((p: BumpParams) => bumpConversation(db, p, true)),
+    },
+    insert: insert(OWN_PLAIN),
+    insertSealed: insert(OWN),
+  }
+})
+
+const cast = (value: unknown, column: Column): RawBuilder<unknown> =>
+  sql`${value}::${sql.raw(COLUMNS[column])}`
+
+/** A record column of jsonb_to_recordset: bytes travel as base64 text inside the JSON. */
+const recordColumn = (c: Column) =>
+  sql`${sql.ref(c)} ${sql.raw(COLUMNS[c] === 'bytea' ? 'text' : COLUMNS[c])}`
+const fromRecord = (c: Column) =>
+  COLUMNS[c] === 'bytea' ? sql`decode(${sql.ref(`r.${c}`)}, 'base64')` : sql.ref(`r.${c}`)
+
+/**
+ * PostgreSQL (writable_cte): the bump and every insert in one statement. A batch travels as one
+ * jsonb array; a single message, the usual append, as plain parameters, which spares the server
+ * the jsonb parse and recordset (about 4% of an append's time). Encrypted messages have their
+ * own variants, so a plain append binds nothing more than it needs.
+ */
+const oneStatement = perDatabase((db) => {
+  const many = (owned: boolean, columns: readonly OwnColumn[]) =>
+    db.prepare((p: BumpParams & { rows: string }) =>
+      db.kysely
+        .with('c', () => bumpConversation(db, p, owned))
+        .insertInto('messages')
+        .columns([...PLACED, ...columns])
+        .expression(
+          sql`select ${cast(p.conversation_id, 'conversation_id')}, c.user_id,
+            c.message_count - ${p.n}::int + r.ord, ${cast(p.now, 'created_at')},
+            ${sql.join(columns.map(fromRecord))}
+          from c cross join jsonb_to_recordset(${p.rows}::jsonb)
+            as r(ord int, ${sql.join(columns.map(recordColumn))})`,
+        )
+        .returning(['user_id', 'sequence']),
+    )
+  const one = (owned: boolean, columns: readonly OwnColumn[]) =>
+    db.prepare((p: BumpParams & Record<OwnColumn, unknown>) =>
+      db.kysely
+        .with('c', () => bumpConversation(db, p, owned))
+        .insertInto('messages')
+        .columns([...PLACED, ...columns])
+        .expression(
+          sql`select ${cast(p.conversation_id, 'conversation_id')}, c.user_id, c.message_count,
+            ${cast(p.now, 'created_at')}, ${sql.join(columns.map((c) => cast(p[c], c)))}
+          from c`,
+        )
+        .returning(['user_id', 'sequence']),
+    )
+  const variants = <S>(make: (owned: boolean, columns: readonly OwnColumn[]) => S) => ({
+    plain: { any: make(false, OWN_PLAIN), owned: make(true, OWN_PLAIN) },
+    sealed: { any: make(false, OWN), owned: make(true, OWN) },
+  })
+  return { many: variants(many), one: variants(one) }
+})
+
+const totalTokens = (rows: AppendRow[]) => rows.reduce((sum, r) => sum + r.tokens_used, 0)
+
+function appendInImmediateTransaction(
+  db: SqliteDatabase,
+  batch: AppendBatch,
+): Promise<AppendResult | undefined> {
+  const set = twoStatements(db)
+  return db.immediate((held) => writeHeld(held, set, batch))
+}
+
+/**
+ * An in-process engine (`capabilities.in_process`, SQLite): batches for several conversations in
+ * one BEGIN IMMEDIATE transaction, one commit (and one fsync) for all of them; each batch exactly
+ * as `appendMessages` writes it alone. The result of batch i is at i (undefined: no live, open
+ * conversation of that owner). A unique violation anywhere fails the whole transaction, and
+ * nothing of it is written.
+ */
+export function appendToConversations(
+  db: Database,
+  batches: AppendBatch[],
+): Promise<(AppendResult | undefined)[]> {
+  if (!(db instanceof SqliteDatabase)) {
+    return Promise.reject(new Error('appendToConversations needs an in-process engine'))
+  }
+  const set = twoStatements(db)
+  return db.immediate((held) => batches.map((batch) => writeHeld(held, set, batch)))
+}
+
+/** One batch's statements, on the connection `immediate` holds. */
+function writeHeld(
+  held: HeldConnection,
+  set: ReturnType<typeof twoStatements>,
+  batch: AppendBatch,
+): AppendResult | undefined {
+  const bump = batch.owner === null ? set.bump.any : set.bump.owned
+  const [conversation] = held.run(bump, {
+    conversation_id: batch.conversation_id,
+    owner: batch.owner,
+    n: batch.rows.length,
+    tokens: totalTokens(batch.rows),
+    now: batch.created_at,
+  })
+  if (conversation === undefined) return undefined
+  const first = conversation.message_count - batch.rows.length + 1
+  batch.rows.forEach((row, i) => {
+    const params = {
+      ...boundValues(row),
+      conversation_id: batch.conversation_id,
+      user_id: conversation.user_id,
+      sequence: first + i,
+      created_at: batch.created_at,
+    }
+    held.run(row.sealed === null ? set.insert : set.insertSealed, params)
+  })
+  return { user_id: conversation.user_id, first_sequence: first }
+}
+
+async function appendInOneStatement(
+  db: Database,
+  batch: AppendBatch,
+): Promise<AppendResult | undefined> {
+  const set = oneStatement(db)
+  const bump = {
+    conversation_id: batch.conversation_id,
+    owner: batch.owner,
+    n: batch.rows.length,
+    tokens: totalTokens(batch.rows),
+    now: batch.created_at,
+  }
+  const sealed = batch.rows.some((r) => r.sealed !== null)
+  const pick = <S>(variants: { plain: { any: S; owned: S }; sealed: { any: S; owned: S } }) => {
+    const kind = sealed ? variants.sealed : variants.plain
+    return batch.owner === null ? kind.any : kind.owned
+  }
+  const inserted = await db.write(() => {
+    if (batch.rows.length === 1) {
+      return pick(set.one).all(db, { ...bump, ...boundValues(batch.rows[0]!) })
+    }
+    const rows = encodeJson(batch.rows.map((r, i) => recordValues(r, i + 1)))
+    return pick(set.many).all(db, { ...bump, rows })
+  })
+  if (inserted.length === 0) return undefined
+  const first = Math.min(...inserted.map((r) => r.sequence))
+  return { user_id: inserted[0]!.user_id, first_sequence: first }
+}
+
+/**
+ * The message `id` of the conversation, once an append of it still in flight has settled:
+ * after a lost connection, an append sent before may still be running on the server, holding
+ * the conversation's row lock (it updates that row first), and FOR SHARE waits for it to commit
+ * or roll back (PostgreSQL). In process (SQLite) nothing can still be in flight.
+ */
+export async function findAppended(
+  db: Database,
+  conversationId: string,
+  id: string,
+): Promise<MessageRow | undefined> {
+  const byId = (on: Database) =>
+    on.kysely.selectFrom('messages').select(MESSAGE_COLUMNS).where('id', '=', id).executeTakeFirst()
+  if (db.capabilities.in_process) return byId(db)
+  return db.transaction(async (tx) => {
+    await tx.kysely
+      .selectFrom('conversations')
+      .select('id')
+      .where('id', '=', conversationId)
+      .forShare()
+      .execute()
+    return byId(tx)
+  })
+}
+
+/** Rows per INSERT of known messages: 17 columns each stays below both engines' parameter limits. */
+const INSERT_ROWS = 500
+
+/** A message whose time is already known (imports): an append's row with its created_at. */
+export interface PlacedRow extends AppendRow {
+  created_at: string
+}
+
+/**
+ * Inserts messages of one conversation with sequences from `first_sequence` on, in the order
+ * given, each with its own created_at (imports), all or none; the conversation's counters are
+ * the caller's to move.
+ */
+export async function insertPlacedMessages(
+  db: Database,
+  place: { conversation_id: string; user_id: string; first_sequence: number },
+  rows: readonly PlacedRow[],
+): Promise<void> {
+  const values = rows.map((row, i) => ({
+    ...boundValues(row),
+    conversation_id: place.conversation_id,
+    user_id: place.user_id,
+    sequence: place.first_sequence + i,
+    created_at: row.created_at,
+  }))
+  await insertMessages(db, values, 'fail')
+}
+
+/**
+ * Inserts rows already in the database's form (a logical import), in the order given. `existing: 'skip'` leaves out a row whose id or other unique key is taken; `'fail'`
+ * fails on it. Returns the ids inserted. The conversation's counters are the caller's to move
+ * (or to recount with `recountConversations`).
+ */
+export async function insertMessages(
+  db: Database,
+  rows: readonly Readonly<Record<string, unknown>>[],
+  existing: 'skip' | 'fail',
+): Promise<Set<string>> {
+  const inserted = new Set<string>()
+  for (let i = 0; i < rows.length; i += INSERT_ROWS) {
+    const values = rows.slice(i, i + INSERT_ROWS).map(onlyColumns)
+    let q = db.kysely.insertInto('messages').values(values)
+    if (existing === 'skip') q = q.onConflict((oc) => oc.doNothing())
+    for (const row of await q.returning('id').execute()) inserted.add(row.id)
+  }
+  return inserted
+}
+
+/** The row's values of the table's columns: anything else is no column of messages. */
+function onlyColumns(row: Readonly<Record<string, unknown>>): Insertable<MessagesTable> {
+  const picked: Record<string, unknown> = {}
+  for (const c of MESSAGE_COLUMNS) if (row[c] !== undefined) picked[c] = row[c]
+  return picked as unknown as Insertable<MessagesTable>
+}
+
+/** Keys per `in (…)` list. */
+const KEY_CHUNK = 500
+
+/**
+ * Conversations that got messages inserted with `insertMessages`: their counters move as
+ * appends would have moved them (message_count to the highest sequence, so the next append
+ * takes the next one; total_tokens and last_activity never go down). Returns how many changed.
+ */
+export async function recountConversations(
+  db: Database,
+  conversationIds: string[],
+): Promise<number> {
+  const of = (expression: string) =>
+    sql`(select ${sql.raw(expression)} from messages m where m.conversation_id = conversations.id)`
+  const maxSequence = of('max(m.sequence)')
+  const tokens = of('coalesce(sum(m.tokens_used), 0)')
+  const latest = of('max(m.created_at)')
+  let recounted = 0
+  for (let i = 0; i < conversationIds.length; i += KEY_CHUNK) {
+    const result = await sql`update conversations set
+        message_count = ${maxSequence},
+        total_tokens = case when total_tokens > ${tokens} then total_tokens else ${tokens} end,
+        last_activity = case when last_activity > ${latest} then last_activity else ${latest} end
+      where id in (${sql.join(conversationIds.slice(i, i + KEY_CHUNK))})
+        and message_count < ${maxSequence}`.execute(db.kysely)
+    recounted += Number(result.numAffectedRows ?? 0)
+  }
+  return recounted
+}
+
+/** A message's content sealed anew, to store if the row still holds what was read. */
+export interface Reseal {
+  id: string
+  /** The key id the row was read with; null for plain text. */
+  from: string | null
+  encrypted_content: Buffer
+  key_id: string
+}
+
+/**
+ * Stores messages' contents anew, sealed, each only if its row still holds what was read (its
+ * key id, null for plain text), so two rotations at once never undo each other. In process
+ * (SQLite) one update per row costs nothing; over the network (PostgreSQL) the batch goes as one
+ * statement. Returns how many rows were rewritten.
+ */
+export async function resealMessages(db: Database, rows: Reseal[]): Promise<number> {
+  if (rows.length === 0) return 0
+  if (!db.capabilities.in_process) {
+    const values = encodeJson(
+      rows.map((r) => ({ ...r, encrypted_content: r.encrypted_content.toString('base64') })),
+    )
+    const result = await sql`update messages as m set content = null,
+        encrypted_content = decode(v.encrypted_content, 'base64'), key_id = v.key_id
+      from jsonb_to_recordset(${values}::jsonb)
+        as v(id uuid, "from" text, encrypted_content text, key_id text)
+      where m.id = v.id and m.key_id is not distinct from v."from"`.execute(db.kysely)
+    return Number(result.numAffectedRows ?? 0)
+  }
+  let rewritten = 0
+  for (const r of rows) {
+    const result = await db.kysely
+      .updateTable('messages')
+      .set({ content: null, encrypted_content: r.encrypted_content, key_id: r.key_id })
+      .where('id', '=', r.id)
+      .where('key_id', r.from === null ? 'is' : '=', r.from)
+      .executeTakeFirst()
+    rewritten += Number(result.numUpdatedRows)
+  }
+  return rewritten
+}
