@@ -369,13 +369,3 @@ export async function purgeRevokedApiKeyBatch(
     .executeTakeFirst()
   return Number(result.numDeletedRows)
 }
-
-/** Rate-limit windows that have ended, as DatabaseRateLimitStore.prune deletes them. */
-export async function countEndedRateLimits(ex: Executor, now: string): Promise<number> {
-  const row = await ex
-    .selectFrom('rate_limits')
-    .select((eb) => eb.fn.countAll().as('n'))
-    .where('reset_time', '<=', now)
-    .executeTakeFirstOrThrow()
-  return Number(row.n)
-}

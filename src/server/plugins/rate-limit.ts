@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { ChatkeepError } from '../../errors.js'
-import type { RateLimitHit, RateLimitStore } from '../../rate-limit/store.js'
+import type { RateLimitBudget, RateLimitHit, RateLimitStore } from '../../rate-limit/store.js'
 import { sendProblem } from '../problem.js'
 
 export interface RateLimitOptions {
@@ -17,6 +17,11 @@ export interface RateLimitOptions {
 /** The API; health, metrics and the docs stay reachable whatever the load. */
 const LIMITED_PATH = /^\/(v1|api)(\/|\?|$)/
 const AUTH_ROUTES = new Set(['/v1/auth/login', '/v1/auth/register'])
+
+interface Budget extends RateLimitBudget {
+  /** Says whose budget it is in the 429 detail. */
+  who: string
+}
 
 interface Counted {
   /** Says whose budget it is in the 429 detail. */
@@ -40,11 +45,11 @@ export const rateLimitPlugin = fp(
     /** The remaining count of the budget the headers show, per limited request. */
     const shown = new WeakMap<FastifyRequest, number>()
 
-    const count = async (who: string, key: string, limit: number): Promise<Counted> => ({
-      who,
-      limit,
-      hit: await store.hit(key, limit, window_ms),
-    })
+    /** Counts the request against every budget in one call to the store (one round trip). */
+    const count = async (budgets: Budget[]): Promise<Counted[]> => {
+      const hits = await store.hitAll(budgets, window_ms)
+      return budgets.map(({ who, limit }, i) => ({ who, limit, hit: hits[i]! }))
+    }
 
     const enforce = (
       request: FastifyRequest,
@@ -85,19 +90,24 @@ export const rateLimitPlugin = fp(
       // only for a request that matched no route.
       const path = request.routeOptions.url ?? request.url.split('?')[0] ?? ''
       if (!LIMITED_PATH.test(path)) return
-      const checks = [count('from this IP address', `ip:${request.ip}`, per_minute)]
+      const budgets = [{ who: 'from this IP address', key: `ip:${request.ip}`, limit: per_minute }]
       if (request.method === 'POST' && AUTH_ROUTES.has(path)) {
-        checks.push(count('to log in or register', `auth:ip:${request.ip}`, auth_per_minute))
+        const key = `auth:ip:${request.ip}`
+        budgets.push({ who: 'to log in or register', key, limit: auth_per_minute })
       }
-      const results = await Promise.all(checks)
+      const results = await count(budgets)
       shown.set(request, Number.POSITIVE_INFINITY)
       return enforce(request, reply, results)
     })
 
     app.addHook('preValidation', async (request, reply) => {
       if (!shown.has(request) || !request.principal) return
-      const result = await count('for this user', `user:${request.principal.user_id}`, per_minute)
-      return enforce(request, reply, [result])
+      const key = `user:${request.principal.user_id}`
+      return enforce(
+        request,
+        reply,
+        await count([{ who: 'for this user', key, limit: per_minute }]),
+      )
     })
   },
   { name: 'chatkeep-rate-limit' },
