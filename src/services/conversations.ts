@@ -182,13 +182,8 @@ export class ConversationService {
         return undefined
       })
       if (existing !== undefined) {
-        if (existing.user_id !== userId) {
-          throw new ChatkeepError(
-            'conflict',
-            `/discord_channel_id: channel ${channelId} belongs to another user's conversation.`,
-            { field: '/discord_channel_id' },
-          )
-        }
+        // Whose it is stays unsaid: the answer is the one any taken channel gets.
+        if (existing.user_id !== userId) throw channelTaken()
         return {
           conversation: conversations.decodeConversation(this.db.codec, existing),
           created: false,
@@ -246,13 +241,7 @@ export class ConversationService {
 
   private explain(error: unknown, userId: string): unknown {
     const key = violatedUniqueKey(error)
-    if (key?.includes('discord_channel_id')) {
-      return new ChatkeepError(
-        'conflict',
-        '/discord_channel_id: another conversation is bound to this channel.',
-        { field: '/discord_channel_id', cause: error },
-      )
-    }
+    if (key?.includes('discord_channel_id')) return channelTaken(error)
     const raw = error instanceof ChatkeepError ? error.cause : error
     if (classifyDriverError(raw) === 'foreign_key_violation') return notFound('user', userId)
     return error
@@ -269,3 +258,14 @@ function statusChange(status: ConversationStatus, now: string) {
       return { status, ended_at: now }
   }
 }
+
+/** A Discord channel bound to a conversation already, whoever's it is. */
+const channelTaken = (cause?: unknown): ChatkeepError =>
+  new ChatkeepError(
+    'conflict',
+    '/discord_channel_id: another conversation is bound to this channel.',
+    {
+      field: '/discord_channel_id',
+      ...(cause === undefined ? {} : { cause }),
+    },
+  )
