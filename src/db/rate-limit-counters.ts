@@ -57,18 +57,34 @@ export function rateLimitCountersPath(databasePath: string): string {
 
 const iso = (ms: number) => new Date(ms).toISOString()
 
+/** The two statements a count may take: most find the window open, one opens it. */
+type Step = 'count' | 'open'
+
 /**
- * The upsert for `rows` keys, the same SQL on both engines but for its placeholders. `excluded`
- * is the row the INSERT proposed: its last_request is now, its reset_time the end of a window
- * opened now. Both engines evaluate every SET expression against the old row, so the CASEs all
- * see the same expired-or-not answer. Keys go in sorted, so that on PostgreSQL two statements
- * lock shared rows in the same order and can never deadlock.
+ * The statement of `step` for `rows` keys, the same SQL on both engines but for its
+ * placeholders; `p(0)` is now. `count` adds to the windows still open, and touches no indexed
+ * column (SQLite would rewrite an index entry for any column it sets, even to its old value).
+ * `open` is for the keys it missed, new or ended: an upsert, since another process may open the
+ * window first. `excluded` is the row it proposed: its last_request is now, its reset_time the
+ * end of a window opened now; both engines evaluate every SET expression against the old row,
+ * so the CASEs all see the same expired-or-not answer.
  */
-function upsertSql(rows: number, placeholder: (i: number) => string): string {
-  const values = Array.from({ length: rows }, (_, r) => {
-    const p = (c: number) => placeholder(r * 3 + c)
-    return `(${p(1)}, ${p(2)}, ${placeholder(0)}, ${p(3)}, ${placeholder(0)})`
-  })
+function stepSql(step: Step, rows: number, p: (i: number) => string): string {
+  const returning = ' returning key, request_count, reset_time'
+  if (step === 'count') {
+    const keys = Array.from({ length: rows }, (_, r) => p(1 + 2 * r))
+    // Cast: PostgreSQL would take a bare n for text, like the key it is compared with.
+    const adds = keys.map((key, r) => `when ${key} then cast(${p(2 + 2 * r)} as integer)`)
+    return (
+      `update rate_limits set request_count = request_count + case key ${adds.join(' ')} end, ` +
+      `last_request = ${p(0)} where key in (${keys.join(', ')}) and reset_time > ${p(0)}` +
+      returning
+    )
+  }
+  const values = Array.from(
+    { length: rows },
+    (_, r) => `(${p(1 + 3 * r)}, ${p(2 + 3 * r)}, ${p(0)}, ${p(3 + 3 * r)}, ${p(0)})`,
+  )
   const expired = 'rate_limits.reset_time <= excluded.last_request'
   return (
     'insert into rate_limits (key, request_count, window_start, reset_time, last_request) ' +
@@ -77,24 +93,25 @@ function upsertSql(rows: number, placeholder: (i: number) => string): string {
     'else rate_limits.request_count + excluded.request_count end, ' +
     `window_start = case when ${expired} then excluded.window_start else rate_limits.window_start end, ` +
     `reset_time = case when ${expired} then excluded.reset_time else rate_limits.reset_time end, ` +
-    'last_request = excluded.last_request ' +
-    'returning key, request_count, reset_time'
+    'last_request = excluded.last_request' +
+    returning
   )
 }
 
-/** The upsert's parameters: now, then key, n and window end per row, in key order. */
-function upsertParams(rows: readonly CounterAdd[], now_ms: number): unknown[] {
-  const sorted = [...rows].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
-  return [iso(now_ms), ...sorted.flatMap((r) => [r.key, r.n, iso(now_ms + r.window_ms)])]
+/** The parameters of `step`: now, then per row its key and n (and, to open, the window's end). */
+function stepParams(step: Step, rows: readonly CounterAdd[], now_ms: number): unknown[] {
+  const per = (r: CounterAdd) =>
+    step === 'count' ? [r.key, r.n] : [r.key, r.n, iso(now_ms + r.window_ms)]
+  return [iso(now_ms), ...rows.flatMap(per)]
 }
 
-interface UpsertRow {
+interface CountedRow {
   key: string
   request_count: number | bigint
   reset_time: string
 }
 
-const toState = (row: UpsertRow): CounterState => ({
+const toState = (row: CountedRow): CounterState => ({
   key: row.key,
   count: Number(row.request_count),
   reset_at: Date.parse(row.reset_time),
@@ -104,27 +121,49 @@ const pruneSql = (p: string) => `delete from rate_limits where reset_time <= ${p
 const countEndedSql = (p: string) =>
   `select count(*) as n from rate_limits where reset_time <= ${p}`
 
-class PostgresCounters implements RateLimitCounters {
+/**
+ * The count itself, the same on both engines: each statement atomic on its own, so a step that
+ * fails after the other committed loses nothing it counted. Keys go in sorted, so that on
+ * PostgreSQL two statements lock shared rows in the same order and can never deadlock.
+ */
+abstract class Counters implements RateLimitCounters {
+  /** Runs the statement of `step` for as many keys as `params` carries. */
+  protected abstract runStep(step: Step, rows: number, params: unknown[]): Promise<CountedRow[]>
+  abstract prune(now_ms: number): Promise<number>
+  abstract countEnded(now_ms: number): Promise<number>
+  abstract close(): Promise<void>
+
+  async add(rows: readonly CounterAdd[], now_ms: number): Promise<CounterState[]> {
+    const sorted = [...rows].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0))
+    const counted = await this.runStep('count', sorted.length, stepParams('count', sorted, now_ms))
+    if (counted.length === sorted.length) return counted.map(toState)
+    const done = new Set(counted.map((row) => row.key))
+    const opening = sorted.filter((row) => !done.has(row.key))
+    const opened = await this.runStep('open', opening.length, stepParams('open', opening, now_ms))
+    return [...counted, ...opened].map(toState)
+  }
+}
+
+class PostgresCounters extends Counters {
   readonly #db: PostgresDatabase
-  readonly #upserts = new Map<number, { name: string; text: string }>()
+  readonly #statements = new Map<string, { name: string; text: string }>()
 
   constructor(db: PostgresDatabase) {
+    super()
     this.#db = db
   }
 
-  async add(rows: readonly CounterAdd[], now_ms: number): Promise<CounterState[]> {
-    let upsert = this.#upserts.get(rows.length)
-    if (upsert === undefined) {
-      upsert = {
-        name: `ck_rate_limit_add_${rows.length}`,
-        text: upsertSql(rows.length, (i) => `$${i + 1}`),
-      }
-      this.#upserts.set(rows.length, upsert)
+  protected async runStep(step: Step, rows: number, params: unknown[]): Promise<CountedRow[]> {
+    const name = `ck_rate_limit_${step}_${rows}`
+    let statement = this.#statements.get(name)
+    if (statement === undefined) {
+      statement = { name, text: stepSql(step, rows, (i) => `$${i + 1}`) }
+      this.#statements.set(name, statement)
     }
-    const query = { ...upsert, values: upsertParams(rows, now_ms) }
+    const query = { ...statement, values: params }
     // db.write: a lost connection or a deadlock is retried; the statement is one transaction.
-    const result = await this.#db.write(() => this.#db.pool.query<UpsertRow>(query))
-    return result.rows.map(toState)
+    const result = await this.#db.write(() => this.#db.pool.query<CountedRow>(query))
+    return result.rows
   }
 
   async prune(now_ms: number): Promise<number> {
@@ -164,28 +203,30 @@ const SQLITE_SCHEMA = [
  * so the event loop keeps serving. Every statement runs to completion in one synchronous call,
  * so connections of the same process never hold the lock across an await.
  */
-class SqliteCounters implements RateLimitCounters {
+class SqliteCounters extends Counters {
   readonly #handle: BetterSqlite3.Database
-  readonly #upserts = new Map<number, BetterSqlite3.Statement>()
+  readonly #statements = new Map<string, BetterSqlite3.Statement>()
   #ready = false
 
   constructor(path: string) {
+    super()
     // Loaded here, so that a PostgreSQL server never loads the native module. Opening reads
     // nothing yet; the first statement does, and may meet a lock.
     const Connection = createRequire(import.meta.url)('better-sqlite3') as typeof BetterSqlite3
     this.#handle = new Connection(path, { timeout: 0 })
   }
 
-  add(rows: readonly CounterAdd[], now_ms: number): Promise<CounterState[]> {
+  protected runStep(step: Step, rows: number, params: unknown[]): Promise<CountedRow[]> {
     return this.#run(() => {
-      let upsert = this.#upserts.get(rows.length)
-      if (upsert === undefined) {
-        upsert = this.#handle.prepare(upsertSql(rows.length, (i) => `@p${i}`))
-        this.#upserts.set(rows.length, upsert)
+      const name = `${step}_${rows}`
+      let statement = this.#statements.get(name)
+      if (statement === undefined) {
+        statement = this.#handle.prepare(stepSql(step, rows, (i) => `@p${i}`))
+        this.#statements.set(name, statement)
       }
-      // Named: better-sqlite3 binds a positional value to one placeholder only, and `now` is used by every row.
-      const params = Object.fromEntries(upsertParams(rows, now_ms).map((v, i) => [`p${i}`, v]))
-      return (upsert.all(params) as UpsertRow[]).map(toState)
+      // Named: better-sqlite3 binds a positional value to one placeholder only, and `now` is
+      // used by every row.
+      return statement.all(Object.fromEntries(params.map((v, i) => [`p${i}`, v]))) as CountedRow[]
     })
   }
 
