@@ -22,8 +22,9 @@ export interface CounterState {
 
 /**
  * The `rate_limits` table, kept where a count costs no durable commit: counts may be lost on a
- * crash (a minute's worth: harmless), never mixed up. Every call is one atomic statement, so
- * concurrent counts from any number of processes are never lost while the database runs.
+ * crash (a minute's worth: harmless), never mixed up. A call is one statement (two when it
+ * opens a window), each atomic, so concurrent counts from any number of processes are never
+ * lost while the database runs.
  */
 export interface RateLimitCounters {
   /**

@@ -29,7 +29,7 @@ const BATCH_KEYS = 500
  * (`src/db/rate-limit-counters.ts`): a file beside a SQLite database, an UNLOGGED table on
  * PostgreSQL. A count is no durable commit — a crash may lose the current windows, which only
  * lets a client start afresh — yet every count is exact and shared by every process on the
- * database: one upsert counts and answers atomically.
+ * database: each statement counts and answers atomically.
  *
  * One statement runs at a time; the hits that arrive meanwhile all go in the next one, a key
  * named n times counted n in its row. On SQLite a statement is done before the next request
