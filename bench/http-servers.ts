@@ -1,10 +1,11 @@
 import Fastify, { type FastifyInstance } from 'fastify'
 import { openStore } from '../src/index.js'
+import { openRateLimitStore } from '../src/rate-limit/open.js'
 import { buildApp } from '../src/server/app.js'
 import { AuthService } from '../src/services/auth.js'
 import { postgresBaseline } from './baseline-postgres.js'
 import { sqliteBaseline } from './baseline-sqlite.js'
-import type { EngineName } from './options.js'
+import type { EngineName, RateLimitBackend } from './options.js'
 import type { BenchMessage } from './payloads.js'
 
 /**
@@ -17,7 +18,7 @@ export type ServerSpec =
   /** Fastify with routes doing the raw driver's append and last-N read: W1's and W2's baselines. */
   | { kind: 'raw'; engine: EngineName; url: string; synchronous: string; pool: number }
   /** Chatkeep's server: buildApp over a store and the real AuthService, logger off. */
-  | { kind: 'chatkeep'; url: string }
+  | { kind: 'chatkeep'; url: string; rate_limits: RateLimitBackend; redis_url: string }
 
 export interface RunningServer {
   /** `http://127.0.0.1:port` */
@@ -109,9 +110,10 @@ function raw(spec: Extract<ServerSpec, { kind: 'raw' }>): Promise<RunningServer>
 }
 
 /**
- * Chatkeep as `serve` builds it, less what W5 leaves out: no rate limits (BENCH.md's W5 measures
- * the request path, not a limiter) and no logger. The signing secret is the one the setup kept in
- * the database, so the access token registered there holds here.
+ * Chatkeep as `serve` builds it, less what W5 leaves out: no logger, and no rate limits unless
+ * asked for (then counted as `serve` counts them, with a limit no load reaches, so that every
+ * request pays for its counts and none is refused). The signing secret is the one the setup kept
+ * in the database, so the access token registered there holds here.
  */
 async function chatkeep(spec: Extract<ServerSpec, { kind: 'chatkeep' }>): Promise<RunningServer> {
   const store = await openStore({ database_url: spec.url, migrate: true })
@@ -120,11 +122,30 @@ async function chatkeep(spec: Extract<ServerSpec, { kind: 'chatkeep' }>): Promis
       access_token_ttl_s: 3600,
       refresh_token_ttl_s: 86_400,
     })
-    const app = await buildApp({ store, auth, logger: false })
+    const silent = { warn: () => {}, info: () => {} }
+    const limits =
+      spec.rate_limits === 'off'
+        ? undefined
+        : await openRateLimitStore({
+            ...(spec.rate_limits === 'redis' ? { redis_url: spec.redis_url } : {}),
+            database: store.database,
+            logger: silent,
+            key_prefix: `chatkeep-bench:${process.pid}:`,
+          })
+    const unreachable = 1_000_000_000
+    const app = await buildApp({
+      store,
+      auth,
+      logger: false,
+      ...(limits === undefined
+        ? {}
+        : { rate_limit: { store: limits, per_minute: unreachable, auth_per_minute: unreachable } }),
+    })
     return await listen(app, async () => {
       try {
         await app.close()
       } finally {
+        await limits?.close()
         await store.close()
       }
     })

@@ -231,7 +231,12 @@ export async function runHttp(
         synchronous: setup.synchronous,
         pool: c.w5_connections,
       })
-      const chatkeepServer = await start({ kind: 'chatkeep', url: databases.chatkeep.url })
+      const chatkeepServer = await start({
+        kind: 'chatkeep',
+        url: databases.chatkeep.url,
+        rate_limits: options.w5_rate_limits,
+        redis_url: options.redis_url,
+      })
       const authorization = { authorization: `Bearer ${setup.token}` }
       const on = (server: RunningServer, load: Load): Measured => ({
         server,
@@ -276,7 +281,8 @@ export async function runHttp(
       const how =
         `autocannon, ${c.w5_connections} connections, ${c.w5_warmup_s} s warm-up, then ` +
         `${c.w5_duration_s} s in two halves (reads: A B C C B A, then appends: A B B A); servers in ` +
-        `${options.w5_server === 'child' ? 'child processes' : 'the bench process'}`
+        `${options.w5_server === 'child' ? 'child processes' : 'the bench process'}; Chatkeep's ` +
+        `rate limits: ${options.w5_rate_limits}`
       const readTitle = `HTTP last ${c.w2_window} of ${c.w5_messages.toLocaleString('en')}`
       return {
         heading: setup.heading,

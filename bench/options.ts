@@ -40,12 +40,19 @@ export interface Counts {
 /** Where W5's servers run: each in a child process (the default), or in the bench's own. */
 export type ServerPlacement = 'child' | 'same'
 
+/** W5's Chatkeep server: no rate limiter, or counters in the database or in Redis. */
+export type RateLimitBackend = 'off' | 'database' | 'redis'
+
 export interface BenchOptions {
   engines: EngineName[]
   /** The workloads to run, W1…W5 (BENCH_WORKLOADS; all by default). */
   workloads: WorkloadId[]
   /** BENCH_W5_SERVER=same puts W5's servers in the bench's process, beside autocannon. */
   w5_server: ServerPlacement
+  /** BENCH_W5_RATE_LIMITS=database|redis counts every request as `serve` does; off by default. */
+  w5_rate_limits: RateLimitBackend
+  /** The Redis that BENCH_W5_RATE_LIMITS=redis counts in (BENCH_REDIS_URL). */
+  redis_url: string
   quick: boolean
   counts: Counts
   /** The PostgreSQL server the throwaway database is created on. */
@@ -129,10 +136,19 @@ export function readOptions(env: NodeJS.ProcessEnv = process.env): BenchOptions 
   if (placement !== '' && placement !== 'child' && placement !== 'same') {
     console.log(`BENCH_W5_SERVER: ignoring ${placement} (known: child, same)`)
   }
+  const limits = (env.BENCH_W5_RATE_LIMITS ?? '').trim().toLowerCase()
+  const backends: RateLimitBackend[] = ['off', 'database', 'redis']
+  if (limits !== '' && !backends.includes(limits as RateLimitBackend)) {
+    console.log(`BENCH_W5_RATE_LIMITS: ignoring ${limits} (known: ${backends.join(', ')})`)
+  }
   return {
     engines,
     workloads,
     w5_server: placement === 'same' ? 'same' : 'child',
+    w5_rate_limits: backends.includes(limits as RateLimitBackend)
+      ? (limits as RateLimitBackend)
+      : 'off',
+    redis_url: env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
     quick,
     counts: quick ? QUICK : FULL,
     pg_admin_url: env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',

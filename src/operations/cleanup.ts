@@ -130,7 +130,7 @@ async function dryRun(store: Store, c: Cutoffs, _size: number, add: Add): Promis
   await add('refresh_tokens', credentials.refresh_tokens)
   await add('auth_sessions', credentials.sessions)
   await add('api_keys', await retention.countRevokedApiKeys(db, c))
-  await add('rate_limits', await retention.countEndedRateLimits(db, c.now))
+  await add('rate_limits', await withRateLimits(db, c, (limits) => limits.countEnded()))
 }
 
 async function purge(store: Store, c: Cutoffs, size: number, add: Add): Promise<void> {
@@ -169,8 +169,21 @@ async function purge(store: Store, c: Cutoffs, size: number, add: Add): Promise<
     await add('refresh_tokens', batch.refresh_tokens)
   }
   await repeat(db, 'api_keys', add, (tx) => retention.purgeRevokedApiKeyBatch(tx, c, size))
+  await add('rate_limits', await withRateLimits(db, c, (limits) => limits.prune()))
+}
+
+/** The counters the rate limiter keeps for this database, on the cleanup's clock. */
+async function withRateLimits<T>(
+  db: Database,
+  c: Cutoffs,
+  work: (limits: DatabaseRateLimitStore) => Promise<T>,
+): Promise<T> {
   const limits = new DatabaseRateLimitStore(db, { now: () => Date.parse(c.now), prune_every_ms: 0 })
-  await add('rate_limits', await limits.prune())
+  try {
+    return await work(limits)
+  } finally {
+    await limits.close()
+  }
 }
 
 /** Runs one batch per transaction until a batch removes nothing. */

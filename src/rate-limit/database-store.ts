@@ -1,41 +1,10 @@
-import { sql } from 'kysely'
 import type { Database } from '../db/database.js'
-import { perDatabase } from '../db/memo.js'
-import type { RateLimitHit, RateLimitStore } from './store.js'
-
-interface HitParams {
-  key: string
-  now: string
-  reset: string
-}
-
-// `excluded` is the row the INSERT proposed: its last_request is this request's time, its
-// reset_time the end of a window opened now. Both engines evaluate every SET expression against
-// the old row, so the CASEs all see the same expired-or-not answer.
-const expired = sql`rate_limits.reset_time <= excluded.last_request`
-
-const statements = perDatabase((db) => ({
-  hit: db.prepare((p: HitParams) =>
-    db.kysely
-      .insertInto('rate_limits')
-      .values({
-        key: p.key,
-        request_count: 1,
-        window_start: p.now,
-        reset_time: p.reset,
-        last_request: p.now,
-      })
-      .onConflict((oc) =>
-        oc.column('key').doUpdateSet({
-          request_count: sql<number>`case when ${expired} then 1 else rate_limits.request_count + 1 end`,
-          window_start: sql<string>`case when ${expired} then excluded.window_start else rate_limits.window_start end`,
-          reset_time: sql<string>`case when ${expired} then excluded.reset_time else rate_limits.reset_time end`,
-          last_request: sql<string>`excluded.last_request`,
-        }),
-      )
-      .returning(['request_count', 'reset_time']),
-  ),
-}))
+import {
+  type CounterState,
+  openRateLimitCounters,
+  type RateLimitCounters,
+} from '../db/rate-limit-counters.js'
+import type { RateLimitBudget, RateLimitHit, RateLimitStore } from './store.js'
 
 export interface DatabaseRateLimitStoreOptions {
   /** The clock, in milliseconds since the epoch; tests move it to end a window. */
@@ -44,60 +13,137 @@ export interface DatabaseRateLimitStoreOptions {
   prune_every_ms?: number
 }
 
+/** A call to `hitAll` waiting for its statement. */
+interface Pending {
+  budgets: readonly RateLimitBudget[]
+  window_ms: number
+  resolve: (hits: RateLimitHit[]) => void
+  reject: (error: unknown) => void
+}
+
+/** Keys per statement at most: a batch past it waits for the next one. */
+const BATCH_KEYS = 500
+
 /**
- * Counters in the `rate_limits` table, for a server without Redis. One upsert per request counts
- * and answers atomically on both engines — the row lock (PostgreSQL) or the write lock (SQLite)
- * orders concurrent hits from any number of processes — and goes through `db.write`, so a busy
- * database or a lost connection is retried.
+ * Counters for a server without Redis, in the database's rate-limit counters
+ * (`src/db/rate-limit-counters.ts`): a file beside a SQLite database, an UNLOGGED table on
+ * PostgreSQL. A count is no durable commit — a crash may lose the current windows, which only
+ * lets a client start afresh — yet every count is exact and shared by every process on the
+ * database: each statement counts and answers atomically.
+ *
+ * One statement runs at a time; the hits that arrive meanwhile all go in the next one, a key
+ * named n times counted n in its row. On SQLite a statement is done before the next request
+ * arrives, so each hit is its own; on PostgreSQL, under load, one round trip counts the requests
+ * of many.
  * @example
- * const limits = new DatabaseRateLimitStore(store.database)
+ * await using limits = new DatabaseRateLimitStore(store.database)
  * const { allowed } = await limits.hit(`ip:${ip}`, 120, 60_000)
  */
 export class DatabaseRateLimitStore implements RateLimitStore {
-  readonly #db: Database
+  readonly #counters: RateLimitCounters
   readonly #now: () => number
   readonly #pruneEvery: number
   #lastPrune: number
+  #queue: Pending[] = []
+  #counting = false
 
   constructor(db: Database, options: DatabaseRateLimitStoreOptions = {}) {
-    this.#db = db
+    this.#counters = openRateLimitCounters(db)
     this.#now = options.now ?? Date.now
     this.#pruneEvery = options.prune_every_ms ?? 10 * 60_000
     this.#lastPrune = this.#now()
   }
 
   async hit(key: string, limit: number, window_ms: number): Promise<RateLimitHit> {
-    const now = this.#now()
-    const params = {
-      key,
-      now: new Date(now).toISOString(),
-      reset: new Date(now + window_ms).toISOString(),
+    const [hit] = await this.hitAll([{ key, limit }], window_ms)
+    return hit!
+  }
+
+  hitAll(budgets: readonly RateLimitBudget[], window_ms: number): Promise<RateLimitHit[]> {
+    return new Promise((resolve, reject) => {
+      this.#queue.push({ budgets, window_ms, resolve, reject })
+      if (!this.#counting) void this.#count()
+    })
+  }
+
+  /** Counts what is queued, one statement at a time, until nothing is. */
+  async #count(): Promise<void> {
+    this.#counting = true
+    try {
+      while (this.#queue.length > 0) await this.#countBatch(this.#takeBatch())
+    } finally {
+      this.#counting = false
     }
-    const hit = statements(this.#db).hit
-    const [row] = await this.#db.write(() => hit.all(this.#db, params))
+  }
+
+  /** The queued calls, oldest first, up to BATCH_KEYS distinct keys (at least one call). */
+  #takeBatch(): Pending[] {
+    const keys = new Set<string>()
+    let taken = 0
+    for (const pending of this.#queue) {
+      const added = pending.budgets.filter((b) => !keys.has(b.key)).length
+      if (taken > 0 && keys.size + added > BATCH_KEYS) break
+      for (const { key } of pending.budgets) keys.add(key)
+      taken++
+    }
+    return this.#queue.splice(0, taken)
+  }
+
+  async #countBatch(batch: Pending[]): Promise<void> {
+    const rows = new Map<string, { key: string; n: number; window_ms: number }>()
+    for (const { budgets, window_ms } of batch) {
+      for (const { key } of budgets) {
+        const row = rows.get(key)
+        if (row === undefined) rows.set(key, { key, n: 1, window_ms })
+        else row.n++
+      }
+    }
+    const now = this.#now()
+    let states: Map<string, CounterState>
+    try {
+      states = new Map((await this.#counters.add([...rows.values()], now)).map((s) => [s.key, s]))
+    } catch (error) {
+      for (const pending of batch) pending.reject(error)
+      return
+    }
+    // The n requests on a key take its last n counts, in the order they were made.
+    const next = new Map([...rows.values()].map((r) => [r.key, states.get(r.key)!.count - r.n + 1]))
+    for (const { budgets, resolve } of batch) {
+      resolve(
+        budgets.map(({ key, limit }) => {
+          const count = next.get(key)!
+          next.set(key, count + 1)
+          const { reset_at } = states.get(key)!
+          return {
+            count,
+            allowed: count <= limit,
+            reset_at,
+            reset_in_ms: Math.max(0, reset_at - now),
+          }
+        }),
+      )
+    }
     if (this.#pruneEvery > 0 && now - this.#lastPrune >= this.#pruneEvery) {
       this.#lastPrune = now
       // Housekeeping only: a failure here must not fail the request that happened to trigger it.
       this.prune().catch(() => {})
     }
-    const count = Number(row!.request_count)
-    const reset_at = Date.parse(row!.reset_time)
-    return { count, allowed: count <= limit, reset_at, reset_in_ms: Math.max(0, reset_at - now) }
   }
 
-  /**
-   * Deletes the rows of windows that have ended (by `rate_limits_reset_time_idx`); a later hit
-   * on such a key starts a new window either way. Returns how many went.
-   */
+  /** Deletes the counters of windows that have ended; a later hit on such a key starts afresh. */
   async prune(): Promise<number> {
-    const now = new Date(this.#now()).toISOString()
-    const result = await this.#db.write(() =>
-      this.#db.kysely.deleteFrom('rate_limits').where('reset_time', '<=', now).executeTakeFirst(),
-    )
-    return Number(result.numDeletedRows)
+    return this.#counters.prune(this.#now())
   }
 
-  async close(): Promise<void> {}
+  /** How many counters `prune` would delete now. */
+  async countEnded(): Promise<number> {
+    return this.#counters.countEnded(this.#now())
+  }
+
+  /** Closes the counters' own connection (SQLite); the database belongs to its Store. */
+  async close(): Promise<void> {
+    await this.#counters.close()
+  }
 
   async [Symbol.asyncDispose](): Promise<void> {
     await this.close()

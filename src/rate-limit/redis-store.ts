@@ -1,21 +1,28 @@
 import type { Redis } from 'ioredis'
 import { closeRedisClient, createRedisClient, OutageLog } from '../lib/redis-client.js'
-import type { RateLimitHit, RateLimitLogger, RateLimitStore } from './store.js'
+import type { RateLimitBudget, RateLimitHit, RateLimitLogger, RateLimitStore } from './store.js'
 
-// One round trip, atomic: count the request and, when the key is new (or somehow lost its
-// expiry), open the window by giving it one. Replies with the count and the window's ms left.
+// One round trip, atomic, for every key of a request: count it and, when the key is new (or
+// somehow lost its expiry), open the window by giving it one. Replies with each key's count and
+// its window's ms left, in turn.
 const HIT_SCRIPT = `
-local count = redis.call('INCR', KEYS[1])
-local ttl = redis.call('PTTL', KEYS[1])
-if ttl < 0 then
-  redis.call('PEXPIRE', KEYS[1], ARGV[1])
-  ttl = tonumber(ARGV[1])
+local replies = {}
+for _, key in ipairs(KEYS) do
+  local count = redis.call('INCR', key)
+  local ttl = redis.call('PTTL', key)
+  if ttl < 0 then
+    redis.call('PEXPIRE', key, ARGV[1])
+    ttl = tonumber(ARGV[1])
+  end
+  replies[#replies + 1] = count
+  replies[#replies + 1] = ttl
 end
-return {count, ttl}
+return replies
 `
 
 interface HitCommand {
-  chatkeepRateLimitHit(key: string, window_ms: number): Promise<[number, number]>
+  /** `keys` first, as ioredis passes a script of variable key count its arguments. */
+  chatkeepRateLimitHit(keys: number, ...args: (string | number)[]): Promise<number[]>
 }
 
 export interface RedisRateLimitStoreOptions {
@@ -31,8 +38,8 @@ export interface RedisRateLimitStoreOptions {
 }
 
 /**
- * Counters in Redis, shared by every server instance: a Lua script counts and answers in one
- * atomic round trip. It fails open: while Redis is unreachable or too slow, every request is let
+ * Counters in Redis, shared by every server instance: a Lua script counts a request against all
+ * its budgets and answers in one atomic round trip. It fails open: while Redis is unreachable or too slow, every request is let
  * through uncounted, the outage is logged once, and its end once more.
  * @example
  * await using limits = await RedisRateLimitStore.connect({ url: 'redis://127.0.0.1:6379', logger })
@@ -49,7 +56,7 @@ export class RedisRateLimitStore implements RateLimitStore {
       down: 'Redis is unreachable: rate limits are not enforced (failing open) until it is back',
       up: 'Redis is reachable again: rate limits are enforced',
     })
-    redis.defineCommand('chatkeepRateLimitHit', { numberOfKeys: 1, lua: HIT_SCRIPT })
+    redis.defineCommand('chatkeepRateLimitHit', { lua: HIT_SCRIPT })
     // ioredis keeps reconnecting on its own; these only keep the log to one line per outage.
     redis.on('error', (error: Error) => this.#outages.failed(error))
     redis.on('ready', () => this.#outages.recovered())
@@ -67,15 +74,30 @@ export class RedisRateLimitStore implements RateLimitStore {
   }
 
   async hit(key: string, limit: number, window_ms: number): Promise<RateLimitHit> {
+    const [hit] = await this.hitAll([{ key, limit }], window_ms)
+    return hit!
+  }
+
+  async hitAll(budgets: readonly RateLimitBudget[], window_ms: number): Promise<RateLimitHit[]> {
     const now = Date.now()
     try {
       const command = this.#redis as unknown as HitCommand
-      const [count, ttl] = await command.chatkeepRateLimitHit(this.#prefix + key, window_ms)
+      const keys = budgets.map((b) => this.#prefix + b.key)
+      const replies = await command.chatkeepRateLimitHit(keys.length, ...keys, window_ms)
       this.#outages.recovered()
-      return { count, allowed: count <= limit, reset_at: now + ttl, reset_in_ms: ttl }
+      return budgets.map(({ limit }, i) => {
+        const count = replies[2 * i]!
+        const ttl = replies[2 * i + 1]!
+        return { count, allowed: count <= limit, reset_at: now + ttl, reset_in_ms: ttl }
+      })
     } catch (error) {
       this.#outages.failed(error as Error)
-      return { count: 0, allowed: true, reset_at: now + window_ms, reset_in_ms: window_ms }
+      return budgets.map(() => ({
+        count: 0,
+        allowed: true,
+        reset_at: now + window_ms,
+        reset_in_ms: window_ms,
+      }))
     }
   }
 

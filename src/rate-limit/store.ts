@@ -13,14 +13,25 @@ export interface RateLimitHit {
   reset_in_ms: number
 }
 
+/** One of the budgets a request is counted against. */
+export interface RateLimitBudget {
+  key: string
+  limit: number
+}
+
 /**
  * Fixed-window request counters, shared by every server instance that uses the same backing
- * store. `hit` counts one request and answers in one atomic step, so concurrent requests from
- * many processes never lose a count.
+ * store. `hit` and `hitAll` count and answer in one atomic step (one statement, one script), so
+ * concurrent requests from many processes never lose a count.
  */
 export interface RateLimitStore extends AsyncDisposable {
   /** Counts one request for `key` in a window of `window_ms`, opened by the first request. */
   hit(key: string, limit: number, window_ms: number): Promise<RateLimitHit>
+  /**
+   * Counts one request against every budget at once, in one round trip: the answers in the
+   * budgets' order.
+   */
+  hitAll(budgets: readonly RateLimitBudget[], window_ms: number): Promise<RateLimitHit[]>
   /** Releases what the store owns (a Redis connection); the database belongs to its Store. */
   close(): Promise<void>
 }

@@ -379,13 +379,3 @@ export async function purgeRevokedApiKeyBatch(
     .executeTakeFirst()
   return Number(result.numDeletedRows)
 }
-
-/** Rate-limit windows that have ended, as DatabaseRateLimitStore.prune deletes them. */
-export async function countEndedRateLimits(db: Database, now: string): Promise<number> {
-  const row = await db.kysely
-    .selectFrom('rate_limits')
-    .select((eb) => eb.fn.countAll().as('n'))
-    .where('reset_time', '<=', now)
-    .executeTakeFirstOrThrow()
-  return Number(row.n)
-}

@@ -175,13 +175,8 @@ export class ConversationService {
         return undefined
       })
       if (existing !== undefined) {
-        if (existing.user_id !== userId) {
-          throw new ChatkeepError(
-            'conflict',
-            `/discord_channel_id: channel ${channelId} belongs to another user's conversation.`,
-            { field: '/discord_channel_id' },
-          )
-        }
+        // Whose it is stays unsaid: the answer is the one any taken channel gets.
+        if (existing.user_id !== userId) throw channelTaken()
         return {
           conversation: conversations.decodeConversation(this.db.codec, existing),
           created: false,
@@ -238,13 +233,8 @@ export class ConversationService {
   }
 
   private explain(error: unknown, userId: string): unknown {
-    if (violatedUniqueKey(error) === 'conversations_discord_channel_id_key') {
-      return new ChatkeepError(
-        'conflict',
-        '/discord_channel_id: another conversation is bound to this channel.',
-        { field: '/discord_channel_id', cause: error },
-      )
-    }
+    if (violatedUniqueKey(error) === 'conversations_discord_channel_id_key')
+      return channelTaken(error)
     if (isDriverError(error, 'foreign_key_violation')) return notFound('user', userId)
     return error
   }
@@ -260,3 +250,14 @@ function statusChange(status: ConversationStatus, now: string) {
       return { status, ended_at: now }
   }
 }
+
+/** A Discord channel bound to a conversation already, whoever's it is. */
+const channelTaken = (cause?: unknown): ChatkeepError =>
+  new ChatkeepError(
+    'conflict',
+    '/discord_channel_id: another conversation is bound to this channel.',
+    {
+      field: '/discord_channel_id',
+      ...(cause === undefined ? {} : { cause }),
+    },
+  )

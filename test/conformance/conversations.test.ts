@@ -1,5 +1,11 @@
 import { expect, it } from 'vitest'
-import type { Conversation, ConversationListOptions, Page, Store } from '../../src/index.js'
+import type {
+  ChatkeepError,
+  Conversation,
+  ConversationListOptions,
+  Page,
+  Store,
+} from '../../src/index.js'
 import { describeEachEngine } from '../support/engines.js'
 import {
   countRows,
@@ -373,18 +379,32 @@ describeEachEngine('conversations', (ctx) => {
     })
     expect(admin).toEqual({ conversation: first.conversation, created: false })
 
-    // Another user cannot take the channel over.
+    // Another user cannot take the channel over, and is told only that it is taken: the very
+    // answer its owner gets for binding it a second time.
     const other = await createUser(ctx.store)
-    await expectError(
-      ctx.store.forUser(other.id).conversations.findOrCreateByDiscordChannel(channel),
-      'conflict',
-      '/discord_channel_id',
+    const refusals = await Promise.all(
+      [
+        ctx.store.forUser(other.id).conversations.findOrCreateByDiscordChannel(channel),
+        ctx.store.conversations.create({ user_id: other.id, discord_channel_id: channel }),
+        conversations.create({ discord_channel_id: channel }),
+      ].map((call) =>
+        call.then(
+          () => undefined,
+          (error: ChatkeepError) => ({
+            code: error.code,
+            field: error.field,
+            message: error.message,
+          }),
+        ),
+      ),
     )
-    await expectError(
-      ctx.store.conversations.create({ user_id: other.id, discord_channel_id: channel }),
-      'conflict',
-      '/discord_channel_id',
-    )
+    expect(refusals[0]).toEqual({
+      code: 'conflict',
+      field: '/discord_channel_id',
+      message: '/discord_channel_id: another conversation is bound to this channel.',
+    })
+    expect(refusals[1]).toEqual(refusals[0])
+    expect(refusals[2]).toEqual(refusals[0])
     expect(await countRows(ctx.store, 'conversations', { discord_channel_id: channel })).toBe(1)
   })
 

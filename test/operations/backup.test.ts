@@ -5,7 +5,7 @@
  * included; pruning keeps BACKUP_KEEP; and a restore SIGKILLed midway leaves the old database
  * or the new one, never a mix.
  */
-import { createHash } from 'node:crypto'
+import { createHash, randomBytes } from 'node:crypto'
 import { chmodSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { truncateSync, writeFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -20,6 +20,7 @@ import { specOf } from '../../src/operations/logical/format.js'
 import { expectConsistent, readConversation, startAppendWorker } from '../support/appends.js'
 import { runChatkeep } from '../support/cli.js'
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js'
+import { mountTmpfs, tmpfsUnavailable } from '../support/tmpfs.js'
 import { startWorker } from '../support/workers.js'
 import { testApp } from '../server/test-app.js'
 
@@ -105,7 +106,33 @@ async function bulk(store: Store, conversations: number, messages: number): Prom
   }
 }
 
+/** Messages that do not compress (random base64): a backup is about as big as the data. */
+async function incompressible(store: Store, messages: number): Promise<void> {
+  const user = await store.users.create({
+    username: `noise_${Math.random().toString(36).slice(2, 8)}`,
+  })
+  const { id } = await store.conversations.create({ user_id: user.id })
+  for (let done = 0; done < messages; done += 100) {
+    await store.messages.appendMany(
+      id,
+      Array.from({ length: Math.min(100, messages - done) }, () => ({
+        role: 'user' as const,
+        content: randomBytes(1200).toString('base64'),
+      })),
+    )
+  }
+}
+
 const lines = (text: string) => text.trimEnd().split('\n')
+
+/** A full disk needs a file system of its own: a tmpfs, which only root may mount. */
+const NO_TMPFS = tmpfsUnavailable()
+if (NO_TMPFS !== undefined) {
+  console.warn(
+    `backup.test.ts: cannot mount a tmpfs (${NO_TMPFS}), so the full-disk backups are not ` +
+      'tested here; run the suite as root to test them.',
+  )
+}
 
 /** The backup files (not manifests or checksums) directly in `dir`. */
 const backupFiles = (dir: string) =>
@@ -578,6 +605,95 @@ exit 1
         expect(row.sha256).toBeNull()
       }
     })
+
+    if (engine === 'postgres') {
+      test('an archive damaged where only pg_restore notices is backup_corrupt and changes nothing', async () => {
+        const { database, store } = await fresh()
+        await seed(store, 'toc')
+        const dir = folder()
+        const { path } = await backup(database, dir)
+        await seed(store, 'toc_later', 3)
+        const before = digest(await contents(store))
+        // The archive's table of contents is plain text: a statement spoiled there still reads
+        // back whole, and the manifest is made to match, so only the restore itself can tell.
+        const file = copyBackup(path, 'toc', (b) => {
+          const at = b.indexOf('CREATE TABLE public.messages (')
+          expect(at).toBeGreaterThan(0)
+          b.write('CREATE TABLX', at)
+          return b
+        })
+        rehash(file)
+        const checked = await runChatkeep(['restore', file, '--check'], env(database, dir))
+        expect(checked.code, checked.stderr).toBe(0)
+
+        const run = await runChatkeep(['restore', file, '--yes'], env(database, dir))
+        expect(run.code, run.stdout + run.stderr).toBe(1)
+        expect(lines(run.stderr)).toEqual([
+          expect.stringMatching(
+            /^error \[backup_corrupt\]: chatkeep-.*-toc\.dump reads whole but does not restore \(pg_restore failed: .*TABLX.*\): it is damaged\. The restore rolled back: nothing changed\./,
+          ),
+        ])
+        expect(digest(await contents(store))).toBe(before)
+      })
+    }
+
+    describe.skipIf(NO_TMPFS !== undefined)(
+      `a backup into a full folder${NO_TMPFS === undefined ? '' : ` (not run: cannot mount a tmpfs: ${NO_TMPFS})`}`,
+      () => {
+        let database: TestDatabase
+        let store: Store
+        beforeAll(async () => {
+          ;({ database, store } = await fresh())
+          await incompressible(store, 400)
+        })
+
+        /** A backup into BACKUP_DIR on a tmpfs of `bytes`: refused, logged, nothing left. */
+        async function fillsUp(bytes: number, args: string[] = []): Promise<void> {
+          const disk = mountTmpfs(bytes)
+          try {
+            const dir = join(disk.dir, 'backups')
+            const run = await runChatkeep(['backup', ...args], env(database, dir))
+            expect(run.code, run.stdout + run.stderr).toBe(1)
+            expect(lines(run.stderr)).toEqual([
+              expect.stringMatching(
+                /^error \[backup_failed\]: The backup failed and nothing was kept: .*The disk holding BACKUP_DIR .* is full/,
+              ),
+            ])
+            expect(readdirSync(dir), 'nothing left in BACKUP_DIR').toEqual([])
+          } finally {
+            disk.unmount()
+          }
+          const [row] = await store.database.kysely
+            .selectFrom('backup_logs')
+            .selectAll()
+            .orderBy('id', 'desc')
+            .limit(1)
+            .execute()
+          expect(row).toMatchObject({ status: 'failed', file_path: null, sha256: null })
+          expect(row!.error_message).toMatch(/is full/)
+        }
+
+        test(`with no room for the ${engine === 'sqlite' ? 'snapshot' : 'dump'}`, async () => {
+          await fillsUp(40 * 1024)
+        })
+
+        if (engine === 'sqlite') {
+          test('with room for the snapshot but not for the compressed copy beside it', async () => {
+            const [{ pages, size }] = (
+              await sql<{ pages: number; size: number }>`select
+                (select page_count from pragma_page_count()) -
+                (select freelist_count from pragma_freelist_count()) as pages,
+                (select page_size from pragma_page_size()) as size`.execute(store.database.kysely)
+            ).rows as [{ pages: number; size: number }]
+            await fillsUp(Math.ceil(pages * size * 1.2))
+          })
+        } else {
+          test('through the logical fallback', async () => {
+            await fillsUp(40 * 1024, ['--format', 'logical'])
+          })
+        }
+      },
+    )
 
     test('a restore killed midway leaves the old database or the new one, never a mix', async () => {
       const { database, store } = await fresh()

@@ -9,9 +9,11 @@ import { TABLES } from '../../src/db/schema.js'
 import { uuid7 } from '../../src/lib/uuid7.js'
 import { cleanup, type CleanupReport, openStore, type Store } from '../../src/index.js'
 import { sha256 } from '../../src/auth/tokens.js'
+import { DatabaseRateLimitStore } from '../../src/rate-limit/database-store.js'
 import { AuthService } from '../../src/services/auth.js'
 import { expectError, uniqueName } from '../conformance/helpers.js'
 import { ROOT, runChatkeep } from '../support/cli.js'
+import { counterRows } from '../support/rate-limits.js'
 import {
   createTestDatabase,
   ENGINES,
@@ -182,25 +184,17 @@ async function scenario(store: Store, now: number) {
   clock = now - 10 * DAY
   await auth.revokeApiKey(member.user.id, keyRecent.id)
 
-  await store.database.kysely
-    .insertInto('rate_limits')
-    .values([
-      {
-        key: `ip:ended-${uniqueName()}`,
-        request_count: 3,
-        window_start: ago(now, 120_000),
-        reset_time: ago(now, 60_000),
-        last_request: ago(now, 90_000),
-      },
-      {
-        key: `ip:open-${uniqueName()}`,
-        request_count: 1,
-        window_start: ago(now, 1000),
-        reset_time: ago(now, -59_000),
-        last_request: ago(now, 1000),
-      },
-    ])
-    .execute()
+  // Rate-limit counters: a window that ended a minute ago (goes), one still open (stays).
+  const counters = { ended: `ip:ended-${uniqueName()}`, open: `ip:open-${uniqueName()}` }
+  const limits = new DatabaseRateLimitStore(store.database, { now: () => clock })
+  try {
+    clock = now - 120_000
+    for (let i = 0; i < 3; i++) await limits.hit(counters.ended, 10, 60_000)
+    clock = now - 1000
+    await limits.hit(counters.open, 10, 60_000)
+  } finally {
+    await limits.close()
+  }
 
   const sessions = {
     expiredLong: await sessionId(expiredLong.refresh_token),
@@ -224,6 +218,7 @@ async function scenario(store: Store, now: number) {
     rotating,
     rotated,
     keys: { keyOld, keyRecent, keyLive },
+    counters,
     expected: {
       conversations: 2,
       inactive_conversations: 0,
@@ -282,6 +277,9 @@ async function expectSurvivors(store: Store, s: Scenario) {
   for (const id of [s.sessions.expiredRecently, s.sessions.revokedRecently, s.sessions.rotating]) {
     expect(sessions.has(id)).toBe(true)
   }
+  const counters = (await counterRows(store.database)).map((r) => r.key)
+  expect(counters).toContain(s.counters.open)
+  expect(counters).not.toContain(s.counters.ended)
   const keys = await ids(store, 'api_keys')
   expect(keys.has(s.keys.keyOld.id)).toBe(false)
   expect(keys.has(s.keys.keyRecent.id)).toBe(true)

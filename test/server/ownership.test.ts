@@ -681,11 +681,20 @@ describeEachEngine('ownership over HTTP', (ctx) => {
   it("refuses Bob Alice's Discord channel without showing him her conversation", async () => {
     // discord_channel_id is unique across all users by design: the channel is taken, so this is
     // a conflict, but it names no conversation of hers and changes nothing (checked below).
+    const answers: unknown[] = []
     for (const url of ['/v1/conversations/discord', '/v1/conversations']) {
       const response = await call('POST', url, bob.token, { discord_channel_id: channelId })
       expectNothingOfAlice(response, url)
+      expect(response.statusCode).toBe(409)
       expect(response.json()).toMatchObject({ code: 'conflict', field: '/discord_channel_id' })
+      answers.push(response.json())
     }
+    // Nor that it is hers: a channel Bob bound himself, bound a second time, is answered alike.
+    const own = `${channelId}-bob`
+    await ok(call('POST', '/v1/conversations/discord', bob.token, { discord_channel_id: own }))
+    const again = await call('POST', '/v1/conversations', bob.token, { discord_channel_id: own })
+    expect(again.statusCode).toBe(409)
+    expect(answers).toEqual([again.json(), again.json()])
   })
 
   it("left every row of Alice's exactly as it was; an admin still reaches them", async () => {

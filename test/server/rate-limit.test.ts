@@ -1,19 +1,38 @@
 /**
- * Rate limits through the HTTP API (app.inject): the database store on both engines, the Redis
- * store against the real Redis (and a relay to it that the test cuts), and three server
- * processes on one PostgreSQL and one Redis taking a burst over real HTTP.
+ * Rate limits through the HTTP API (app.inject): the database store on both engines, the SQLite
+ * counters file under another process's lock, the Redis store against the real Redis (and a
+ * relay to it that the test cuts), and three server processes on one database (each engine) and
+ * one Redis taking a burst over real HTTP.
  */
+import { rmSync } from 'node:fs'
 import type { FastifyInstance, LightMyRequestResponse } from 'fastify'
+import { sql } from 'kysely'
+import pg from 'pg'
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { rateLimitCountersPath } from '../../src/db/rate-limit-counters.js'
 import { openStore, type Store } from '../../src/index.js'
-import { DatabaseRateLimitStore } from '../../src/rate-limit/database-store.js'
+import {
+  DatabaseRateLimitStore,
+  type DatabaseRateLimitStoreOptions,
+} from '../../src/rate-limit/database-store.js'
 import { RedisRateLimitStore } from '../../src/rate-limit/redis-store.js'
 import type { RateLimitStore } from '../../src/rate-limit/store.js'
 import { buildApp } from '../../src/server/app.js'
 import type { RateLimitOptions } from '../../src/server/plugins/rate-limit.js'
 import { AuthService } from '../../src/services/auth.js'
-import { createTestDatabase, describeEachEngine, type TestDatabase } from '../support/engines.js'
-import { AUTH_CONFIG, recordingLogger, REDIS_URL, uniquePrefix } from '../support/rate-limits.js'
+import {
+  createTestDatabase,
+  describeEachEngine,
+  ENGINES,
+  type TestDatabase,
+} from '../support/engines.js'
+import {
+  AUTH_CONFIG,
+  counterRows,
+  recordingLogger,
+  REDIS_URL,
+  uniquePrefix,
+} from '../support/rate-limits.js'
 import { startProxy } from '../support/redis-proxy.js'
 import { startWorker, type Worker } from '../support/workers.js'
 
@@ -80,6 +99,13 @@ describeEachEngine('rate limits, database store', (ctx) => {
   let alice: Caller
   let bob: Caller
   const apps: FastifyInstance[] = []
+  const limiters: DatabaseRateLimitStore[] = []
+  /** A database store on `db` (the block's store's by default), closed after the test. */
+  const limiter = (options: DatabaseRateLimitStoreOptions = {}, db = ctx.store.database) => {
+    const limits = new DatabaseRateLimitStore(db, options)
+    limiters.push(limits)
+    return limits
+  }
 
   const register = async (username: string): Promise<Caller> => {
     const { user, access_token } = await auth.register({ username, password: 'correct horse' })
@@ -109,12 +135,13 @@ describeEachEngine('rate limits, database store', (ctx) => {
   })
   afterEach(async () => {
     for (const app of apps.splice(0)) await app.close()
+    for (const limits of limiters.splice(0)) await limits.close()
   })
 
   it('answers 429 problem+json with Retry-After and RateLimit headers once an IP is over its limit', async () => {
     const clock = manualClock()
     const app = await build({
-      store: new DatabaseRateLimitStore(ctx.store.database, { now: clock.now }),
+      store: limiter({ now: clock.now }),
       per_minute: 3,
     })
     const ip = freshIp()
@@ -158,7 +185,7 @@ describeEachEngine('rate limits, database store', (ctx) => {
 
   it('puts the headers on successful responses too', async () => {
     const app = await build({
-      store: new DatabaseRateLimitStore(ctx.store.database),
+      store: limiter(),
       per_minute: 5,
     })
     const response = await get(app, '/v1/users/me', freshIp(), alice)
@@ -173,7 +200,7 @@ describeEachEngine('rate limits, database store', (ctx) => {
 
   it('counts per user across addresses, and per address across users', async () => {
     const app = await build({
-      store: new DatabaseRateLimitStore(ctx.store.database),
+      store: limiter(),
       per_minute: 3,
     })
     const [ip1, ip2, ip3] = [freshIp(), freshIp(), freshIp()]
@@ -201,7 +228,7 @@ describeEachEngine('rate limits, database store', (ctx) => {
 
   it('limits login and register more strictly, per address, with one budget for both', async () => {
     const app = await build({
-      store: new DatabaseRateLimitStore(ctx.store.database),
+      store: limiter(),
       per_minute: 10,
       auth_per_minute: 2,
     })
@@ -236,7 +263,7 @@ describeEachEngine('rate limits, database store', (ctx) => {
   it('starts a new window when the old one ends', async () => {
     const clock = manualClock()
     const app = await build({
-      store: new DatabaseRateLimitStore(ctx.store.database, { now: clock.now }),
+      store: limiter({ now: clock.now }),
       per_minute: 2,
     })
     const ip = freshIp()
@@ -254,11 +281,7 @@ describeEachEngine('rate limits, database store', (ctx) => {
     const fresh = await get(app, '/v1/users/me', ip)
     expect(fresh.statusCode).toBe(401)
     expect(rateHeaders(fresh)).toMatchObject({ limit: '2', remaining: '1', reset: '60' })
-    const [row] = await ctx.store.database.kysely
-      .selectFrom('rate_limits')
-      .selectAll()
-      .where('key', '=', `ip:${ip}`)
-      .execute()
+    const row = (await counterRows(ctx.store.database)).find((r) => r.key === `ip:${ip}`)
     expect(row).toMatchObject({
       request_count: 1,
       window_start: new Date(clock.now()).toISOString(),
@@ -271,7 +294,7 @@ describeEachEngine('rate limits, database store', (ctx) => {
     // A second store on the same database: on SQLite a second connection that contends for the
     // write lock, on PostgreSQL a second pool.
     const other = await ctx.open()
-    const stores = [ctx.store.database, other.database].map((db) => new DatabaseRateLimitStore(db))
+    const stores = [ctx.store.database, other.database].map((db) => limiter({}, db))
     const key = `ip:${freshIp()}`
     const hits = await Promise.all(range(200).map((i) => stores[i % 2]!.hit(key, 150, MINUTE)))
     expect(hits.map((h) => h.count).sort((a, b) => a - b)).toEqual(range(200).map((i) => i + 1))
@@ -279,26 +302,194 @@ describeEachEngine('rate limits, database store', (ctx) => {
     for (const hit of hits) expect(hit.allowed).toBe(hit.count <= 150)
     // Every hit saw the same window.
     expect(new Set(hits.map((h) => h.reset_at)).size).toBe(1)
-    const row = await ctx.store.database.kysely
-      .selectFrom('rate_limits')
-      .select('request_count')
-      .where('key', '=', key)
-      .executeTakeFirstOrThrow()
-    expect(row.request_count).toBe(200)
+    const row = (await counterRows(ctx.store.database)).find((r) => r.key === key)
+    expect(row?.request_count).toBe(200)
   })
 
   it('prunes the rows of ended windows and keeps the live ones', async () => {
     const clock = manualClock(Date.parse('2030-01-01T00:00:00.000Z'))
-    const limits = new DatabaseRateLimitStore(ctx.store.database, { now: clock.now })
+    const limits = limiter({ now: clock.now })
     const [ended, live] = [`ip:${freshIp()}`, `ip:${freshIp()}`]
     await limits.hit(ended, 10, 1000)
     await limits.hit(live, 10, MINUTE)
     clock.advance(1000)
     // Everything the other tests left is older than 2030: gone as well.
     expect(await limits.prune()).toBeGreaterThanOrEqual(1)
-    const keys = await ctx.store.database.kysely.selectFrom('rate_limits').select('key').execute()
+    expect(await limits.countEnded()).toBe(0)
+    const keys = await counterRows(ctx.store.database)
     expect(keys.map((k) => k.key)).toEqual([live])
     expect(await limits.hit(ended, 10, 1000)).toMatchObject({ count: 1, allowed: true })
+  })
+
+  it('counts a request against several budgets in one call, a key named twice twice', async () => {
+    const limits = limiter()
+    const [ip, user] = [`ip:${freshIp()}`, `user:${freshIp()}`]
+    const budgets = [
+      { key: ip, limit: 3 },
+      { key: user, limit: 1 },
+      { key: ip, limit: 3 },
+    ]
+    const first = await limits.hitAll(budgets, MINUTE)
+    expect(first.map((h) => [h.count, h.allowed])).toEqual([
+      [1, true],
+      [1, true],
+      [2, true],
+    ])
+    const second = await limits.hitAll(budgets, MINUTE)
+    expect(second.map((h) => [h.count, h.allowed])).toEqual([
+      [3, true],
+      [2, false],
+      [4, false],
+    ])
+    const rows = await counterRows(ctx.store.database)
+    expect(rows.filter((r) => r.key === ip || r.key === user).map((r) => r.request_count)).toEqual(
+      ip < user ? [4, 2] : [2, 4],
+    )
+  })
+
+  it('keeps its counts out of the durable tables: unlogged on PostgreSQL, a file of their own on SQLite', async () => {
+    const key = `ip:${freshIp()}`
+    await limiter().hit(key, 10, MINUTE)
+    const db = ctx.store.database
+    if (db.engine === 'postgres') {
+      const { rows } = await sql<{
+        relpersistence: string
+      }>`select relpersistence from pg_class where relname = 'rate_limits'`.execute(db.kysely)
+      expect(rows).toEqual([{ relpersistence: 'u' }])
+    } else {
+      // The main file's table is no longer written: counting never takes its write lock.
+      const main = await db.kysely.selectFrom('rate_limits').select('key').execute()
+      expect(main).toEqual([])
+      expect((await counterRows(db)).map((r) => r.key)).toContain(key)
+    }
+  })
+})
+
+describe('rate limits, the SQLite counters file', () => {
+  let database: TestDatabase
+  let store: Store
+  const closers: (() => unknown)[] = []
+
+  beforeAll(async () => {
+    database = await createTestDatabase('sqlite')
+    store = await openStore({ database_url: database.database_url, migrate: true })
+  })
+  afterEach(async () => {
+    for (const close of closers.splice(0).reverse()) await close()
+  })
+  afterAll(async () => {
+    await store?.close()
+    await database?.drop()
+  })
+
+  const countersFile = () => rateLimitCountersPath(database.database_url)
+  const limiter = () => {
+    const limits = new DatabaseRateLimitStore(store.database)
+    closers.push(() => limits.close())
+    return limits
+  }
+  const holdLock = async (args: string[] = []) => {
+    const holder = startWorker('hold-write-lock.ts', [countersFile(), ...args])
+    closers.push(() => holder.kill())
+    await holder.waitForLines(/^locked$/)
+    return holder
+  }
+
+  it('waits for another process that holds the counters lock without blocking the event loop, then counts exactly', async () => {
+    const limits = limiter()
+    const key = `ip:${freshIp()}`
+    await limits.hit(key, 100, MINUTE)
+    const holder = await holdLock()
+
+    let settled = 0
+    const hits = range(20).map(() => limits.hit(key, 100, MINUTE).finally(() => settled++))
+    // Timers keep firing while every hit waits: nothing sits in SQLite's busy wait.
+    let ticks = 0
+    const timer = setInterval(() => ticks++, 5)
+    await expect.poll(() => ticks, { timeout: 5_000 }).toBeGreaterThanOrEqual(10)
+    clearInterval(timer)
+    expect(settled).toBe(0)
+
+    holder.send('release')
+    const counts = (await Promise.all(hits)).map((h) => h.count).sort((a, b) => a - b)
+    expect(counts).toEqual(range(20).map((i) => i + 2))
+    expect((await holder.exited).code).toBe(0)
+  })
+
+  it('loses nothing but the uncommitted count of a process killed while it held the lock', async () => {
+    const limits = limiter()
+    const key = `ip:${freshIp()}`
+    for (let i = 0; i < 3; i++) await limits.hit(key, 100, MINUTE)
+    const holder = await holdLock([
+      '--exec',
+      `update rate_limits set request_count = 1000 where key = '${key}'`,
+    ])
+    const waiting = limits.hit(key, 100, MINUTE)
+    holder.kill()
+    expect((await holder.exited).signal).toBe('SIGKILL')
+    expect(await waiting).toMatchObject({ count: 4, allowed: true })
+    expect(await limits.hit(key, 100, MINUTE)).toMatchObject({ count: 5 })
+  })
+
+  it('starts afresh when the counters file is gone', async () => {
+    const limits = limiter()
+    const key = `ip:${freshIp()}`
+    await limits.hit(key, 100, MINUTE)
+    await limits.close()
+    closers.pop()
+    for (const suffix of ['', '-wal', '-shm']) rmSync(countersFile() + suffix, { force: true })
+    expect(await limiter().hit(key, 100, MINUTE)).toMatchObject({ count: 1, allowed: true })
+  })
+})
+
+describe('rate limits, the PostgreSQL counters', () => {
+  it('counts every hit at least once when the connections are cut mid-burst, and goes on counting', async () => {
+    const database = await createTestDatabase('postgres')
+    const store = await openStore({ database_url: database.database_url, migrate: true })
+    // Ten stores, each counting one request after another: statements are in flight all along.
+    const stores = range(10).map(() => new DatabaseRateLimitStore(store.database))
+    const admin = new pg.Client({ connectionString: database.database_url })
+    try {
+      await admin.connect()
+      const key = `ip:${freshIp()}`
+      let answered = 0
+      const counts: number[] = []
+      const refused: unknown[] = []
+      const clients = stores.map(async (limits) => {
+        for (let i = 0; i < 30; i++) {
+          await limits.hit(key, 1000, MINUTE).then(
+            (hit) => counts.push(hit.count),
+            (error: unknown) => refused.push(error),
+          )
+          answered++
+        }
+      })
+      await expect.poll(() => answered, { timeout: 10_000, interval: 1 }).toBeGreaterThan(50)
+      const { rowCount } = await admin.query(
+        'select pg_terminate_backend(pid) from pg_stat_activity ' +
+          'where datname = current_database() and pid <> pg_backend_pid()',
+      )
+      expect(rowCount).toBeGreaterThan(0)
+      await Promise.all(clients)
+      // A lost connection is retried; what still fails is `unavailable`, a 503.
+      for (const error of refused) expect(error).toMatchObject({ code: 'unavailable' })
+      // No two requests were told the same count; a statement whose commit landed but whose
+      // answer was lost is counted again when retried: a count may be spent twice, never lost.
+      expect(new Set(counts).size).toBe(counts.length)
+      const row = await admin.query<{ request_count: number }>(
+        'select request_count from rate_limits where key = $1',
+        [key],
+      )
+      const stored = row.rows[0]!.request_count
+      expect(stored).toBeGreaterThanOrEqual(counts.length)
+      expect(Math.max(...counts)).toBeLessThanOrEqual(stored)
+      expect(await stores[0]!.hit(key, 1000, MINUTE)).toMatchObject({ count: stored + 1 })
+    } finally {
+      await admin.end().catch(() => {})
+      for (const limits of stores) await limits.close()
+      await store.close()
+      await database.drop()
+    }
   })
 })
 
@@ -344,6 +535,28 @@ describe('rate limits, Redis store', () => {
       expect(hit.reset_in_ms).toBeGreaterThan(MINUTE - 5000)
       expect(hit.reset_in_ms).toBeLessThanOrEqual(MINUTE)
     }
+  })
+
+  it('counts a request against several budgets in one call, a key named twice twice', async () => {
+    const limits = await connect({})
+    const budgets = [
+      { key: 'ip:203.0.113.9', limit: 3 },
+      { key: 'user:redis-multi', limit: 1 },
+      { key: 'ip:203.0.113.9', limit: 3 },
+    ]
+    const first = await limits.hitAll(budgets, MINUTE)
+    expect(first.map((h) => [h.count, h.allowed])).toEqual([
+      [1, true],
+      [1, true],
+      [2, true],
+    ])
+    const second = await limits.hitAll(budgets, MINUTE)
+    expect(second.map((h) => [h.count, h.allowed])).toEqual([
+      [3, true],
+      [2, false],
+      [4, false],
+    ])
+    for (const hit of second) expect(hit.reset_in_ms).toBeGreaterThan(MINUTE - 5000)
   })
 
   it('answers 429 with headers through the API, and starts a new window when the old ends', async () => {
@@ -409,69 +622,74 @@ describe('rate limits, Redis store', () => {
   })
 })
 
-describe('rate limits across three server processes on one PostgreSQL and one Redis', () => {
-  it('lets exactly the limit through a burst spread over the three, through Redis and through PostgreSQL', async () => {
-    const database = await createTestDatabase('postgres')
-    const setup = await openStore({ database_url: database.database_url, migrate: true })
-    const workers: Worker[] = []
-    try {
-      // No jwt_secret: the first AuthService generates one and keeps it in the database, where
-      // the three servers find it.
-      const auth = await AuthService.open(setup, { ...AUTH_CONFIG, jwt_secret: undefined })
-      const { access_token } = await auth.register({ username: 'burst', password: 'correct horse' })
-      const prefix = uniquePrefix()
-      for (let i = 0; i < 3; i++) {
-        workers.push(
-          startWorker('rate-limit-server.ts', [
-            '--url',
-            database.database_url,
-            '--redis',
-            REDIS_URL,
-            '--prefix',
-            prefix,
-            '--limit',
-            '20',
-          ]),
-        )
-      }
-      await Promise.all(workers.map((w) => w.waitForLines(/^listening /)))
-      const ports = workers.map((w) =>
-        w.lines
-          .find((line) => line.startsWith('listening '))!
-          .split(' ')
-          .slice(1)
-          .map(Number),
-      )
-      for (const [backend, which] of [
-        ['redis', 0],
-        ['database', 1],
-      ] as const) {
-        // 90 requests at once, round-robin over the three processes, all from one address and
-        // one user: 20 may pass, per IP and per user alike.
-        const statuses = await Promise.all(
-          range(90).map(async (i) => {
-            const response = await fetch(`http://127.0.0.1:${ports[i % 3]![which]}/v1/users/me`, {
-              headers: { authorization: `Bearer ${access_token}` },
-            })
-            await response.arrayBuffer()
-            return response.status
-          }),
-        )
-        const tally = (status: number) => statuses.filter((s) => s === status).length
-        expect({ backend, ok: tally(200), limited: tally(429) }).toEqual({
-          backend,
-          ok: 20,
-          limited: 70,
+for (const engine of ENGINES) {
+  describe(`rate limits across three server processes on one database and one Redis [${engine}]`, () => {
+    it('lets exactly the limit through a burst spread over the three, through Redis and through the database', async () => {
+      const database = await createTestDatabase(engine)
+      const setup = await openStore({ database_url: database.database_url, migrate: true })
+      const workers: Worker[] = []
+      try {
+        // No jwt_secret: the first AuthService generates one and keeps it in the database, where
+        // the three servers find it.
+        const auth = await AuthService.open(setup, { ...AUTH_CONFIG, jwt_secret: undefined })
+        const { access_token } = await auth.register({
+          username: 'burst',
+          password: 'correct horse',
         })
+        const prefix = uniquePrefix()
+        for (let i = 0; i < 3; i++) {
+          workers.push(
+            startWorker('rate-limit-server.ts', [
+              '--url',
+              database.database_url,
+              '--redis',
+              REDIS_URL,
+              '--prefix',
+              prefix,
+              '--limit',
+              '20',
+            ]),
+          )
+        }
+        await Promise.all(workers.map((w) => w.waitForLines(/^listening /)))
+        const ports = workers.map((w) =>
+          w.lines
+            .find((line) => line.startsWith('listening '))!
+            .split(' ')
+            .slice(1)
+            .map(Number),
+        )
+        for (const [backend, which] of [
+          ['redis', 0],
+          ['database', 1],
+        ] as const) {
+          // 90 requests at once, round-robin over the three processes, all from one address and
+          // one user: 20 may pass, per IP and per user alike.
+          const statuses = await Promise.all(
+            range(90).map(async (i) => {
+              const response = await fetch(`http://127.0.0.1:${ports[i % 3]![which]}/v1/users/me`, {
+                headers: { authorization: `Bearer ${access_token}` },
+              })
+              await response.arrayBuffer()
+              return response.status
+            }),
+          )
+          const tally = (status: number) => statuses.filter((s) => s === status).length
+          expect({ backend, ok: tally(200), limited: tally(429) }).toEqual({
+            backend,
+            ok: 20,
+            limited: 70,
+          })
+        }
+        for (const w of workers) w.send('stop')
+        for (const exit of await Promise.all(workers.map((w) => w.exited))) {
+          expect(exit.code, exit.stdout + exit.stderr).toBe(0)
+        }
+      } finally {
+        for (const w of workers) w.kill()
+        await setup.close()
+        await database.drop()
       }
-      for (const w of workers) w.send('stop')
-      for (const exit of await Promise.all(workers.map((w) => w.exited))) {
-        expect(exit.code, exit.stdout + exit.stderr).toBe(0)
-      }
-    } finally {
-      for (const w of workers) w.kill()
-      await setup.close()
-      await database.drop()
-    }
+    })
   })
-})
+}

@@ -6,6 +6,7 @@ import { SERVER_ENV_NAMES, STORE_ENV_NAMES } from '../../src/config/env.js'
 import { MIGRATIONS } from '../../src/db/migrations/index.js'
 import { openStore } from '../../src/index.js'
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js'
+import { startWorker } from '../support/workers.js'
 
 /** `chatkeep serve` as a real process, over real HTTP. */
 
@@ -413,5 +414,45 @@ describe('chatkeep serve: bad configuration', () => {
     const help = await serve(['--help']).exited
     expect(help).toMatchObject({ code: 0, stderr: '' })
     expect(help.stdout).toMatch(/^Usage: chatkeep serve \[options\]/)
+  })
+})
+
+describe('chatkeep serve [sqlite]: another process holds the write lock', () => {
+  let database: TestDatabase
+  beforeAll(async () => {
+    database = await createTestDatabase('sqlite')
+  })
+  afterAll(async () => {
+    await database?.drop()
+  })
+
+  test('health, reads and rate-limited reads all answer while the lock is held', async () => {
+    const { server, url } = await started(database.database_url, { RATE_LIMIT_PER_MINUTE: '5' })
+    // Three of this address's five requests a minute: register, a conversation, a message.
+    const { token } = await register(url)
+    const chat = await call(`${url}/v1/conversations`, 'POST', { title: 'Locked' }, token)
+    const messages = `${url}/v1/conversations/${chat.body.id}/messages`
+    expect((await call(messages, 'POST', { role: 'user', content: 'hi' }, token)).status).toBe(201)
+
+    // As a CLI command or a second server would: BEGIN IMMEDIATE on the main file, held until
+    // told (or, should the server never answer, for a minute).
+    const holder = startWorker('hold-write-lock.ts', [database.database_url, '--seconds', '60'])
+    try {
+      await holder.waitForLines(/^locked$/)
+      expect((await call(`${url}/healthz`, 'GET')).status).toBe(200)
+      const last = await call(`${messages}?last=1`, 'GET', undefined, token)
+      expect(last.status, JSON.stringify(last.body)).toBe(200)
+      expect(last.body.data.map((m) => m.sequence)).toEqual([1])
+      expect((await call(`${url}/v1/users/me`, 'GET', undefined, token)).status).toBe(200)
+      // The sixth request of the minute is counted and refused all the same.
+      expect((await call(`${url}/v1/users/me`, 'GET', undefined, token)).status).toBe(429)
+      // Every answer came while the other process still held the lock.
+      expect(holder.lines).toEqual(['locked'])
+      holder.send('release')
+      expect((await holder.exited).code).toBe(0)
+    } finally {
+      holder.kill()
+    }
+    expect((await stop(server)).code).toBe(0)
   })
 })

@@ -6,7 +6,7 @@
  *
  * Opens a store on the (already migrated) database and serves the API twice on 127.0.0.1, on
  * ports the OS picks: once limited through Redis (keys under KEY_PREFIX), once through the
- * database's rate_limits table; both `--limit` requests a minute per IP and per user. Prints
+ * database's rate-limit counters; both `--limit` requests a minute per IP and per user. Prints
  *
  *   listening <redis port> <database port>
  *
@@ -57,7 +57,8 @@ const serve = async (limits: RateLimitStore) => {
   await app.listen({ host: '127.0.0.1', port: 0 })
   return app
 }
-const apps = [await serve(redisLimits), await serve(new DatabaseRateLimitStore(store.database))]
+const databaseLimits = new DatabaseRateLimitStore(store.database)
+const apps = [await serve(redisLimits), await serve(databaseLimits)]
 const ports = apps.map((app) => (app.server.address() as { port: number }).port)
 process.stdout.write(`listening ${ports.join(' ')}\n`)
 
@@ -70,4 +71,5 @@ lines.close()
 process.stdin.destroy()
 for (const app of apps) await app.close()
 await redisLimits.close()
+await databaseLimits.close()
 await store.close()

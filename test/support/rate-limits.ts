@@ -1,4 +1,10 @@
 import { randomUUID } from 'node:crypto'
+import BetterSqlite3 from 'better-sqlite3'
+import type { Selectable } from 'kysely'
+import type { Database } from '../../src/db/database.js'
+import { rateLimitCountersPath } from '../../src/db/rate-limit-counters.js'
+import type { RateLimitsTable } from '../../src/db/schema.js'
+import type { SqliteDatabase } from '../../src/db/sqlite.js'
 import type { RateLimitLogger } from '../../src/rate-limit/store.js'
 import type { AuthConfig } from '../../src/services/auth.js'
 
@@ -22,5 +28,21 @@ export function recordingLogger(): RateLimitLogger & { lines: { level: string; m
     lines,
     warn: (_details, msg) => lines.push({ level: 'warn', msg }),
     info: (_details, msg) => lines.push({ level: 'info', msg }),
+  }
+}
+
+/** The rate-limit counters of a database, wherever its engine keeps them. */
+export async function counterRows(db: Database): Promise<Selectable<RateLimitsTable>[]> {
+  if (db.engine === 'postgres') {
+    return db.kysely.selectFrom('rate_limits').selectAll().orderBy('key').execute()
+  }
+  const path = rateLimitCountersPath((db as SqliteDatabase).path)
+  const file = new BetterSqlite3(path, { readonly: true })
+  try {
+    return file
+      .prepare('select * from rate_limits order by key')
+      .all() as Selectable<RateLimitsTable>[]
+  } finally {
+    file.close()
   }
 }

@@ -15,9 +15,11 @@ import { partialPath, writeAtomically } from './files.js'
 import {
   type BackupKind,
   type BackupManifest,
+  checksumPath,
   EXTENSIONS,
   MANIFEST_FORMAT,
   MANIFEST_VERSION,
+  manifestPath,
   writeManifest,
 } from './manifest.js'
 import { findPgTool, pgDump, type PgTool, serverMajor } from './pg-dump.js'
@@ -93,6 +95,8 @@ export async function createBackup(db: Database, options: BackupOptions): Promis
 
   let manifest: BackupManifest
   let path: string
+  /** The backup's file once it has a name, for the failure to remove. */
+  let named: string | undefined
   let plan: Plan
   try {
     plan = await planBackup(db, options)
@@ -100,6 +104,7 @@ export async function createBackup(db: Database, options: BackupOptions): Promis
     await mkdir(options.dir, { recursive: true })
     const name = `chatkeep-${stampOf(started_at)}-${id.slice(-8)}${EXTENSIONS[plan.kind]}`
     path = resolve(options.dir, name)
+    named = path
     const { written, schema } = await WRITERS[plan.kind](db, path, plan, options)
     manifest = {
       format: MANIFEST_FORMAT,
@@ -118,6 +123,13 @@ export async function createBackup(db: Database, options: BackupOptions): Promis
     await writeManifest(path, manifest)
   } catch (error) {
     const failure = asBackupFailure(error, options.dir)
+    // A file is complete only with its manifest: one that could not be written (a full disk)
+    // takes the backup and its checksum with it. The names are this backup's own.
+    if (named !== undefined) {
+      for (const file of [named, checksumPath(named), manifestPath(named)]) {
+        await rm(file, { force: true }).catch(() => {})
+      }
+    }
     await log({ status: 'failed', completed_at: now(), error_message: failure.message }).catch(
       () => {},
     )
@@ -244,19 +256,30 @@ const WRITERS: Record<BackupKind, Writer> = {
   },
 }
 
-/** A failure as the operator sees it: Chatkeep's own errors keep their code. */
+/** What a full disk or an exhausted quota says: the file system's error, or SQLite's. */
+const DISK_FULL = new Set(['ENOSPC', 'EDQUOT', 'SQLITE_FULL'])
+
+/**
+ * A failure as the operator sees it: `backup_failed`, saying what failed and, for the usual
+ * causes, what to do. Chatkeep's own errors keep their code (`invalid_config` for a pg_dump
+ * that does not run, `unavailable` for a database that went away) unless they are the database
+ * layer's account of the backup's own file failing: SQLite writes its snapshot into BACKUP_DIR,
+ * and a full disk there comes back from the driver as SQLITE_FULL.
+ */
 function asBackupFailure(error: unknown, dir: string): ChatkeepError {
-  if (error instanceof ChatkeepError) return error
-  const code = (error as NodeJS.ErrnoException).code
+  const raw = error instanceof ChatkeepError ? (error.cause ?? error) : error
+  const code = (raw as NodeJS.ErrnoException | undefined)?.code
+  const full = code !== undefined && DISK_FULL.has(code)
+  if (error instanceof ChatkeepError && error.code !== 'internal' && !full) return error
   const where =
     code === 'EACCES' || code === 'EPERM' || code === 'ENOTDIR' || code === 'EROFS'
       ? ` BACKUP_DIR (${dir}) must be a folder Chatkeep can write to.`
-      : code === 'ENOSPC'
-        ? ` The disk holding BACKUP_DIR (${dir}) is full.`
+      : full
+        ? ` The disk holding BACKUP_DIR (${dir}) is full: free some space (or point BACKUP_DIR elsewhere) and run the backup again.`
         : ''
   return new ChatkeepError(
     'backup_failed',
-    `The backup failed and nothing was kept: ${(error as Error).message}.${where}`,
-    { cause: error },
+    `The backup failed and nothing was kept: ${(raw as Error).message}.${where}`,
+    { cause: raw },
   )
 }

@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process'
 import { createReadStream } from 'node:fs'
 import { readdir, stat } from 'node:fs/promises'
-import { delimiter, dirname, join } from 'node:path'
+import { basename, delimiter, dirname, join } from 'node:path'
 import { type Readable, Transform, type Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { sql } from 'kysely'
@@ -189,7 +189,7 @@ export async function pgRestore(
       callback(null, chunk)
     },
   })
-  await run(
+  const restoring = run(
     tool.path,
     [
       '--clean',
@@ -202,6 +202,54 @@ export async function pgRestore(
       `--dbname=${dbname}`,
     ],
     { env, stdin: createReadStream(file).pipe(meter) },
+  )
+  await restoring.catch((error: unknown) => {
+    throw restoreFailure(error, file)
+  })
+}
+
+/** A program that exited with a failure, and what it printed on stderr. */
+class ToolFailure extends Error {
+  constructor(
+    message: string,
+    readonly stderr: string,
+  ) {
+    super(message)
+  }
+}
+
+const CONNECTION_LOST =
+  /connection to server|could not connect|server closed the connection|terminating connection|no connection to the server/i
+const NOT_PERMITTED = /permission denied|must be owner|must be superuser/i
+
+/**
+ * Why pg_restore failed, as a code. It runs after the archive was read whole, in one
+ * transaction that its failure rolls back: when PostgreSQL itself is not the cause (gone, or
+ * refusing this user), the archive holds what does not restore — damaged where only a restore
+ * notices, such as its table of contents, which is plain text.
+ */
+function restoreFailure(error: unknown, file: string): unknown {
+  if (!(error instanceof ToolFailure)) return error
+  const rolledBack = 'The restore rolled back: nothing changed.'
+  if (CONNECTION_LOST.test(error.stderr)) {
+    return new ChatkeepError(
+      'unavailable',
+      `${error.message}. ${rolledBack} Check that PostgreSQL is running, then restore again.`,
+      { cause: error },
+    )
+  }
+  if (NOT_PERMITTED.test(error.stderr)) {
+    return new ChatkeepError(
+      'invalid_config',
+      `${error.message}. ${rolledBack} Restore as a user that owns the database (DATABASE_URL).`,
+      { cause: error },
+    )
+  }
+  return new ChatkeepError(
+    'backup_corrupt',
+    `${basename(file)} reads whole but does not restore (${error.message}): it is damaged. ` +
+      `${rolledBack} Restore another backup.`,
+    { cause: error },
   )
 }
 
@@ -261,11 +309,13 @@ function run(
     child.on('error', reject)
     child.on('close', (code, signal) => {
       void Promise.all([fed, outcome]).then(([feedError, outError]) => {
-        if (code !== 0) {
+        // Output that could not be written (a full disk) is why the program then died of a
+        // broken pipe; input that could not be fed, the other way round.
+        if (outError !== undefined) reject(outError as Error)
+        else if (code !== 0) {
           const said = stderr.trim().replace(/\s*\n\s*/g, ' ') || `exit ${code ?? signal}`
-          reject(new Error(`${path.split('/').pop()} failed: ${said}`))
-        } else if (outError !== undefined) reject(outError as Error)
-        else if (feedError !== undefined) reject(feedError as Error)
+          reject(new ToolFailure(`${path.split('/').pop()} failed: ${said}`, stderr))
+        } else if (feedError !== undefined) reject(feedError as Error)
         else resolve({ stdout, stderr })
       })
     })

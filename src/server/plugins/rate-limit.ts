@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { ChatkeepError } from '../../errors.js'
-import type { RateLimitHit, RateLimitStore } from '../../rate-limit/store.js'
+import type { RateLimitBudget, RateLimitHit, RateLimitStore } from '../../rate-limit/store.js'
 import { sendProblem } from '../problem.js'
 
 export interface RateLimitOptions {
@@ -26,6 +26,10 @@ const WHOSE: Record<Policy, string> = {
   ip: 'from this IP address',
   user: 'for this user',
   auth: 'to log in or register',
+}
+
+interface Budget extends RateLimitBudget {
+  policy: Policy
 }
 
 interface Counted {
@@ -53,11 +57,11 @@ export const rateLimitPlugin = fp(
     /** Requests on limited paths: the per-user budget applies to them only. */
     const limited = new WeakSet<FastifyRequest>()
 
-    const count = async (policy: Policy, key: string, limit: number): Promise<Counted> => ({
-      policy,
-      limit,
-      hit: await store.hit(key, limit, window_ms),
-    })
+    /** Counts the request against every budget in one call to the store (one round trip). */
+    const count = async (budgets: Budget[]): Promise<Counted[]> => {
+      const hits = await store.hitAll(budgets, window_ms)
+      return budgets.map(({ policy, limit }, i) => ({ policy, limit, hit: hits[i]! }))
+    }
 
     const enforce = (
       request: FastifyRequest,
@@ -97,19 +101,19 @@ export const rateLimitPlugin = fp(
       // only for a request that matched no route.
       const path = request.routeOptions.url ?? request.url.split('?')[0] ?? ''
       if (!LIMITED_PATH.test(path)) return
-      const checks = [count('ip', `ip:${request.ip}`, per_minute)]
+      const budgets: Budget[] = [{ policy: 'ip', key: `ip:${request.ip}`, limit: per_minute }]
       if (request.method === 'POST' && AUTH_ROUTES.has(path)) {
-        checks.push(count('auth', `auth:ip:${request.ip}`, auth_per_minute))
+        budgets.push({ policy: 'auth', key: `auth:ip:${request.ip}`, limit: auth_per_minute })
       }
-      const results = await Promise.all(checks)
+      const results = await count(budgets)
       limited.add(request)
       return enforce(request, reply, results)
     })
 
     app.addHook('preValidation', async (request, reply) => {
       if (!limited.has(request) || !request.principal) return
-      const result = await count('user', `user:${request.principal.user_id}`, per_minute)
-      return enforce(request, reply, [result])
+      const key = `user:${request.principal.user_id}`
+      return enforce(request, reply, await count([{ policy: 'user', key, limit: per_minute }]))
     })
   },
   { name: 'chatkeep-rate-limit' },
