@@ -6,7 +6,6 @@ import { prepareSchema } from '../db/migrator.js'
 import { ChatkeepError } from '../errors.js'
 import { EXIT_OK, UsageError, type CliContext, type ParsedArgs } from './command.js'
 import { withDatabase } from './with-database.js'
-
 import { DEFAULT_BATCH, MAX_BATCH, type keysOptions } from './commands/keys.js'
 import { didYouMean } from './suggest.js'
 

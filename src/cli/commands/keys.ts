@@ -1,5 +1,6 @@
 import { DATABASE_URL_HELP, DATABASE_URL_OPTION, defineCommand } from '../command.js'
 
+/** Messages per transaction of `keys rotate`: here for the usage, and checked by the work. */
 export const DEFAULT_BATCH = 500
 export const MAX_BATCH = 10_000
 
