@@ -16,7 +16,7 @@ export default tseslint.config(
     rules: { 'no-console': 'off' },
   },
   {
-    files: ['bin/**/*.js'],
+    files: ['bin/**/*.js', 'test/**/*.mjs'],
     languageOptions: { globals: { process: 'readonly' } },
   },
 )

@@ -90,7 +90,7 @@ export class RedisCache implements Cache {
    * starts bypassed and keeps reconnecting in the background.
    */
   static async connect(options: RedisCacheOptions): Promise<RedisCache> {
-    const redis = createRedisClient(options)
+    const redis = await createRedisClient(options)
     const cache = new RedisCache(redis, options)
     await redis.connect().catch((error: Error) => cache.#failed(error))
     return cache

@@ -53,9 +53,18 @@ const HELP_OPTION = { help: { type: 'boolean', short: 'h', default: false } } as
 
 type OptionsConfig = NonNullable<ParseArgsConfig['options']>
 
-type Parsed<O extends OptionsConfig> = ReturnType<
-  typeof parseArgs<{ args: string[]; allowPositionals: true; options: O & typeof HELP_OPTION }>
+/** A command's arguments as `parseArgs` gives them for its options. */
+export type ParsedArgs<O extends OptionsConfig> = Pick<
+  ReturnType<
+    typeof parseArgs<{ args: string[]; allowPositionals: true; options: O & typeof HELP_OPTION }>
+  >,
+  'values' | 'positionals'
 >
+
+/** What a command's work module exports: the work, on arguments already parsed. */
+export interface CommandWork<O extends OptionsConfig> {
+  run(parsed: ParsedArgs<O>, ctx: CliContext): Promise<number>
+}
 
 export interface CommandSpec<O extends OptionsConfig> {
   name: string
@@ -63,29 +72,58 @@ export interface CommandSpec<O extends OptionsConfig> {
   usage: string
   /** The command's options; `-h, --help` is added, and prints `usage`. */
   options: O
-  run(parsed: Pick<Parsed<O>, 'values' | 'positionals'>, ctx: CliContext): Promise<number>
+  /**
+   * Imports the module that does the work. Only a command that runs loads it (and the database
+   * drivers, the server, … behind it), so `--help` and a bad flag answer at once.
+   */
+  load(): Promise<CommandWork<O>>
+}
+
+/** A command whose options its work module can name: `typeof exportCommand.options`. */
+export interface DefinedCommand<O extends OptionsConfig> extends Command {
+  readonly options: O
 }
 
 /**
  * A command from its options and its work: arguments are parsed (errors become UsageError) and
- * `--help` answered before `run` sees them.
+ * `--help` answered before the work is loaded.
+ * @example
+ * export const statsCommand = defineCommand({
+ *   name: 'stats', summary: '…', usage: USAGE, options: { json: { type: 'boolean' } },
+ *   load: () => import('../stats.js'),
+ * })
  */
-export function defineCommand<const O extends OptionsConfig>(spec: CommandSpec<O>): Command {
+export function defineCommand<const O extends OptionsConfig>(
+  spec: CommandSpec<O>,
+): DefinedCommand<O> {
   return {
     name: spec.name,
     summary: spec.summary,
     usage: spec.usage,
+    options: spec.options,
     async run(args, ctx) {
       const parsed = parseOrUsage(() =>
         parseArgs({ args, allowPositionals: true, options: { ...spec.options, ...HELP_OPTION } }),
-      ) as Parsed<O>
+      ) as ParsedArgs<O>
       if ((parsed.values as { help?: boolean }).help) {
         ctx.stdout(spec.usage)
         return EXIT_OK
       }
-      return spec.run(parsed, ctx)
+      const work = await spec.load()
+      return work.run(parsed, ctx)
     },
   }
+}
+
+/** The option every command that opens the database takes. */
+export const DATABASE_URL_OPTION = { 'database-url': { type: 'string' } } as const
+
+export const DATABASE_URL_HELP =
+  '  --database-url URL  The database to use (overrides DATABASE_URL)'
+
+/** A command that takes no positional argument refuses one. */
+export function noPositionals(positionals: string[]): void {
+  if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`)
 }
 
 /** The one positional argument a command takes; `missing` is the error when there is none. */

@@ -5,63 +5,47 @@ import { finished, pipeline } from 'node:stream/promises'
 import { createGzip } from 'node:zlib'
 import { ChatkeepError } from '../errors.js'
 import { exportDatabase, type ExportSummary } from '../operations/logical/export.js'
-import { defineCommand, EXIT_OK, UsageError } from './command.js'
-import { DATABASE_URL_HELP, DATABASE_URL_OPTION, withDatabase } from './with-database.js'
+import { EXIT_OK, UsageError, type CliContext, type ParsedArgs, noPositionals } from './command.js'
+import { withDatabase } from './with-database.js'
+import type { exportOptions } from './commands/export.js'
+import { formatBytes } from './format.js'
 
-const USAGE = `Usage: chatkeep export [options]
-
-Writes every table of the database as Chatkeep's logical export: JSON Lines, the same from
-SQLite and PostgreSQL, read back by \`chatkeep import\` into either. It is taken from one
-consistent snapshot while the server keeps writing, in constant memory.
-
-Options:
-  -o, --output FILE   Where to write; a name ending in .gz is gzip-compressed, - writes plain
-                      JSON Lines to stdout. Default: chatkeep-export-<UTC time>.jsonl.gz in the
-                      working directory. An existing file is never overwritten.
-${DATABASE_URL_HELP}
-  -h, --help          Show this help`
-
-export const exportCommand = defineCommand({
-  name: 'export',
-  summary: 'Write every table as engine-neutral JSON Lines',
-  usage: USAGE,
-  options: {
-    ...DATABASE_URL_OPTION,
-    output: { type: 'string', short: 'o' },
-  },
-  async run({ values, positionals }, ctx) {
-    if (positionals.length > 0) throw new UsageError(`unexpected argument '${positionals[0]}'`)
-    const output = values.output ?? defaultName(new Date())
-    if (output === '') throw new UsageError('--output needs a file name, or - for stdout')
-    return withDatabase(
-      ctx,
-      values['database-url'],
-      async (db) => {
-        const progress = ctx.progress('export', 'rows')
-        const onProgress = (done: number, total: number) => progress.update(done, total)
-        try {
-          if (output === '-') {
-            const summary = await exportDatabase(db, process.stdout, { onProgress })
-            progress.finish()
-            // stdout carries the data: the summary goes to stderr.
-            ctx.stderr(summaryLine(summary, 'stdout'))
-            return EXIT_OK
-          }
-          const path = resolve(output)
-          const { summary, bytes } = await writeNewFile(path, (out) =>
-            exportDatabase(db, out, { onProgress }),
-          )
+/** `chatkeep export`: the work, loaded once its arguments are parsed. */
+export async function run(
+  { values, positionals }: ParsedArgs<typeof exportOptions>,
+  ctx: CliContext,
+): Promise<number> {
+  noPositionals(positionals)
+  const output = values.output ?? defaultName(new Date())
+  if (output === '') throw new UsageError('--output needs a file name, or - for stdout')
+  return withDatabase(
+    ctx,
+    values['database-url'],
+    async (db) => {
+      const progress = ctx.progress('export', 'rows')
+      const onProgress = (done: number, total: number) => progress.update(done, total)
+      try {
+        if (output === '-') {
+          const summary = await exportDatabase(db, process.stdout, { onProgress })
           progress.finish()
-          ctx.stdout(`${summaryLine(summary, output)} (${formatBytes(bytes)})`)
+          // stdout carries the data: the summary goes to stderr.
+          ctx.stderr(summaryLine(summary, 'stdout'))
           return EXIT_OK
-        } finally {
-          progress.finish()
         }
-      },
-      { create: false },
-    )
-  },
-})
+        const path = resolve(output)
+        const { summary, bytes } = await writeNewFile(path, (out) =>
+          exportDatabase(db, out, { onProgress }),
+        )
+        progress.finish()
+        ctx.stdout(`${summaryLine(summary, output)} (${formatBytes(bytes)})`)
+        return EXIT_OK
+      } finally {
+        progress.finish()
+      }
+    },
+    { create: false },
+  )
+}
 
 /** `chatkeep-export-20261125T123019Z.jsonl.gz`: sorts by time, safe in any file system. */
 export const defaultName = (now: Date): string =>
@@ -86,7 +70,8 @@ async function writeNewFile(
   }
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.partial`)
   try {
-    const file = createWriteStream(temp, { flags: 'wx' })
+    // Owner only: an export holds password hashes and every message.
+    const file = createWriteStream(temp, { flags: 'wx', mode: 0o600 })
     const gzip = path.endsWith('.gz') ? createGzip() : undefined
     const written = gzip === undefined ? finished(file) : pipeline(gzip, file)
     let summary: ExportSummary
@@ -144,16 +129,4 @@ const summaryLine = (s: ExportSummary, where: string) => {
     `Exported ${s.rows.toLocaleString('en-US')} rows of ${tables} tables ` +
     `(${s.engine}, schema ${s.schema}) to ${where}`
   )
-}
-
-export function formatBytes(bytes: number): string {
-  if (bytes < 1024) return `${bytes} B`
-  const units = ['KiB', 'MiB', 'GiB', 'TiB']
-  let value = bytes / 1024
-  let unit = 0
-  while (value >= 1024 && unit < units.length - 1) {
-    value /= 1024
-    unit++
-  }
-  return `${value.toFixed(1)} ${units[unit]}`
 }

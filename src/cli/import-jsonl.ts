@@ -3,58 +3,39 @@ import { stat } from 'node:fs/promises'
 import { ChatkeepError } from '../errors.js'
 import { TABLE_ORDER } from '../operations/logical/format.js'
 import { importDatabase, type ImportSummary } from '../operations/logical/import.js'
-import { defineCommand, onePositional, EXIT_OK } from './command.js'
-import { DATABASE_URL_HELP, DATABASE_URL_OPTION, withDatabase } from './with-database.js'
+import { onePositional, EXIT_OK, type CliContext, type ParsedArgs } from './command.js'
+import { withDatabase } from './with-database.js'
+import type { importJsonlOptions } from './commands/import-jsonl.js'
 
-const USAGE = `Usage: chatkeep import [jsonl] FILE [options]
-
-Imports a \`chatkeep export\` file (JSON Lines, plain or .gz) into the database, which must be
-up to date first (\`chatkeep migrate up\`). Rows already there (the same id, or the same
-username, email, API key, …) are skipped, so importing a file twice changes nothing. A file
-without its last line (truncated) is reported as an error after its complete rows are in.
-FILE - reads stdin.
-
-Options:
-  --replace           Replace the whole database with the file, in one transaction: every row
-                      of every table is deleted and the file imported; any failure, a
-                      truncated file included, leaves the database as it was
-${DATABASE_URL_HELP}
-  -h, --help          Show this help`
-
-export const importJsonl = defineCommand({
-  name: 'jsonl',
-  summary: 'A `chatkeep export` file (the default source)',
-  usage: USAGE,
-  options: {
-    ...DATABASE_URL_OPTION,
-    replace: { type: 'boolean', default: false },
-  },
-  async run({ values, positionals }, ctx) {
-    const file = onePositional(positionals, 'import needs a FILE (or - for stdin)')
-    if (file !== '-') await mustBeFile(file)
-    return withDatabase(
-      ctx,
-      values['database-url'],
-      async (db) => {
-        const progress = ctx.progress('import', 'rows')
-        const input = file === '-' ? process.stdin : createReadStream(file)
-        try {
-          const summary = await importDatabase(db, input, {
-            replace: values.replace,
-            onProgress: (done, total) => progress.update(done, total),
-          })
-          progress.finish()
-          for (const line of summaryLines(summary, file === '-' ? 'stdin' : file)) ctx.stdout(line)
-          return EXIT_OK
-        } finally {
-          progress.finish()
-          if (input !== process.stdin) input.destroy()
-        }
-      },
-      { create: false },
-    )
-  },
-})
+/** `chatkeep import jsonl`: the work, loaded once its arguments are parsed. */
+export async function run(
+  { values, positionals }: ParsedArgs<typeof importJsonlOptions>,
+  ctx: CliContext,
+): Promise<number> {
+  const file = onePositional(positionals, 'import needs a FILE (or - for stdin)')
+  if (file !== '-') await mustBeFile(file)
+  return withDatabase(
+    ctx,
+    values['database-url'],
+    async (db) => {
+      const progress = ctx.progress('import', 'rows')
+      const input = file === '-' ? process.stdin : createReadStream(file)
+      try {
+        const summary = await importDatabase(db, input, {
+          replace: values.replace,
+          onProgress: (done, total) => progress.update(done, total),
+        })
+        progress.finish()
+        for (const line of summaryLines(summary, file === '-' ? 'stdin' : file)) ctx.stdout(line)
+        return EXIT_OK
+      } finally {
+        progress.finish()
+        if (input !== process.stdin) input.destroy()
+      }
+    },
+    { create: false },
+  )
+}
 
 async function mustBeFile(path: string): Promise<void> {
   const info = await stat(path).catch(() => undefined)

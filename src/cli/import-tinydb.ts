@@ -1,42 +1,26 @@
 import { formatReport } from '../operations/import/report.js'
 import { importTinyDb } from '../operations/import/tinydb.js'
-import { defineCommand, onePositional, EXIT_OK } from './command.js'
-import { DATABASE_URL_HELP, DATABASE_URL_OPTION, withStore } from './with-database.js'
+import { onePositional, EXIT_OK, type CliContext, type ParsedArgs } from './command.js'
+import { withStore } from './with-database.js'
+import type { importTinyDbOptions } from './commands/import-tinydb.js'
 
-const USAGE = `Usage: chatkeep import tinydb FILE [options]
-
-Imports a TinyDB JSON database (users, conversations, messages, sessions, documents) into
-Chatkeep. Running it again changes nothing; a newer file adds only what is new. Records that
-cannot be placed are listed and skipped. Users without a usable password hash get a generated
-password, printed once at the end: hand it to them.
-
-Options:
-${DATABASE_URL_HELP}
-  --json              Print the report as JSON
-  -h, --help          Show this help`
-
-export const importTinyDbCommand = defineCommand({
-  name: 'tinydb',
-  summary: 'A TinyDB JSON database (seed 003)',
-  usage: USAGE,
-  options: {
-    ...DATABASE_URL_OPTION,
-    json: { type: 'boolean', default: false },
-  },
-  async run({ values, positionals }, ctx) {
-    const file = onePositional(positionals, 'import tinydb needs a FILE')
-    return withStore(ctx, values['database-url'], async (store) => {
-      const progress = ctx.progress('import tinydb', 'conversations')
-      let report
-      try {
-        report = await importTinyDb(store, file, {
-          progress: (done, total) => progress.update(done, total),
-        })
-      } finally {
-        progress.finish()
-      }
-      ctx.stdout(values.json ? JSON.stringify(report, null, 2) : formatReport(report).join('\n'))
-      return EXIT_OK
-    })
-  },
-})
+/** `chatkeep import tinydb`: the work, loaded once its arguments are parsed. */
+export async function run(
+  { values, positionals }: ParsedArgs<typeof importTinyDbOptions>,
+  ctx: CliContext,
+): Promise<number> {
+  const file = onePositional(positionals, 'import tinydb needs a FILE')
+  return withStore(ctx, values['database-url'], async (store) => {
+    const progress = ctx.progress('import tinydb', 'conversations')
+    let report
+    try {
+      report = await importTinyDb(store, file, {
+        progress: (done, total) => progress.update(done, total),
+      })
+    } finally {
+      progress.finish()
+    }
+    ctx.stdout(values.json ? JSON.stringify(report, null, 2) : formatReport(report).join('\n'))
+    return EXIT_OK
+  })
+}

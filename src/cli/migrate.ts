@@ -9,25 +9,10 @@ import {
   unwrap,
 } from '../db/migrator.js'
 import { ChatkeepError } from '../errors.js'
-import { defineCommand, type CliContext, EXIT_FAILURE, EXIT_OK, UsageError } from './command.js'
-import { DATABASE_URL_HELP, DATABASE_URL_OPTION, withDatabase } from './with-database.js'
-
-const USAGE = `Usage: chatkeep migrate <action> [options]
-
-Actions:
-  up                  Apply every pending migration
-  down                Revert the last applied migration
-  down --to NAME      Revert down to NAME, keeping NAME applied
-  down --all          Revert every migration (same as --to 0)
-  current             Print the current migration, or (none)
-  history             List every migration with the time it was applied
-  status              Say whether the database is up to date
-                      (exits 1 when the database is newer than this code)
-
-Options:
-${DATABASE_URL_HELP}
-  --json              Print JSON (current, history, status)
-  -h, --help          Show this help`
+import { type CliContext, EXIT_FAILURE, EXIT_OK, UsageError, type ParsedArgs } from './command.js'
+import { withDatabase } from './with-database.js'
+import type { migrateOptions } from './commands/migrate.js'
+import { didYouMean } from './suggest.js'
 
 interface Options {
   json: boolean
@@ -39,38 +24,35 @@ type Action = (db: Database, options: Options, ctx: CliContext) => Promise<numbe
 
 const ACTIONS: Record<string, Action> = { up, down, current, history, status }
 
-export const migrate = defineCommand({
-  name: 'migrate',
-  summary: 'Apply, revert and inspect schema migrations',
-  usage: USAGE,
-  options: {
-    ...DATABASE_URL_OPTION,
-    json: { type: 'boolean', default: false },
-    to: { type: 'string' },
-    all: { type: 'boolean', default: false },
-  },
-  async run({ values, positionals }, ctx) {
-    const [name, ...extra] = positionals
-    if (name === undefined) throw new UsageError('migrate needs an action')
-    const action = Object.hasOwn(ACTIONS, name) ? ACTIONS[name] : undefined
-    if (action === undefined) throw new UsageError(`unknown migrate action '${name}'`)
-    if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`)
-    if (name !== 'down' && (values.to !== undefined || values.all)) {
-      throw new UsageError('--to and --all go with down only')
-    }
-    if (values.to !== undefined && values.all) throw new UsageError('use --to or --all, not both')
-    if (values.json && (name === 'up' || name === 'down')) {
-      throw new UsageError('--json goes with current, history and status')
-    }
-    const options: Options = {
-      json: values.json,
-      to: values.all || values.to === '0' ? NO_MIGRATIONS : values.to,
-    }
-    return withDatabase(ctx, values['database-url'], (db) => action(db, options, ctx), {
-      create: name === 'up',
-    })
-  },
-})
+/** `chatkeep migrate`: the work, loaded once its arguments are parsed. */
+export async function run(
+  { values, positionals }: ParsedArgs<typeof migrateOptions>,
+  ctx: CliContext,
+): Promise<number> {
+  const [name, ...extra] = positionals
+  if (name === undefined) throw new UsageError('migrate needs an action')
+  const action = Object.hasOwn(ACTIONS, name) ? ACTIONS[name] : undefined
+  if (action === undefined) {
+    throw new UsageError(
+      `unknown migrate action '${name}'${didYouMean(name, Object.keys(ACTIONS))}`,
+    )
+  }
+  if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`)
+  if (name !== 'down' && (values.to !== undefined || values.all)) {
+    throw new UsageError('--to and --all go with down only')
+  }
+  if (values.to !== undefined && values.all) throw new UsageError('use --to or --all, not both')
+  if (values.json && (name === 'up' || name === 'down')) {
+    throw new UsageError('--json goes with current, history and status')
+  }
+  const options: Options = {
+    json: values.json,
+    to: values.all || values.to === '0' ? NO_MIGRATIONS : values.to,
+  }
+  return withDatabase(ctx, values['database-url'], (db) => action(db, options, ctx), {
+    create: name === 'up',
+  })
+}
 
 async function up(db: Database, _options: Options, ctx: CliContext): Promise<number> {
   const before = await schemaStatus(db)

@@ -1,3 +1,4 @@
+import { readFileSync } from 'node:fs'
 import { ChatkeepError } from '../errors.js'
 import {
   type CliContext,
@@ -7,30 +8,32 @@ import {
   EXIT_USAGE,
   UsageError,
 } from './command.js'
-import { backup } from './backup.js'
-import { cleanupCommand } from './cleanup.js'
-import { exportCommand } from './export.js'
-import { importCommand } from './import.js'
-import { keys } from './keys.js'
-import { migrate } from './migrate.js'
-import { restore } from './restore.js'
-import { seedCommand } from './seed.js'
-import { serve } from './serve.js'
-import { statsCommand } from './stats.js'
-import { transcript } from './transcript.js'
+import { backupCommand } from './commands/backup.js'
+import { cleanupCommand } from './commands/cleanup.js'
+import { exportCommand } from './commands/export.js'
+import { importCommand } from './commands/import.js'
+import { keysCommand } from './commands/keys.js'
+import { migrateCommand } from './commands/migrate.js'
+import { restoreCommand } from './commands/restore.js'
+import { seedCommand } from './commands/seed.js'
+import { serveCommand } from './commands/serve.js'
+import { statsCommand } from './commands/stats.js'
+import { transcriptCommand } from './commands/transcript.js'
+import { didYouMean } from './suggest.js'
 
+/** Every command by its definition: name, usage and options. Each loads its work when it runs. */
 const COMMANDS: readonly Command[] = [
-  serve,
-  migrate,
-  backup,
-  restore,
+  serveCommand,
+  migrateCommand,
+  backupCommand,
+  restoreCommand,
   exportCommand,
   importCommand,
-  keys,
+  keysCommand,
   seedCommand,
   cleanupCommand,
   statsCommand,
-  transcript,
+  transcriptCommand,
 ]
 
 const USAGE = `Usage: chatkeep <command> [options]
@@ -39,7 +42,8 @@ Commands:
 ${COMMANDS.map((c) => `  ${c.name.padEnd(12)}${c.summary}`).join('\n')}
 
 Options:
-  -h, --help  Show this help; \`chatkeep <command> --help\` shows a command's
+  -h, --help     Show this help; \`chatkeep <command> --help\` shows a command's
+  -v, --version  Print the version of Chatkeep
 
 Configuration comes from the environment, then a .env file in the working directory:
 DATABASE_URL (a SQLite file path, or postgres://…; default ./data/chatkeep.db), DATABASE_TYPE,
@@ -56,12 +60,17 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
     ctx.stdout(USAGE)
     return EXIT_OK
   }
+  if (name === '--version' || name === '-v') {
+    ctx.stdout(version())
+    return EXIT_OK
+  }
   if (name === 'help') return runCli([args[0]!, '--help'], ctx)
   if (name === undefined) return usageError(ctx, 'a command is needed', USAGE)
   const command = COMMANDS.find((c) => c.name === name)
   if (command === undefined) {
-    const what = name.startsWith('-') ? 'option' : 'command'
-    return usageError(ctx, `unknown ${what} '${name}'`, USAGE)
+    if (name.startsWith('-')) return usageError(ctx, `unknown option '${name}'`, USAGE)
+    const names = COMMANDS.map((c) => c.name)
+    return usageError(ctx, `unknown command '${name}'${didYouMean(name, names)}`, USAGE)
   }
   try {
     return await command.run(args, ctx)
@@ -70,6 +79,12 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
     ctx.stderr(errorLine(error))
     return EXIT_FAILURE
   }
+}
+
+/** The version in package.json: two folders up from src/cli and from dist/cli alike. */
+function version(): string {
+  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'))
+  return (pkg as { version: string }).version
 }
 
 function usageError(ctx: CliContext, message: string, usage: string): number {

@@ -1,72 +1,39 @@
 import { constants } from 'node:os'
-import { parseArgs } from 'node:util'
 import { envToOperationsConfig, envToServerConfig, envToStoreConfig } from '../config/env.js'
 import { type ResolvedConfig, resolveConfig } from '../config/store-config.js'
 import { startServer } from '../server/serve.js'
-import { type CliContext, type Command, EXIT_OK, parseOrUsage, UsageError } from './command.js'
-import { DATABASE_URL_HELP, DATABASE_URL_OPTION } from './with-database.js'
-
-const USAGE = `Usage: chatkeep serve [options]
-
-Runs the HTTP API (docs at /docs, OpenAPI at /openapi.json). Pending migrations are applied on
-start; without JWT_SECRET, a signing secret is generated once and kept in the database.
-SIGTERM or SIGINT (Ctrl-C) stops it gracefully: requests in flight finish, then it exits 0;
-another signal, over a second later, exits at once.
-
-Options:
-  --port N            Port to listen on; 0 picks a free one (overrides PORT; default 8080)
-  --host H            Address to listen on (overrides HOST; default 127.0.0.1)
-${DATABASE_URL_HELP}
-  -h, --help          Show this help
-
-Environment: PORT, HOST, JWT_SECRET, ACCESS_TOKEN_TTL, REFRESH_TOKEN_TTL (seconds),
-RATE_LIMIT_PER_MINUTE, AUTH_RATE_LIMIT_PER_MINUTE, REDIS_URL, TRUST_PROXY, BODY_LIMIT (bytes),
-LOG_LEVEL, and the DATABASE_* variables of \`chatkeep --help\`.`
+import { type CliContext, EXIT_OK, noPositionals, type ParsedArgs, UsageError } from './command.js'
+import type { serveOptions } from './commands/serve.js'
 
 const SIGNALS = ['SIGTERM', 'SIGINT'] as const
 const SAME_SIGNAL_MS = 1000
 
-export const serve: Command = {
-  name: 'serve',
-  summary: 'Run the HTTP API server',
-  usage: USAGE,
-  async run(args, ctx) {
-    const { values } = parseOrUsage(() =>
-      parseArgs({
-        args,
-        options: {
-          ...DATABASE_URL_OPTION,
-          port: { type: 'string' },
-          host: { type: 'string' },
-          help: { type: 'boolean', short: 'h', default: false },
-        },
-      }),
-    )
-    if (values.help) {
-      ctx.stdout(USAGE)
-      return EXIT_OK
-    }
-    // A flag stands in for its variable, so a bad value it overrides does not stop the start.
-    const env = {
-      ...ctx.env(),
-      ...(values['database-url'] !== undefined ? { DATABASE_URL: values['database-url'] } : {}),
-      ...(values.port !== undefined ? { PORT: String(portOption(values.port)) } : {}),
-      ...(values.host !== undefined ? { HOST: hostOption(values.host) } : {}),
-    }
-    const { transcript_dir, s3 } = envToOperationsConfig(env)
-    const store_config = { ...envToStoreConfig(env), transcript_dir, s3 }
-    const server_config = envToServerConfig(env)
-    const server = await startServer({ store_config, server_config })
-    ctx.stdout(
-      `Chatkeep listening on ${server.url} — API docs at ${server.url}/docs ` +
-        `(${describeDatabase(resolveConfig(store_config))})`,
-    )
-    const signal = await shutdownSignal(ctx)
-    ctx.stdout(`${signal}: finishing the requests in flight, then stopping.`)
-    await server.close()
-    ctx.stdout('Chatkeep stopped.')
-    return EXIT_OK
-  },
+/** `chatkeep serve`: runs until SIGTERM or SIGINT, then stops gracefully. */
+export async function run(
+  { values, positionals }: ParsedArgs<typeof serveOptions>,
+  ctx: CliContext,
+): Promise<number> {
+  noPositionals(positionals)
+  // A flag stands in for its variable, so a bad value it overrides does not stop the start.
+  const env = {
+    ...ctx.env(),
+    ...(values['database-url'] !== undefined ? { DATABASE_URL: values['database-url'] } : {}),
+    ...(values.port !== undefined ? { PORT: String(portOption(values.port)) } : {}),
+    ...(values.host !== undefined ? { HOST: hostOption(values.host) } : {}),
+  }
+  const { transcript_dir, s3 } = envToOperationsConfig(env)
+  const store_config = { ...envToStoreConfig(env), transcript_dir, s3 }
+  const server_config = envToServerConfig(env)
+  const server = await startServer({ store_config, server_config })
+  ctx.stdout(
+    `Chatkeep listening on ${server.url} — API docs at ${server.url}/docs ` +
+      `(${describeDatabase(resolveConfig(store_config))})`,
+  )
+  const signal = await shutdownSignal(ctx)
+  ctx.stdout(`${signal}: finishing the requests in flight, then stopping.`)
+  await server.close()
+  ctx.stdout('Chatkeep stopped.')
+  return EXIT_OK
 }
 
 function portOption(value: string): number {

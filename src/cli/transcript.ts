@@ -5,55 +5,32 @@ import { TRANSCRIPT_FORMATS, type TranscriptFormat } from '../schemas/transcript
 import { createStore, type Store } from '../store.js'
 import { writeFileAtomically } from '../transcripts/fs-storage.js'
 import type { Sink } from '../transcripts/render.js'
-import { defineCommand, onePositional, type CliContext, EXIT_OK, UsageError } from './command.js'
-import { DATABASE_URL_HELP, DATABASE_URL_OPTION, withDatabase } from './with-database.js'
+import { onePositional, type CliContext, EXIT_OK, UsageError, type ParsedArgs } from './command.js'
+import { withDatabase } from './with-database.js'
+import type { transcriptOptions } from './commands/transcript.js'
 
-const USAGE = `Usage: chatkeep transcript CONVERSATION_ID [options]
-
-Exports one conversation — its live messages, in order — as a transcript file. By default the
-file is stored where transcripts go (the TRANSCRIPT_DIR folder, or S3 when S3_BUCKET is set) and
-recorded in the transcripts table with its size, SHA-256 and message count, exactly as
-POST /v1/conversations/:id/transcripts does; the command prints the transcript's id and where
-the file is. With --output, the file is written there (or to stdout) and nothing is recorded.
-
-Options:
-  --format F          json (default), csv or markdown
-  --output FILE       Write the file to FILE instead (whole or not at all); - for stdout
-${DATABASE_URL_HELP}
-  -h, --help          Show this help
-
-Environment: TRANSCRIPT_DIR (default ./data/transcripts); S3_BUCKET, S3_REGION, S3_ENDPOINT,
-S3_ACCESS_KEY_ID, S3_SECRET_ACCESS_KEY, S3_PREFIX, S3_FORCE_PATH_STYLE; ENCRYPTION_KEYS when
-messages are encrypted; and the DATABASE_* variables of \`chatkeep --help\`.`
-
-export const transcript = defineCommand({
-  name: 'transcript',
-  summary: 'Export a conversation as a JSON, CSV or Markdown transcript',
-  usage: USAGE,
-  options: {
-    ...DATABASE_URL_OPTION,
-    format: { type: 'string', default: 'json' },
-    output: { type: 'string' },
-  },
-  async run({ values, positionals }, ctx) {
-    const conversationId = onePositional(positionals, 'transcript needs a CONVERSATION_ID')
-    const format = values.format as TranscriptFormat
-    if (!TRANSCRIPT_FORMATS.includes(format)) {
-      throw new UsageError(`--format must be one of ${TRANSCRIPT_FORMATS.join(', ')}`)
-    }
-    if (values.output === '') throw new UsageError('--output needs a FILE, or - for stdout')
-    const url = values['database-url']
-    const env = url === undefined ? ctx.env() : { ...ctx.env(), DATABASE_URL: url }
-    // Read before the database is opened, so a bad setting stops the command at once.
-    const config = { ...envToStoreConfig(env), ...envToOperationsConfig(env) }
-    return withDatabase(ctx, url, async (db) => {
-      await prepareSchema(db, false)
-      const store = createStore(db, config)
-      if (values.output === undefined) return stored(store, conversationId, format, ctx)
-      return written(store, conversationId, format, values.output, ctx)
-    })
-  },
-})
+/** `chatkeep transcript`: the work, loaded once its arguments are parsed. */
+export async function run(
+  { values, positionals }: ParsedArgs<typeof transcriptOptions>,
+  ctx: CliContext,
+): Promise<number> {
+  const conversationId = onePositional(positionals, 'transcript needs a CONVERSATION_ID')
+  const format = values.format as TranscriptFormat
+  if (!TRANSCRIPT_FORMATS.includes(format)) {
+    throw new UsageError(`--format must be one of ${TRANSCRIPT_FORMATS.join(', ')}`)
+  }
+  if (values.output === '') throw new UsageError('--output needs a FILE, or - for stdout')
+  const url = values['database-url']
+  const env = url === undefined ? ctx.env() : { ...ctx.env(), DATABASE_URL: url }
+  // Read before the database is opened, so a bad setting stops the command at once.
+  const config = { ...envToStoreConfig(env), ...envToOperationsConfig(env) }
+  return withDatabase(ctx, url, async (db) => {
+    await prepareSchema(db, false)
+    const store = createStore(db, config)
+    if (values.output === undefined) return stored(store, conversationId, format, ctx)
+    return written(store, conversationId, format, values.output, ctx)
+  })
+}
 
 /** The default: stored and recorded, like the HTTP route. */
 async function stored(

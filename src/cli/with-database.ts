@@ -8,12 +8,6 @@ import { ChatkeepError } from '../errors.js'
 import { createStore, type Store } from '../store.js'
 import type { CliContext } from './command.js'
 
-/** The option every command that opens the database takes, for `parseArgs`. */
-export const DATABASE_URL_OPTION = { 'database-url': { type: 'string' } } as const
-
-export const DATABASE_URL_HELP =
-  '  --database-url URL  The database to use (overrides DATABASE_URL)'
-
 export interface WithDatabaseOptions {
   /**
    * Create the SQLite file when there is none (the default). Commands that only look at a

@@ -2,7 +2,6 @@ import type { LogEvent, Logger } from 'kysely'
 import type { ResolvedConfig } from '../config/store-config.js'
 import { ChatkeepError } from '../errors.js'
 import type { Database } from './database.js'
-import { PostgresDatabase } from './postgres.js'
 import { DEFAULT_RETRY, type RetryPolicy } from './retry.js'
 import { SqliteDatabase } from './sqlite.js'
 
@@ -13,7 +12,9 @@ export async function openDatabase(config: ResolvedConfig): Promise<Database> {
   const retry = { ...DEFAULT_RETRY, retries: config.write_retries }
   const log = config.echo ? echoToStderr : undefined
   const db =
-    config.engine === 'sqlite' ? openSqlite(config, retry, log) : openPostgres(config, retry, log)
+    config.engine === 'sqlite'
+      ? openSqlite(config, retry, log)
+      : await openPostgres(config, retry, log)
   const deadline = Date.now() + config.database_timeout * 1000
   for (let attempt = 0; ; attempt++) {
     try {
@@ -63,11 +64,13 @@ function openSqlite(
   }
 }
 
-function openPostgres(
+/** Loads the PostgreSQL driver (pg) only for a PostgreSQL database: SQLite users never load it. */
+async function openPostgres(
   config: Extract<ResolvedConfig, { engine: 'postgres' }>,
   retry: RetryPolicy,
   log: Logger | undefined,
-): Database {
+): Promise<Database> {
+  const { PostgresDatabase } = await import('./postgres.js')
   return new PostgresDatabase({
     url: config.url,
     pool_size: config.pool_size,

@@ -1,4 +1,4 @@
-import { Redis } from 'ioredis'
+import type { Redis } from 'ioredis'
 
 /** Where an outage is told: pino's logger fits, as do the cache's and the rate limiter's. */
 export interface OutageLogger {
@@ -20,9 +20,11 @@ export interface RedisConnectionOptions {
  * A client that fails at once while disconnected instead of queueing commands behind a
  * reconnect, never retries a command, and keeps reconnecting in the background (every 100 ms
  * more, up to every 2 s). Shared by the cache and the rate-limit store.
- * Not connected yet: call `connect()`.
+ * Not connected yet: call `connect()`. Resolves once ioredis is loaded.
  */
-export function createRedisClient(options: RedisConnectionOptions): Redis {
+export async function createRedisClient(options: RedisConnectionOptions): Promise<Redis> {
+  // Loaded here, not at the top: a deployment without REDIS_URL never loads ioredis.
+  const { Redis } = await import('ioredis')
   return new Redis(options.url, {
     lazyConnect: true,
     enableOfflineQueue: false,

@@ -3,6 +3,9 @@ import { ChatkeepError } from '../errors.js'
 import { DatabaseRateLimitStore } from '../rate-limit/database-store.js'
 import * as retention from '../repositories/retention.js'
 import type { Store } from '../store.js'
+import { DEFAULT_CLEANUP_BATCH, DEFAULT_CREDENTIAL_GRACE_DAYS } from './defaults.js'
+
+export { DEFAULT_CLEANUP_BATCH, DEFAULT_CREDENTIAL_GRACE_DAYS }
 
 /** What `chatkeep cleanup` removes, each kind counted on its own. */
 export const CLEANUP_KINDS = [
@@ -49,9 +52,6 @@ export interface CleanupReport {
   /** Rows removed (or, in a dry run, that would be) per kind. */
   removed: Record<CleanupKind, number>
 }
-
-export const DEFAULT_CLEANUP_BATCH = 1000
-export const DEFAULT_CREDENTIAL_GRACE_DAYS = 7
 
 const DAY_MS = 86_400_000
 

@@ -3,6 +3,9 @@ import { sql } from 'kysely'
 import type { Database } from '../db/database.js'
 import { TABLES } from '../db/schema.js'
 import { ChatkeepError } from '../errors.js'
+import { STATS_LIMITS } from './defaults.js'
+
+export { STATS_LIMITS }
 
 /**
  * What `chatkeep stats` and `GET /v1/admin/stats` report, from this one module. Activity figures
@@ -72,11 +75,6 @@ export interface StatsOptions {
   /** The clock; tests set it. */
   now?: Date | undefined
 }
-
-export const STATS_LIMITS = {
-  days: { min: 1, max: 366, default: 30 },
-  top: { min: 1, max: 100, default: 10 },
-} as const
 
 const DAY_MS = 86_400_000
 

@@ -67,7 +67,7 @@ export class RedisRateLimitStore implements RateLimitStore {
    * starts failing open and keeps reconnecting in the background.
    */
   static async connect(options: RedisRateLimitStoreOptions): Promise<RedisRateLimitStore> {
-    const redis = createRedisClient(options)
+    const redis = await createRedisClient(options)
     const store = new RedisRateLimitStore(redis, options)
     await redis.connect().catch((error: Error) => store.#outages.failed(error))
     return store

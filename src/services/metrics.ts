@@ -39,7 +39,11 @@ const EARLIEST_MS = Date.parse(METRIC_LIMITS.earliest)
  * admins read them.
  */
 export class MetricService {
-  constructor(private readonly db: Database) {}
+  /** `now` is the clock metrics are stamped and summaries end by; tests set it. */
+  constructor(
+    private readonly db: Database,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /**
    * Stores a batch in one transaction: every metric or, when one of them is refused, none. A
@@ -52,7 +56,7 @@ export class MetricService {
    */
   async ingest(batch: MetricBatch): Promise<MetricIngestResult> {
     const data = validateBatch(batch)
-    const now = Date.now()
+    const now = this.now()
     const given = new Map<string, number>()
     const rows = data.metrics.map((metric, i) => {
       const at = `/metrics/${i}`
@@ -84,7 +88,7 @@ export class MetricService {
    * Counts per UTC minute, hour or day (`hour` by default) and metric type, oldest first, with
    * the count, sum, average, minimum and maximum of the numbers in `metric_data.value`. Only
    * buckets holding a metric are listed. Without `since`, the last 60 minutes, 24 hours or 30
-   * days up to `until` (default: now).
+   * days up to `until` (default: now, included).
    * @example
    * const { data } = await store.metrics.summarize({ metric_type: 'response_ms', bucket: 'minute' })
    */
@@ -92,10 +96,12 @@ export class MetricService {
     const data = validateSummary(query)
     const bucket = data.bucket ?? 'hour'
     const size = BUCKET_MS[bucket]
-    const until = data.until === undefined ? Date.now() : readTime(data.until, '/until')
+    // `until` is exclusive: by default it is the next millisecond, so a metric stamped now counts.
+    const until = data.until === undefined ? this.now() + 1 : readTime(data.until, '/until')
     const since =
       data.since === undefined
-        ? Math.floor(until / size) * size - (DEFAULT_BUCKETS[bucket] - 1) * size
+        ? // The buckets up to the one holding the last millisecond included.
+          Math.floor((until - 1) / size) * size - (DEFAULT_BUCKETS[bucket] - 1) * size
         : readTime(data.since, '/since')
     if (since >= until) invalid('/until', 'must be later than since.')
     const buckets = Math.ceil((until - Math.floor(since / size) * size) / size)

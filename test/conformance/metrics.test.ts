@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest'
 import type { Store } from '../../src/index.js'
 import type { Metric, NewMetric } from '../../src/schemas/metrics.js'
 import { parseDateTime } from '../../src/schemas/date-time.js'
+import { MetricService } from '../../src/services/metrics.js'
 import { describeEachEngine } from '../support/engines.js'
 import { countRows, expectChatkeepError, expectError, expectTime, uniqueName } from './helpers.js'
 
@@ -300,6 +301,22 @@ describeEachEngine('metrics', (ctx) => {
     expect(none.data).toEqual([])
   })
 
+  it('counts a metric stamped in the very millisecond a default summary is taken', async () => {
+    // One frozen clock for both calls: the metric's timestamp is the summary's "now".
+    const now = Date.parse('2026-11-25T12:59:59.999Z')
+    const metrics = new MetricService(ctx.store.database, () => now)
+    const source = uniqueName('same-ms')
+    await metrics.ingest({ metrics: [{ source, metric_type: 'heartbeat' }] })
+    const summary = await metrics.summarize({ source })
+    expect(summary.until).toBe('2026-11-25T13:00:00.000Z')
+    expect(summary.since).toBe('2026-11-24T13:00:00.000Z')
+    expect(summary.data).toEqual([
+      { bucket_start: '2026-11-25T12:00:00.000Z', metric_type: 'heartbeat', count: 1, value: null },
+    ])
+    const minutes = await metrics.summarize({ source, bucket: 'minute' })
+    expect(minutes.data.map((row) => row.bucket_start)).toEqual(['2026-11-25T12:59:00.000Z'])
+  })
+
   it('summarizes the recent past by default, and refuses ranges it cannot answer', async () => {
     const source = uniqueName('bot')
     await ctx.store.metrics.ingest({ metrics: [{ source, metric_type: 'heartbeat' }] })
@@ -307,7 +324,7 @@ describeEachEngine('metrics', (ctx) => {
     expect(summary.bucket).toBe('hour')
     const until = Date.parse(summary.until)
     expect(Math.abs(until - Date.now())).toBeLessThan(60_000)
-    expect(Date.parse(summary.since)).toBe(Math.floor(until / HOUR) * HOUR - 23 * HOUR)
+    expect(Date.parse(summary.since)).toBe(Math.floor((until - 1) / HOUR) * HOUR - 23 * HOUR)
     expect(summary.data).toEqual([
       {
         bucket_start: new Date(Math.floor(Date.now() / HOUR) * HOUR).toISOString(),

@@ -229,6 +229,25 @@ describeEachEngine('chatkeep stats', (ctx) => {
     }
   })
 
+  it('leaves all-zero rows out of the tables unless --all', async () => {
+    const env = { DATABASE_URL: ctx.database.database_url }
+    const args = ['stats', '--days', '5', '--top', '2']
+    const short = await runChatkeep(args, env)
+    expect(short).toMatchObject({ code: 0, stderr: '' })
+    // api_keys is empty, and four days before today nothing was written.
+    expect(short.stdout).not.toMatch(/^api_keys /m)
+    expect(short.stdout).not.toContain(day(T0 - 4 * DAY))
+    expect(short.stdout).toMatch(/^messages +10 +1$/m)
+    expect(short.stdout).toContain(`${day(T0 - DAY)}         4     120`)
+    expect(short.stdout).toMatch(/all-zero row\(s\) left out; --all lists them/)
+
+    const all = await runChatkeep([...args, '--all'], env)
+    expect(all).toMatchObject({ code: 0, stderr: '' })
+    expect(all.stdout).toMatch(/^api_keys +0 +-$/m)
+    expect(all.stdout).toMatch(new RegExp(`^${day(T0 - 4 * DAY)} +0 +0$`, 'm'))
+    expect(all.stdout).not.toContain('left out')
+  })
+
   describe('GET /v1/admin/stats', () => {
     let t: TestApp
     beforeAll(async () => {

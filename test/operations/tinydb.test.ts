@@ -1,32 +1,21 @@
-import { execFileSync } from 'node:child_process'
 import { createHash } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
-import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sql } from 'kysely'
-import { afterAll, beforeAll, expect, it } from 'vitest'
+import { beforeAll, expect, it } from 'vitest'
 import { importTinyDb, type ImportReport, openStore, type Store } from '../../src/index.js'
 import { canonicalJson } from '../../src/lib/canonical-json.js'
 import { AuthService } from '../../src/services/auth.js'
 import { ROOT, runChatkeep } from '../support/cli.js'
 import { createTestDatabase, describeEachEngine, type EngineName } from '../support/engines.js'
 
-/** The fixture is written by the real TinyDB library (Debian's python3-tinydb), never by hand. */
-let dir: string
-let fixture: string
+/**
+ * The TinyDB database a seed-003 app left behind, written by the real TinyDB library from
+ * make_fixture.py (never by hand; tinydb-fixtures.test.ts checks the two still agree).
+ */
+const FIXTURES = join(ROOT, 'test/fixtures/tinydb')
+const fixture = join(FIXTURES, 'tinydb.json')
 /** The same database, later: two more messages in c-alice-1 and a new conversation. */
-let later: string
-
-beforeAll(() => {
-  dir = mkdtempSync(join(tmpdir(), 'chatkeep-tinydb-'))
-  fixture = join(dir, 'tinydb.json')
-  later = join(dir, 'tinydb-later.json')
-  const script = join(ROOT, 'test/fixtures/tinydb/make_fixture.py')
-  execFileSync('/usr/bin/python3', [script, fixture])
-  execFileSync('/usr/bin/python3', [script, later, '--later'])
-})
-
-afterAll(() => rmSync(dir, { recursive: true, force: true }))
+const later = join(FIXTURES, 'tinydb-later.json')
 
 interface ConversationState {
   key: string
@@ -362,7 +351,7 @@ describeEachEngine('import tinydb', (ctx) => {
     const printed = JSON.parse(run.stdout) as ImportReport
     expect(printed.existing.messages).toBe(12)
     expect(printed.created.messages).toBe(0)
-    const text = await runChatkeep(['import', 'tinydb', join(dir, 'missing.json')], {
+    const text = await runChatkeep(['import', 'tinydb', join(FIXTURES, 'missing.json')], {
       DATABASE_URL: ctx.database.database_url,
     })
     expect(text.code).toBe(1)

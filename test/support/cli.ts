@@ -20,9 +20,22 @@ export interface CliOptions {
 }
 
 /**
- * Runs the real CLI from source in a child process. Every variable Chatkeep reads is set, empty
- * (which counts as unset) unless given, so neither the test runner's environment nor a
- * developer's `.env` can change what the CLI sees.
+ * The environment a CLI child process gets: every variable Chatkeep reads is set, empty (which
+ * counts as unset) unless given, so neither the test runner's environment nor a developer's
+ * `.env` can change what the CLI sees.
+ */
+export function cliEnv(env: Record<string, string> = {}): NodeJS.ProcessEnv {
+  const blank = Object.fromEntries(
+    [...STORE_ENV_NAMES, ...SERVER_ENV_NAMES, ...OPERATIONS_ENV_NAMES].map((name) => [name, '']),
+  )
+  return { ...process.env, ...blank, ...env }
+}
+
+/** `node` arguments that run the CLI from source: `[...CLI_FROM_SOURCE, 'export', …]`. */
+export const CLI_FROM_SOURCE = ['--import', 'tsx', `${ROOT}src/cli/main.ts`]
+
+/**
+ * Runs the real CLI from source in a child process, with `cliEnv(env)`.
  * @example
  * const run = await chatkeep(['migrate', 'up'], { DATABASE_URL: db.url })
  */
@@ -31,18 +44,11 @@ export function chatkeep(
   env: Record<string, string> = {},
   options: CliOptions = {},
 ): Promise<CliRun> {
-  const blank = Object.fromEntries(
-    [...STORE_ENV_NAMES, ...SERVER_ENV_NAMES, ...OPERATIONS_ENV_NAMES].map((name) => [name, '']),
-  )
   return new Promise((resolve) => {
     const child = execFile(
       process.execPath,
-      ['--import', 'tsx', `${ROOT}src/cli/main.ts`, ...args],
-      {
-        cwd: options.cwd ?? ROOT,
-        env: { ...process.env, ...blank, ...env },
-        maxBuffer: 64 * 1024 * 1024,
-      },
+      [...CLI_FROM_SOURCE, ...args],
+      { cwd: options.cwd ?? ROOT, env: cliEnv(env), maxBuffer: 64 * 1024 * 1024 },
       (error, stdout, stderr) => {
         const code = error === null ? 0 : typeof error.code === 'number' ? error.code : -1
         resolve({ code, stdout, stderr })

@@ -39,7 +39,8 @@ export async function writeAtomically(
         done(null, chunk)
       },
     })
-    const file = createWriteStream(temp, { flags: 'wx' })
+    // Owner only: a backup holds password hashes and every message.
+    const file = createWriteStream(temp, { flags: 'wx', mode: 0o600 })
     const written = pipeline(meter, file)
     // Whichever fails first is the one reported; the other rejection must not go unhandled.
     written.catch(() => {})

@@ -1,4 +1,5 @@
 import { createReadStream, createWriteStream } from 'node:fs'
+import { writeFile } from 'node:fs/promises'
 import type { Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { createGunzip, createGzip } from 'node:zlib'
@@ -17,6 +18,8 @@ const PAGES_PER_STEP = 256
  * writes, and a busy server writes all the time.
  */
 export async function snapshotSqlite(db: SqliteDatabase, into: string): Promise<void> {
+  // VACUUM INTO fills an empty file as it finds it: created here, it is the owner's only.
+  await writeFile(into, '', { flag: 'wx', mode: 0o600 })
   await sql`vacuum into ${into}`.execute(db.kysely)
 }
 
@@ -28,7 +31,7 @@ export async function gzipInto(path: string, out: Writable): Promise<void> {
 /** Decompresses a gzipped backup into `into`; a damaged or cut-off stream is `backup_corrupt`. */
 export async function gunzipTo(file: string, into: string): Promise<void> {
   try {
-    await pipeline(createReadStream(file), createGunzip(), createWriteStream(into))
+    await pipeline(createReadStream(file), createGunzip(), createWriteStream(into, { mode: 0o600 }))
   } catch (error) {
     throw new ChatkeepError(
       'backup_corrupt',

@@ -1,13 +1,13 @@
-import { type Command, EXIT_OK, UsageError } from './command.js'
-import { importJsonl } from './import-jsonl.js'
+import { type Command, EXIT_OK, UsageError } from '../command.js'
 import { importChatGptCommand } from './import-chatgpt.js'
+import { importJsonlCommand } from './import-jsonl.js'
 import { importTinyDbCommand } from './import-tinydb.js'
 
 /**
  * `chatkeep import [SOURCE] FILE`: each source reads one foreign format; without a source the
  * file is Chatkeep's own JSON Lines export.
  */
-const SOURCES: readonly Command[] = [importJsonl, importTinyDbCommand, importChatGptCommand]
+const SOURCES: readonly Command[] = [importJsonlCommand, importTinyDbCommand, importChatGptCommand]
 
 const DEFAULT_SOURCE = 'jsonl'
 
