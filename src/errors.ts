@@ -32,19 +32,34 @@ export interface ErrorOptions {
   /** The input field at fault, as a JSON pointer (`/content`, `/metadata/tags/0`). */
   field?: string
   cause?: unknown
+  /** Whether the same call may succeed when made again later; by default only for RETRIABLE codes. */
+  retriable?: boolean
 }
+
+/**
+ * Codes whose failures are passing by default (seed 002: a lost connection, a busy lock, too
+ * many requests); a constraint or a validation failure stays until the input changes.
+ */
+const RETRIABLE: ReadonlySet<ErrorCode> = new Set(['unavailable', 'rate_limited'])
 
 export class ChatkeepError extends Error {
   override readonly name = 'ChatkeepError'
   readonly code: ErrorCode
   readonly status: number
   readonly field: string | undefined
+  /**
+   * True when the same call may succeed if made again later, and is safe to make again: a lost
+   * connection, a busy lock, a deadlock or serialization failure. False for a constraint, bad
+   * input or a full disk. Chatkeep's own write retries decide on it.
+   */
+  readonly retriable: boolean
 
   constructor(code: ErrorCode, message: string, options: ErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
     this.code = code
     this.status = ERROR_CODES[code]
     this.field = options.field
+    this.retriable = options.retriable ?? RETRIABLE.has(code)
   }
 }
 
