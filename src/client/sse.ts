@@ -20,7 +20,10 @@ export interface ServerSentEvent {
  * unknown fields and an event left unfinished at the end are dropped.
  */
 export class EventStreamParser {
-  /** The last `id:` the stream set (even on an event with no data); kept across reconnections. */
+  /**
+   * The id of the last event the stream finished (its blank line), even one with no data: what
+   * a reconnection sends as Last-Event-ID.
+   */
   last_event_id: string
   /** The reconnection delay the stream asked for with `retry:`, in milliseconds. */
   retry_ms: number | undefined
@@ -28,9 +31,12 @@ export class EventStreamParser {
   #after_cr = false
   #type = ''
   #data = ''
+  /** The `id:` of the event being read, which becomes last_event_id once it is finished. */
+  #id: string
 
   constructor(last_event_id = '') {
     this.last_event_id = last_event_id
+    this.#id = last_event_id
   }
 
   push(chunk: string): ServerSentEvent[] {
@@ -49,8 +55,9 @@ export class EventStreamParser {
     return events
   }
 
-  /** The stream ended: an event it left unfinished is dropped, the id and retry delay kept. */
+  /** The stream ended: an event it left unfinished is dropped with its id; `retry` is kept. */
   end(): void {
+    this.#id = this.last_event_id
     this.#rest = ''
     this.#after_cr = false
     this.#type = ''
@@ -59,6 +66,7 @@ export class EventStreamParser {
 
   #line(line: string, events: ServerSentEvent[]): void {
     if (line === '') {
+      this.last_event_id = this.#id
       if (this.#data !== '') {
         events.push({
           event: this.#type === '' ? 'message' : this.#type,
@@ -77,7 +85,7 @@ export class EventStreamParser {
     if (value.startsWith(' ')) value = value.slice(1)
     if (field === 'event') this.#type = value
     else if (field === 'data') this.#data += `${value}\n`
-    else if (field === 'id' && !value.includes('\0')) this.last_event_id = value
+    else if (field === 'id' && !value.includes('\0')) this.#id = value
     else if (field === 'retry' && /^\d+$/.test(value)) this.retry_ms = Number(value)
   }
 }
