@@ -219,6 +219,22 @@ for (const engine of ENGINES) {
       expect(seen().map((s) => s.url)).toEqual(['/v1/conversations'])
     })
 
+    test('an abort signal ends a request, even while it waits to go again', async () => {
+      const { client, seen } = await loggedIn({ retry: { ...FAST_RETRY, max_delay_ms: 60_000 } })
+      proxy.fail('GET', /^\/v1\/users\/me$/, {
+        kind: 'answer',
+        status: 503,
+        headers: { 'retry-after': '30' },
+        body: problem(503, 'unavailable'),
+      })
+      const controller = new AbortController()
+      const pending = client.raw.GET('/v1/users/me', { signal: controller.signal })
+      await expect.poll(() => seen().length).toBe(1)
+      controller.abort(new Error('the user left'))
+      await expect(pending).rejects.toThrow('the user left')
+      expect(seen()).toHaveLength(1)
+    })
+
     test('an append with a request_id whose answer was lost is sent again and lands once', async () => {
       const { client, seen } = await loggedIn()
       const chat = await client.conversations.create({ title: 'Lossy' })
