@@ -96,7 +96,10 @@ export class Transport {
       undefined,
     )
     const text = await answer.text()
-    if (answer.ok) return JSON.parse(text) as Tokens
+    if (answer.ok) {
+      const { access_token, refresh_token } = JSON.parse(text) as Tokens
+      return { access_token, refresh_token }
+    }
     return {
       status: answer.status,
       statusText: answer.statusText,

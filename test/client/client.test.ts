@@ -81,6 +81,11 @@ for (const engine of ENGINES) {
       const later = createClient({ base_url: server.url, tokens: kept[0]! })
       expect((await later.users.me()).id).toBe(login.user.id)
 
+      const renewed = await client.auth.refresh()
+      expect(renewed.access_token).not.toBe(login.access_token)
+      expect(kept.at(-1)).toEqual(renewed)
+      expect((await client.users.me()).id).toBe(login.user.id)
+
       await client.auth.logout()
       expect(kept.at(-1)).toBeNull()
       expect(client.auth.tokens()).toBeUndefined()
@@ -139,7 +144,10 @@ for (const engine of ENGINES) {
       expect(sent.filter((s) => s === 'POST /v1/auth/refresh')).toHaveLength(1)
       // Five refused, one refresh, five sent again.
       expect(sent).toHaveLength(11)
-      expect(kept).toHaveLength(2)
+      expect(kept).toEqual([
+        { access_token: login.access_token, refresh_token: login.refresh_token },
+        { access_token: expect.any(String), refresh_token: expect.stringMatching(/^ckr_/) },
+      ])
       expect(kept[1]!.access_token).not.toBe(login.access_token)
       expect(client.auth.tokens()).toEqual(kept[1])
     })
