@@ -1,3 +1,4 @@
+import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import {
   ChatkeepError,
@@ -5,7 +6,10 @@ import {
   type ClientOptions,
   type Tokens,
 } from '../../src/client/index.js'
+import { openStore } from '../../src/index.js'
+import { buildApp } from '../../src/server/app.js'
 import { type RunningServer, startServer } from '../../src/server/serve.js'
+import { AuthService } from '../../src/services/auth.js'
 import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js'
 import { type HttpProxy, startHttpProxy } from '../support/http-proxy.js'
 
@@ -19,18 +23,46 @@ const MESSAGES = /^\/v1\/conversations\/[^/]+\/messages$/
 const problem = (status: number, code: string) =>
   JSON.stringify({ type: `urn:chatkeep:error:${code}`, title: code, status, code, detail: code })
 
-async function serve(database_url: string, access_token_ttl_s = 3600): Promise<RunningServer> {
+async function serve(database_url: string): Promise<RunningServer> {
   return startServer({
     store_config: { database_url },
     server_config: {
       port: 0,
       log_level: 'silent',
       jwt_secret: JWT_SECRET,
-      access_token_ttl_s,
       rate_limit_per_minute: 100_000,
       auth_rate_limit_per_minute: 100_000,
     },
   })
+}
+
+/** Access tokens of the clocked server live this long. */
+const SHORT_TTL_S = 60
+
+/**
+ * The app over `database_url` on a free port, its auth on a clock that `advance` moves, so
+ * that an access token expires when the test says, however slow the machine.
+ */
+async function serveWithClock(database_url: string) {
+  let skew = 0
+  const store = await openStore({ database_url })
+  const auth = await AuthService.open(store, {
+    access_token_ttl_s: SHORT_TTL_S,
+    refresh_token_ttl_s: 86_400,
+    jwt_secret: JWT_SECRET,
+    now: () => Date.now() + skew,
+  })
+  const app = await buildApp({ store, auth })
+  await app.listen({ host: '127.0.0.1', port: 0 })
+  const { port } = app.server.address() as AddressInfo
+  return {
+    url: `http://127.0.0.1:${port}`,
+    advance: (ms: number) => (skew += ms),
+    [Symbol.asyncDispose]: async () => {
+      await app.close()
+      await store.close()
+    },
+  }
 }
 
 let counter = 0
@@ -102,8 +134,8 @@ for (const engine of ENGINES) {
     })
 
     test('renews an expired access token once, for every request refused meanwhile', async () => {
-      // A server on the same database whose access tokens live one second.
-      await using shortLived = await serve(database.database_url, 1)
+      // The app on the same database with a clock the test moves: tokens expire on cue.
+      await using shortLived = await serveWithClock(database.database_url)
       const sent: string[] = []
       const kept: (Tokens | null)[] = []
       const client = createClient({
@@ -116,17 +148,11 @@ for (const engine of ENGINES) {
       })
       const login = await client.auth.register({ username: username(), password: PASSWORD })
       const chat = await client.conversations.create({ title: 'Expiring' })
-      await expect
-        .poll(
-          async () =>
-            (
-              await fetch(`${shortLived.url}/v1/users/me`, {
-                headers: { authorization: `Bearer ${login.access_token}` },
-              })
-            ).status,
-          { timeout: 10_000, interval: 200 },
-        )
-        .toBe(401)
+      shortLived.advance((SHORT_TTL_S + 1) * 1000)
+      const expired = await fetch(`${shortLived.url}/v1/users/me`, {
+        headers: { authorization: `Bearer ${login.access_token}` },
+      })
+      expect(expired.status).toBe(401)
 
       sent.length = 0
       const [me, page, got, again, appended] = await Promise.all([
@@ -197,7 +223,8 @@ for (const engine of ENGINES) {
       })
       const started = Date.now()
       expect((await client.conversations.get(chat.id)).title).toBe('Flaky')
-      expect(Date.now() - started).toBeGreaterThanOrEqual(1000)
+      // Timers may fire a millisecond early; the wait is Retry-After's second, not a backoff's few ms.
+      expect(Date.now() - started).toBeGreaterThanOrEqual(990)
       const gets = seen().filter((s) => s.method === 'GET')
       expect(gets.map((s) => s.fault)).toEqual(['answer', undefined])
     })
