@@ -12,7 +12,7 @@ export default tseslint.config(
     },
   },
   {
-    files: ['bin/**', 'examples/**', 'bench/**', 'src/cli/**', 'test/**'],
+    files: ['bin/**', 'examples/**', 'bench/**', 'scripts/**', 'src/cli/**', 'test/**'],
     rules: { 'no-console': 'off' },
   },
   {
