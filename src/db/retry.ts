@@ -1,4 +1,5 @@
 import { ChatkeepError } from '../errors.js'
+import { backoff, sleep } from '../lib/backoff.js'
 import { isDriverError } from './driver-errors.js'
 
 export interface RetryPolicy {
@@ -10,13 +11,6 @@ export interface RetryPolicy {
 }
 
 export const DEFAULT_RETRY: RetryPolicy = { retries: 5, base_delay_ms: 20, max_delay_ms: 1000 }
-
-export const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms))
-
-/** Exponential backoff with full jitter: writers who collided do not collide again in step. */
-export function backoff(policy: Omit<RetryPolicy, 'retries'>, attempt: number): number {
-  return Math.random() * Math.min(policy.max_delay_ms, policy.base_delay_ms * 2 ** attempt)
-}
 
 /**
  * Runs a write, retrying the failures a ChatkeepError marks `retriable`. A lock already waited

@@ -8,7 +8,7 @@ import {
 } from 'kysely'
 import { driverError } from './driver-errors.js'
 import type { Mutex } from './mutex.js'
-import { backoff, sleep } from './retry.js'
+import { backoff, sleep } from '../lib/backoff.js'
 
 type Statement = BetterSqlite3.Statement<unknown[], unknown>
 
