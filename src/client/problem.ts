@@ -9,6 +9,7 @@ export interface Problem {
   status: number
   code: string
   detail: string
+  retriable?: boolean
   field?: string
 }
 
@@ -59,6 +60,7 @@ export function errorFromAnswer(response: Response, read: unknown): ChatkeepErro
     const detail = code === body.code ? body.detail : `${body.detail} [${body.code}]`
     return new ChatkeepError(code, `${detail}${logged}`, {
       ...(typeof body.field === 'string' ? { field: body.field } : {}),
+      ...(typeof body.retriable === 'boolean' ? { retriable: body.retriable } : {}),
       cause: body,
     })
   }

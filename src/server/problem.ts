@@ -37,6 +37,7 @@ export function problemBody(error: ChatkeepError) {
     status: error.status,
     code: error.code,
     detail: error.message,
+    retriable: error.retriable,
     ...(error.field !== undefined ? { field: error.field } : {}),
   }
 }

@@ -12,6 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { envToServerConfig } from '../../src/config/env.js'
 import { resolveServerConfig } from '../../src/config/server-config.js'
 import { isUuid } from '../../src/lib/uuid7.js'
+import { DatabaseRateLimitStore } from '../../src/rate-limit/database-store.js'
 import { describeEachEngine } from '../support/engines.js'
 import { type TestApp, testApp } from './test-app.js'
 
@@ -56,6 +57,35 @@ describeEachEngine('HTTP conventions', (ctx) => {
   })
   afterAll(async () => {
     await t?.app.close()
+  })
+
+  describe('retriable', () => {
+    it('every problem says whether sending the same request again may succeed', async () => {
+      const invalid = await t.app.inject({
+        method: 'POST',
+        url: `/v1/conversations/${conversation}/messages`,
+        headers: t.as('alice'),
+        payload: { role: 'robot', content: 'x' },
+      })
+      expect(invalid.statusCode).toBe(400)
+      expect(invalid.json()).toMatchObject({ code: 'validation_failed', retriable: false })
+
+      const limits = new DatabaseRateLimitStore(ctx.store.database)
+      const limited = await testApp(ctx.store, {
+        rate_limit: { store: limits, per_minute: 1, auth_per_minute: 10 },
+      })
+      try {
+        const ask = () =>
+          limited.app.inject({ url: '/v1/conversations', headers: limited.as('bob') })
+        expect((await ask()).statusCode).toBe(200)
+        const refused = await ask()
+        expect(refused.statusCode).toBe(429)
+        expect(refused.json()).toMatchObject({ code: 'rate_limited', retriable: true })
+      } finally {
+        await limited.app.close()
+        await limits.close()
+      }
+    })
   })
 
   describe('X-Request-Id', () => {

@@ -909,6 +909,8 @@ export interface components {
       /** @description Stable error code; see docs/errors.md. */
       code: string
       detail: string
+      /** @description Whether the same request may succeed when sent again later (a lost connection, a busy database, a rate limit). */
+      retriable: boolean
       field?: string
       instance?: string
     }

@@ -9,6 +9,10 @@ export const ProblemSchema = Type.Object(
     status: Type.Integer(),
     code: Type.String({ description: 'Stable error code; see docs/errors.md.' }),
     detail: Type.String(),
+    retriable: Type.Boolean({
+      description:
+        'Whether the same request may succeed when sent again later (a lost connection, a busy database, a rate limit).',
+    }),
     field: Type.Optional(Type.String()),
     instance: Type.Optional(Type.String()),
   },
