@@ -1,5 +1,7 @@
 import { execFileSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { dirname, join } from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { parse } from 'yaml'
 import { envToServerConfig, envToStoreConfig } from '../../src/config/env.js'
@@ -141,7 +143,20 @@ describe('deploy/.env.example', () => {
     for (const name of ['POSTGRES_PASSWORD', 'JWT_SECRET', 'ENCRYPTION_KEYS']) {
       expect(example[name], name).toBe('')
     }
-    const ignored = execFileSync('git', ['check-ignore', 'deploy/.env'], { cwd: ROOT })
-    expect(ignored.toString().trim()).toBe('deploy/.env')
+    // Asked of a scratch repository holding only the ignore files, so that this holds in an
+    // unpacked tarball or a CI copy as well as in a clone.
+    const scratch = mkdtempSync(join(tmpdir(), 'chatkeep-ignore-'))
+    try {
+      execFileSync('git', ['init', '-q'], { cwd: scratch })
+      for (const file of ['.gitignore', 'deploy/.gitignore']) {
+        if (!existsSync(join(ROOT, file))) continue
+        mkdirSync(dirname(join(scratch, file)), { recursive: true })
+        copyFileSync(join(ROOT, file), join(scratch, file))
+      }
+      const ignored = execFileSync('git', ['check-ignore', 'deploy/.env'], { cwd: scratch })
+      expect(ignored.toString().trim()).toBe('deploy/.env')
+    } finally {
+      rmSync(scratch, { recursive: true, force: true })
+    }
   })
 })

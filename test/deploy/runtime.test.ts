@@ -2,6 +2,7 @@ import { type ChildProcess, spawn, spawnSync } from 'node:child_process'
 import {
   chmodSync,
   chownSync,
+  copyFileSync,
   cpSync,
   existsSync,
   mkdirSync,
@@ -69,6 +70,12 @@ const app = join(work, 'app')
 const data = join(work, 'data')
 const trace = join(work, 'strace.txt')
 
+/**
+ * The node the server runs with: this one, or a copy in the work folder when the unprivileged
+ * user cannot execute this one (a Node installed under /root, as CI installs 22 and 24); the
+ * image has its node in /usr/local/bin, where every user reaches it.
+ */
+let node = process.execPath
 let assembled: { status: number | null; output: string; seconds: number }
 let server: ChildProcess
 let output = ''
@@ -84,7 +91,7 @@ function containerEnv(): Record<string, string> {
 
 function runHealthcheck(): number | null {
   const [, ...args] = healthcheck
-  return spawnSync(process.execPath, args, {
+  return spawnSync(node, args, {
     env: { ...containerEnv(), PORT: String(port) },
     timeout: 10_000,
     ...asUser(),
@@ -108,6 +115,11 @@ function serverPid(): number {
 
 beforeAll(async () => {
   chmodSync(work, 0o755)
+  if (USER !== undefined && spawnSync(node, ['--version'], asUser()).status !== 0) {
+    node = join(work, 'node')
+    copyFileSync(process.execPath, node)
+    chmodSync(node, 0o755)
+  }
   for (const copy of instructions(build, 'COPY')) {
     const paths = flags(copy.args).rest.split(/\s+/).slice(0, -1)
     for (const path of paths) cpSync(join(ROOT, path), join(context, path), { recursive: true })
@@ -128,7 +140,7 @@ beforeAll(async () => {
   // `node bin/chatkeep.js serve`, run from /app (WORKDIR), as `docker run IMAGE serve --port 0`.
   const [program, ...args] = command
   expect(program).toBe('node')
-  const argv = [process.execPath, ...args, '--port', '0']
+  const argv = [node, ...args, '--port', '0']
   const options = { cwd: app, env: containerEnv() }
   server = STRACE
     ? spawn(
