@@ -29,6 +29,7 @@ export interface MessagesTable {
   context_documents: JsonColumn
   metadata: JsonColumn
   feedback: number | null
+  feedback_reason: string | null
   created_at: Timestamp
   deleted_at: Timestamp | null
 }
@@ -53,6 +54,7 @@ const COLUMNS = {
   context_documents: 'jsonb',
   metadata: 'jsonb',
   feedback: 'integer',
+  feedback_reason: 'text',
   created_at: 'timestamptz',
   deleted_at: 'timestamptz',
 } as const satisfies { readonly [C in Column]-?: PgType }
@@ -65,14 +67,14 @@ export type MessageRow = Selectable<MessagesTable>
 /** Where an appended message goes and when: from the conversation row it bumps, and the batch. */
 type Placed = 'conversation_id' | 'user_id' | 'sequence' | 'created_at'
 /** Changed only later (feedback, soft delete): a new message has them null. */
-type Later = 'feedback' | 'deleted_at'
+type Later = 'feedback' | 'feedback_reason' | 'deleted_at'
 /** How the content is stored: `content`, or sealed into these two (encryption at rest). */
 type SealedColumn = 'encrypted_content' | 'key_id'
 /** The columns whose values the writer of an append chooses. */
 type OwnColumn = Exclude<Column, Placed | Later>
 
 const PLACED: readonly Placed[] = ['conversation_id', 'user_id', 'sequence', 'created_at']
-const LATER: readonly Later[] = ['feedback', 'deleted_at']
+const LATER: readonly Later[] = ['feedback', 'feedback_reason', 'deleted_at']
 const SEALED: readonly SealedColumn[] = ['encrypted_content', 'key_id']
 const OWN = MESSAGE_COLUMNS.filter(
   (c): c is OwnColumn => !(PLACED as Column[]).includes(c) && !(LATER as Column[]).includes(c),

@@ -77,6 +77,8 @@ export const MessageSchema = Type.Object({
   context_documents: Type.Array(Type.Unknown()),
   metadata: JsonObject,
   feedback: Nullable(Type.Union([Type.Literal(-1), Type.Literal(1)])),
+  /** Why the user rated it so, in their words; null without feedback. */
+  feedback_reason: Nullable(Type.String()),
   created_at: Time,
   deleted_at: Nullable(Time),
 })

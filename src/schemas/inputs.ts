@@ -122,3 +122,29 @@ export type MessageListOptions = Static<typeof MessageListSchema>
 
 export const FeedbackSchema = Type.Union([Type.Literal(-1), Type.Literal(1), Type.Null()])
 export type Feedback = Static<typeof FeedbackSchema>
+
+export const FeedbackReasonSchema = NullableText(LIMITS.feedback_reason)
+
+export const FeedbackListSchema = Type.Object(
+  {
+    limit: Type.Optional(Limit),
+    /** The id of the last message of the previous page. */
+    after: Type.Optional(Id),
+    /** The id of the first message of the next page. */
+    before: Type.Optional(Id),
+    /** Only thumbs down (-1) or only thumbs up (1). */
+    rating: Type.Optional(Type.Union([Type.Literal(-1), Type.Literal(1)])),
+  },
+  strict,
+)
+export type FeedbackListOptions = Static<typeof FeedbackListSchema>
+
+export const SourceListSchema = Type.Object(
+  {
+    limit: Type.Optional(Limit),
+    after: Type.Optional(Id),
+    before: Type.Optional(Id),
+  },
+  strict,
+)
+export type SourceListOptions = Static<typeof SourceListSchema>

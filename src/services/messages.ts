@@ -12,7 +12,12 @@ import * as messages from '../repositories/messages.js'
 import { ROLES, type Message, type Page, type Role } from '../schemas/data.js'
 import {
   type Feedback,
+  type FeedbackListOptions,
+  FeedbackListSchema,
+  FeedbackReasonSchema,
   FeedbackSchema,
+  type SourceListOptions,
+  SourceListSchema,
   type MessageListOptions,
   MessageListSchema,
   type NewMessage,
@@ -29,10 +34,30 @@ import { checkCursors, toPage } from './page.js'
 const validateNew = validator(NewMessageSchema)
 const validateList = validator(MessageListSchema)
 // Wrapped so that a bad value is named `/feedback`, as over HTTP.
-const validateFeedback = validator(Type.Object({ feedback: FeedbackSchema }))
+const validateFeedback = validator(
+  Type.Object({ feedback: FeedbackSchema, feedback_reason: FeedbackReasonSchema }),
+)
+const validateFeedbackList = validator(FeedbackListSchema)
+const validateSourceList = validator(SourceListSchema)
+const validateRequestId = validator(
+  Type.Object({ request_id: Type.String({ minLength: 1, maxLength: LIMITS.short_text }) }),
+)
+const validateSource = validator(
+  Type.Object({ source: Type.String({ minLength: 1, maxLength: LIMITS.short_text }) }),
+)
+
+/** What the seed's save_*_message calls take besides the text; latency_ms goes to metadata. */
+export type SaveOptions = Omit<NewMessage, 'role' | 'content'> & { latency_ms?: number }
+
+function saveInput(role: Role, content: string, options: SaveOptions): NewMessage {
+  const { latency_ms, ...rest } = options
+  if (latency_ms === undefined) return { ...rest, role, content }
+  return { ...rest, role, content, metadata: { ...rest.metadata, latency_ms } }
+}
 
 /**
- * Messages are append-only: after the insert only feedback and deleted_at ever change. With a
+ * Messages are append-only: after the insert only feedback (and its reason) and deleted_at
+ * ever change. With a
  * cipher (encryption at rest), content is sealed just before the write and opened on every read.
  */
 export class MessageService {
@@ -193,13 +218,115 @@ export class MessageService {
     return rows
   }
 
-  async setFeedback(id: string, feedback: Feedback): Promise<Message> {
-    const value = validateFeedback({ feedback }).feedback
+  /**
+   * Thumbs up (1), down (-1) or clear (null), with the user's reason for it; clearing the
+   * rating clears the reason.
+   * @example
+   * await store.messages.setFeedback(answer.id, -1, 'It made up the opening hours')
+   */
+  async setFeedback(
+    id: string,
+    feedback: Feedback,
+    reason: string | null = null,
+  ): Promise<Message> {
+    const value = validateFeedback({ feedback, feedback_reason: reason })
+    if (value.feedback === null && value.feedback_reason !== null) {
+      throw new ChatkeepError(
+        'validation_failed',
+        '/feedback_reason: give a reason only with a rating (1 or -1).',
+        { field: '/feedback_reason' },
+      )
+    }
+    const rating = { feedback: value.feedback, feedback_reason: value.feedback_reason ?? null }
     const row = isUuid(id)
-      ? await this.db.write(() => messages.setMessageFeedback(this.db, id, this.owner, value))
+      ? await this.db.write(() => messages.setMessageFeedback(this.db, id, this.owner, rating))
       : undefined
     if (row === undefined) throw notFound('message', id)
     return messages.decodeMessage(this.db.codec, row, this.cipher)
+  }
+
+  /**
+   * Rated messages, newest first: the caller's, or everyone's for an admin; `rating` keeps only
+   * thumbs down (-1) or up (1).
+   * @example
+   * const { data } = await store.messages.listFeedback({ rating: -1 })
+   */
+  async listFeedback(options: FeedbackListOptions = {}): Promise<Page<Message>> {
+    const data = validateFeedbackList(options)
+    checkCursors(data, 'message')
+    const limit = data.limit ?? LIMITS.default_page
+    const rows = await messages.listRatedMessages(this.db, { ...data, limit, owner: this.owner })
+    return toPage(rows, limit, data.before !== undefined, (row) =>
+      messages.decodeMessage(this.db.codec, row, this.cipher),
+    )
+  }
+
+  /**
+   * The live messages of one turn (a user message and its answer share a request_id), oldest
+   * first, in any of the caller's conversations or in `conversation_id` only; empty when none.
+   * @example
+   * const [question, answer] = await store.messages.getByRequestId('req_123')
+   */
+  async getByRequestId(
+    request_id: string,
+    options: { conversation_id?: string } = {},
+  ): Promise<Message[]> {
+    const key = validateRequestId({ request_id }).request_id
+    const { conversation_id } = options
+    if (conversation_id !== undefined && !isUuid(conversation_id)) return []
+    const rows = await messages.listMessagesByRequestId(this.db, {
+      owner: this.owner,
+      request_id: key,
+      conversation_id,
+    })
+    return rows.map((row) => messages.decodeMessage(this.db.codec, row, this.cipher))
+  }
+
+  /**
+   * Live messages whose `metadata.source` is `source` (a string: the bot, channel or feed a
+   * message came from), oldest first, in all of the caller's conversations.
+   * @example
+   * const { data } = await store.messages.listBySource('discord')
+   */
+  async listBySource(source: string, options: SourceListOptions = {}): Promise<Page<Message>> {
+    const data = validateSourceList(options)
+    const key = validateSource({ source }).source
+    checkCursors(data, 'message')
+    const limit = data.limit ?? LIMITS.default_page
+    const rows = await messages.listMessagesBySource(this.db, {
+      ...data,
+      limit,
+      owner: this.owner,
+      source: key,
+    })
+    return toPage(rows, limit, data.before !== undefined, (row) =>
+      messages.decodeMessage(this.db.codec, row, this.cipher),
+    )
+  }
+
+  /**
+   * Seed 002's `save_user_message`: appends a user message.
+   * @example
+   * await store.messages.saveUserMessage(chat.id, 'Hello!', { request_id: 'req_123' })
+   */
+  saveUserMessage(conversationId: string, content: string, options: SaveOptions = {}) {
+    return this.append(conversationId, saveInput('user', content, options))
+  }
+
+  /**
+   * Seed 002's `save_assistant_message`: appends the answer, `latency_ms` kept in metadata.
+   * @example
+   * await store.messages.saveAssistantMessage(chat.id, answer, {
+   *   request_id: 'req_123', tokens_used: 42, model_version: 'gpt-4o', latency_ms: 830,
+   * })
+   */
+  saveAssistantMessage(conversationId: string, content: string, options: SaveOptions = {}) {
+    return this.append(conversationId, saveInput('assistant', content, options))
+  }
+
+  /** Seed 002's `save_system_message`: appends a system message (a prompt, a notice). */
+  saveSystemMessage(conversationId: string, content: string, options: SaveOptions = {}) {
+    return this.append(conversationId, saveInput('system', content, options))
   }
 
   /** Soft delete: the message leaves every read; its sequence number stays taken. */
@@ -398,6 +525,7 @@ function built(
     context_documents: row.context_documents,
     metadata: row.metadata,
     feedback: null,
+    feedback_reason: null,
     created_at,
     deleted_at: null,
   }

@@ -193,6 +193,7 @@ export function expectMessageShape(message: Message): void {
       'context_documents',
       'metadata',
       'feedback',
+      'feedback_reason',
       'created_at',
       'deleted_at',
     ].sort(),

@@ -141,6 +141,7 @@ export const SPECS: { readonly [T in keyof Schema]: TableSpec<Schema[T]> } = {
       context_documents: 'json',
       metadata: 'json',
       feedback: 'integer',
+      feedback_reason: 'text',
       created_at: 'time',
       deleted_at: 'time',
     },
