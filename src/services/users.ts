@@ -157,7 +157,8 @@ export class UserService {
       return { user, created: true }
     } catch (error) {
       // Another caller bound the account between our look and our insert: theirs is the one.
-      if (!(error instanceof ChatkeepError) || error.field !== '/discord_id') throw error
+      // Their insert may collide on the default username before the discord_id.
+      if (!(error instanceof ChatkeepError) || error.code !== 'conflict') throw error
       const winner = await users.getUserByDiscordId(this.db, id)
       if (winner === undefined) throw error
       return { user: users.decodeUser(this.db.codec, winner), created: false }
