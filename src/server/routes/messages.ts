@@ -4,6 +4,7 @@ import { ChatkeepError } from '../../errors.js'
 import { CitationSchema } from '../../schemas/citations.js'
 import { MessageSchema } from '../../schemas/data.js'
 import {
+  type FeedbackListOptions,
   FeedbackListSchema,
   FeedbackReasonSchema,
   FeedbackSchema,
@@ -45,6 +46,22 @@ function requestIdOf(body: NewMessage, key: string | undefined): NewMessage {
     { field: '/headers/idempotency-key' },
   )
 }
+
+/**
+ * A query string's `rating` arrives as text, and only a number schema converts it; the
+ * service then refuses anything but -1 and 1, naming `/query/rating`.
+ */
+const FeedbackQuery = Type.Composite(
+  [
+    Type.Omit(FeedbackListSchema, ['rating']),
+    Type.Object({
+      rating: Type.Optional(
+        Type.Integer({ minimum: -1, maximum: 1, description: '-1 (thumbs down) or 1 (up).' }),
+      ),
+    }),
+  ],
+  { additionalProperties: false },
+)
 
 const ListQuery = Type.Composite(
   [
@@ -249,7 +266,7 @@ export const messageRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async 
         summary: 'List rated messages, newest first',
         description:
           "The caller's rated messages (an admin's: everyone's), with `feedback` and `feedback_reason`; `rating=-1` keeps only thumbs down. Page with `after` = the previous page's `last_id`.",
-        querystring: FeedbackListSchema,
+        querystring: FeedbackQuery,
         response: { 200: PageOf(Message), ...errorResponses() },
       },
     },
@@ -257,7 +274,7 @@ export const messageRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async 
       object: 'list' as const,
       ...(await inQuery(
         request.query,
-        storeFor(store, request).messages.listFeedback(request.query),
+        storeFor(store, request).messages.listFeedback(request.query as FeedbackListOptions),
       )),
     }),
   )
