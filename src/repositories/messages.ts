@@ -25,6 +25,9 @@ export function decodeMessage(
     parent_id: row.parent_id,
     role: row.role as Role,
     content: row.content ?? openContent(row, cipher),
+    parts: (row.encrypted_parts === null
+      ? codec.json(row.parts)
+      : openParts({ ...row, encrypted_parts: row.encrypted_parts }, cipher)) as Message['parts'],
     request_id: row.request_id,
     tokens_used: row.tokens_used,
     model_version: row.model_version,
@@ -35,6 +38,15 @@ export function decodeMessage(
     created_at: row.created_at,
     deleted_at: row.deleted_at,
   }
+}
+
+/** Parts sealed with the content's key: opened as the content is, or `decryption_failed`. */
+function openParts(
+  row: MessageRow & { encrypted_parts: Buffer },
+  cipher: MessageCipher | null,
+): unknown[] {
+  if (cipher === null) throw noKeyRing(row)
+  return cipher.openParts(row)
 }
 
 /** Content is null only in an encrypted row. */
@@ -291,7 +303,14 @@ export async function countMessagesByKey(
 /** A message whose stored content a key rotation rewrites. */
 export type ResealRow = Pick<
   Selectable<MessagesTable>,
-  'id' | 'conversation_id' | 'user_id' | 'content' | 'encrypted_content' | 'key_id'
+  | 'id'
+  | 'conversation_id'
+  | 'user_id'
+  | 'content'
+  | 'encrypted_content'
+  | 'key_id'
+  | 'parts'
+  | 'encrypted_parts'
 >
 
 /**
@@ -305,7 +324,16 @@ export function messagesToReseal(
 ): Promise<ResealRow[]> {
   let q = db.kysely
     .selectFrom('messages')
-    .select(['id', 'conversation_id', 'user_id', 'content', 'encrypted_content', 'key_id'])
+    .select([
+      'id',
+      'conversation_id',
+      'user_id',
+      'content',
+      'encrypted_content',
+      'key_id',
+      'parts',
+      'encrypted_parts',
+    ])
     .where((eb) => {
       const stale = eb.and([eb('key_id', 'is not', null), eb('key_id', '!=', p.active_key_id)])
       return p.plaintext ? eb.or([stale, eb('key_id', 'is', null)]) : stale

@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox'
 import { Nullable } from './nullable.js'
+import { PartsSchema } from './parts.js'
 
 /** The data objects Chatkeep hands out: the same snake_case shape in SQL, TypeScript and JSON. */
 
@@ -71,6 +72,8 @@ export const MessageSchema = Type.Object({
   parent_id: Nullable(Id),
   role: RoleSchema,
   content: Type.String(),
+  /** Structured content (text, images, files, tool calls and results, reasoning); null: none. */
+  parts: Nullable(PartsSchema),
   request_id: Nullable(Type.String()),
   tokens_used: Type.Integer({ minimum: 0 }),
   model_version: Nullable(Type.String()),

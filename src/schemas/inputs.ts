@@ -2,6 +2,7 @@ import { type Static, Type } from '@sinclair/typebox'
 import { NullableText } from './nullable.js'
 import { ConversationStatusSchema, RoleSchema, UserRoleSchema } from './data.js'
 import { LIMITS } from './limits.js'
+import { PartsSchema } from './parts.js'
 
 /** What callers send in. Unknown fields are refused, so a typo never passes silently. */
 
@@ -97,6 +98,7 @@ export const NewMessageSchema = Type.Object(
   {
     role: RoleSchema,
     content: Type.String({ maxLength: LIMITS.content }),
+    parts: Type.Optional(Type.Union([PartsSchema, Type.Null()])),
     request_id: Type.Optional(NullableText(LIMITS.short_text)),
     parent_id: Type.Optional(Type.Union([Id, Type.Null()])),
     tokens_used: Type.Optional(Type.Integer({ minimum: 0, maximum: 2_000_000_000 })),

@@ -1,7 +1,12 @@
 import { Type } from '@sinclair/typebox'
-import type { MessageCipher, MessageIds, Sealed } from '../crypto/message-cipher.js'
+import type { MessageCipher, MessageIds } from '../crypto/message-cipher.js'
 import { ChatkeepError, notFound } from '../errors.js'
-import { type AppendRow, appendMessages, findAppended } from '../db/messages-table.js'
+import {
+  type AppendRow,
+  appendMessages,
+  findAppended,
+  type SealedMessage,
+} from '../db/messages-table.js'
 import type { Database } from '../db/database.js'
 import { isDriverError, violatedUniqueKey } from '../db/driver-errors.js'
 import { canonicalJson } from '../lib/canonical-json.js'
@@ -24,6 +29,7 @@ import {
   NewMessageSchema,
 } from '../schemas/inputs.js'
 import { LIMITS } from '../schemas/limits.js'
+import { checkParts, type Part } from '../schemas/parts.js'
 import { checkJsonSize, validator } from '../schemas/validate.js'
 import type { Citation } from '../schemas/citations.js'
 import { announceAppend, announceAppended } from './append-events.js'
@@ -72,8 +78,8 @@ export class MessageService {
    * The sealed content of a message written outside `append` (imports keep their own times
    * and sequences), bound to the row's ids; null when encryption at rest is off.
    */
-  sealFor(content: string, ids: MessageIds): Sealed | null {
-    return this.cipher === null ? null : this.cipher.seal(content, ids)
+  sealFor(content: string, ids: MessageIds, parts: unknown[] | null = null): SealedMessage | null {
+    return this.cipher === null ? null : sealMessage(this.cipher, content, parts, ids)
   }
 
   /**
@@ -361,6 +367,7 @@ export class MessageService {
       data = validateNew(input)
       checkJsonSize('metadata', data.metadata)
       checkJsonSize('context_documents', data.context_documents)
+      checkParts(data.parts, data.role)
     } catch (error) {
       if (at === '' || !(error instanceof ChatkeepError)) throw error
       // The item's pointer (`/2`) goes before the field within it (`/content`, or `/` for all of it).
@@ -373,6 +380,7 @@ export class MessageService {
       parent_id: data.parent_id ?? null,
       role: data.role,
       content: data.content,
+      parts: data.parts ?? null,
       request_id: data.request_id ?? null,
       tokens_used: data.tokens_used ?? 0,
       model_version: data.model_version ?? null,
@@ -391,7 +399,7 @@ export class MessageService {
     const cipher = this.cipher!
     const user_id = this.owner ?? (await this.conversation(conversationId)).user_id
     for (const row of rows) {
-      row.sealed = cipher.seal(row.content, {
+      row.sealed = sealMessage(cipher, row.content, row.parts, {
         id: row.id,
         conversation_id: conversationId,
         user_id,
@@ -519,6 +527,7 @@ function built(
     parent_id: row.parent_id,
     role: row.role as Role,
     content: row.content,
+    parts: row.parts as Part[] | null,
     request_id: row.request_id,
     tokens_used: row.tokens_used,
     model_version: row.model_version,
@@ -534,10 +543,25 @@ function built(
 function sameBody(message: Message, row: AppendRow): boolean {
   return (
     message.content === row.content &&
+    canonicalJson(message.parts) === canonicalJson(row.parts) &&
     message.tokens_used === row.tokens_used &&
     message.model_version === row.model_version &&
     message.parent_id === row.parent_id &&
     canonicalJson(message.metadata) === canonicalJson(row.metadata) &&
     canonicalJson(message.context_documents) === canonicalJson(row.context_documents)
   )
+}
+
+/** Content and parts sealed together: the parts under the key the content took, bound to the row. */
+function sealMessage(
+  cipher: MessageCipher,
+  content: string,
+  parts: unknown[] | null,
+  ids: MessageIds,
+): SealedMessage {
+  const sealed = cipher.seal(content, ids)
+  return {
+    ...sealed,
+    encrypted_parts: parts === null ? null : cipher.sealParts(parts, sealed.key_id, ids),
+  }
 }

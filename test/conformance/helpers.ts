@@ -187,6 +187,7 @@ export function expectMessageShape(message: Message): void {
       'parent_id',
       'role',
       'content',
+      'parts',
       'request_id',
       'tokens_used',
       'model_version',

@@ -135,6 +135,8 @@ export const SPECS: { readonly [T in keyof Schema]: TableSpec<Schema[T]> } = {
       content: 'text',
       encrypted_content: 'bytes',
       key_id: 'text',
+      parts: 'json',
+      encrypted_parts: 'bytes',
       request_id: 'text',
       tokens_used: 'integer',
       model_version: 'text',
