@@ -1017,6 +1017,53 @@ export interface components {
       parent_id: string | null
       role: 'system' | 'user' | 'assistant' | 'tool'
       content: string
+      parts:
+        | (
+            | {
+                /** @constant */
+                type: 'text'
+                text: string
+              }
+            | {
+                /** @constant */
+                type: 'image'
+                url?: string
+                file_id?: string
+                media_type?: string
+                detail?: 'auto' | 'low' | 'high'
+              }
+            | {
+                /** @constant */
+                type: 'file'
+                url?: string
+                file_id?: string
+                media_type?: string
+                filename?: string
+              }
+            | {
+                /** @constant */
+                type: 'tool_call'
+                id: string
+                name: string
+                arguments: {
+                  [key: string]: unknown
+                }
+              }
+            | {
+                /** @constant */
+                type: 'tool_result'
+                tool_call_id: string
+                output: unknown
+                is_error?: boolean
+              }
+            | {
+                /** @constant */
+                type: 'reasoning'
+                text: string
+                signature?: string
+              }
+          )[]
+        | null
       request_id: string | null
       tokens_used: number
       model_version: string | null
@@ -3560,6 +3607,53 @@ export interface operations {
         'application/json': {
           role: 'system' | 'user' | 'assistant' | 'tool'
           content: string
+          parts?:
+            | (
+                | {
+                    /** @constant */
+                    type: 'text'
+                    text: string
+                  }
+                | {
+                    /** @constant */
+                    type: 'image'
+                    url?: string
+                    file_id?: string
+                    media_type?: string
+                    detail?: 'auto' | 'low' | 'high'
+                  }
+                | {
+                    /** @constant */
+                    type: 'file'
+                    url?: string
+                    file_id?: string
+                    media_type?: string
+                    filename?: string
+                  }
+                | {
+                    /** @constant */
+                    type: 'tool_call'
+                    id: string
+                    name: string
+                    arguments: {
+                      [key: string]: unknown
+                    }
+                  }
+                | {
+                    /** @constant */
+                    type: 'tool_result'
+                    tool_call_id: string
+                    output: unknown
+                    is_error?: boolean
+                  }
+                | {
+                    /** @constant */
+                    type: 'reasoning'
+                    text: string
+                    signature?: string
+                  }
+              )[]
+            | null
           request_id?: string | null
           parent_id?: string | null
           tokens_used?: number
@@ -3670,6 +3764,53 @@ export interface operations {
           messages: {
             role: 'system' | 'user' | 'assistant' | 'tool'
             content: string
+            parts?:
+              | (
+                  | {
+                      /** @constant */
+                      type: 'text'
+                      text: string
+                    }
+                  | {
+                      /** @constant */
+                      type: 'image'
+                      url?: string
+                      file_id?: string
+                      media_type?: string
+                      detail?: 'auto' | 'low' | 'high'
+                    }
+                  | {
+                      /** @constant */
+                      type: 'file'
+                      url?: string
+                      file_id?: string
+                      media_type?: string
+                      filename?: string
+                    }
+                  | {
+                      /** @constant */
+                      type: 'tool_call'
+                      id: string
+                      name: string
+                      arguments: {
+                        [key: string]: unknown
+                      }
+                    }
+                  | {
+                      /** @constant */
+                      type: 'tool_result'
+                      tool_call_id: string
+                      output: unknown
+                      is_error?: boolean
+                    }
+                  | {
+                      /** @constant */
+                      type: 'reasoning'
+                      text: string
+                      signature?: string
+                    }
+                )[]
+              | null
             request_id?: string | null
             parent_id?: string | null
             tokens_used?: number
