@@ -13,7 +13,12 @@ export type {
   NewMessage,
   MessageListOptions,
   Feedback,
+  FeedbackListOptions,
+  SourceListOptions,
 } from './schemas/inputs.js'
+export type { Part } from './schemas/parts.js'
+export type { SaveOptions } from './services/messages.js'
+export type { ReconcileOptions, ReconcileReport } from './services/documents.js'
 export { LIMITS } from './schemas/limits.js'
 export type {
   Document,

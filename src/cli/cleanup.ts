@@ -6,7 +6,9 @@ import {
   type CliContext,
   type ParsedArgs,
   noPositionals,
+  UsageError,
 } from './command.js'
+import { readEmbeddingIds } from './embedding-ids.js'
 import { renderTable } from './table.js'
 import { withStore } from './with-database.js'
 import type { cleanupOptions } from './commands/cleanup.js'
@@ -22,6 +24,15 @@ export async function run(
   const batchSize = wholeNumberOption(values['batch-size'], '--batch-size')
   const retention_days = retentionFlag ?? envToOperationsConfig(ctx.env()).retention_days
   const dry_run = values['dry-run']
+  const embeddingIds = values['embedding-ids']
+  if (embeddingIds !== undefined) {
+    if (retentionFlag !== undefined || olderThan !== undefined) {
+      throw new UsageError(
+        '--embedding-ids runs on its own: leave out --retention-days and --older-than',
+      )
+    }
+    return reconcile(ctx, values, embeddingIds, { dry_run, batch_size: batchSize })
+  }
   const report = await withStore(ctx, values['database-url'], async (store) => {
     const progress = ctx.progress(dry_run ? 'counting' : 'cleanup', 'rows')
     let done = 0
@@ -56,6 +67,39 @@ export async function run(
       ['kind', 'rows'],
       kinds.map((kind) => [kind, report.removed[kind]]),
     ),
+  )
+  return EXIT_OK
+}
+
+/** `--embedding-ids FILE`: the orphaned-chunk reconcile with a vector store, and only that. */
+async function reconcile(
+  ctx: CliContext,
+  values: ParsedArgs<typeof cleanupOptions>['values'],
+  file: string,
+  options: { dry_run: boolean; batch_size: number | undefined },
+): Promise<number> {
+  const { ids, listed_at } = await readEmbeddingIds(file)
+  const report = await withStore(ctx, values['database-url'], async (store) => {
+    const progress = ctx.progress(options.dry_run ? 'counting' : 'reconcile', 'chunks')
+    let done = 0
+    try {
+      return await store.documents.reconcileEmbeddings(ids, {
+        ...options,
+        listed_at,
+        onBatch: (removed) => progress.update((done += removed)),
+      })
+    } finally {
+      progress.finish()
+    }
+  })
+  if (values.json) {
+    ctx.stdout(JSON.stringify(report, null, 2))
+    return EXIT_OK
+  }
+  ctx.stdout(
+    `${report.dry_run ? 'Would remove (dry run, nothing changed)' : 'Removed'} ${report.removed} ` +
+      `of ${report.checked} chunks with an embedding_id: their ids are not among the ` +
+      `${ids.length} in ${file}.`,
   )
   return EXIT_OK
 }

@@ -54,6 +54,15 @@ function printStats(ctx: CliContext, stats: Stats, all: boolean): void {
     Object.entries(stats.tables).map(([table, rows]) => [table, rows, deleted[table] ?? null]),
   )
   section(
+    'Feedback',
+    ['rating', 'messages'],
+    [
+      ['thumbs up (1)', stats.feedback.up],
+      ['thumbs down (-1)', stats.feedback.down],
+      ['rated with a reason', stats.feedback.with_reason],
+    ],
+  )
+  section(
     `Messages per day (UTC, last ${stats.days} days)`,
     ['day', 'messages', 'tokens'],
     stats.messages_per_day.map((d) => [d.day, d.messages, d.tokens]),

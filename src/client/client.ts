@@ -18,6 +18,8 @@ import type {
   DocumentUpdate,
   DocumentWithChunks,
   Feedback,
+  FeedbackListOptions,
+  FeedbackPage,
   IngestResult,
   Login,
   Message,
@@ -209,8 +211,21 @@ export class ChatkeepClient {
         )
       ).data,
     get: (id: string): Promise<Message> => ok(this.raw.GET('/v1/messages/{id}', byId(id))),
-    setFeedback: (id: string, feedback: Feedback): Promise<Message> =>
-      ok(this.raw.PUT('/v1/messages/{id}/feedback', { ...byId(id), body: { feedback } })),
+    /** Thumbs up (1), down (-1) or clear (null), with the user's reason for it. */
+    setFeedback: (
+      id: string,
+      feedback: Feedback,
+      feedback_reason: string | null = null,
+    ): Promise<Message> =>
+      ok(
+        this.raw.PUT('/v1/messages/{id}/feedback', {
+          ...byId(id),
+          body: { feedback, feedback_reason },
+        }),
+      ),
+    /** The caller's rated messages, newest first; `rating: -1` for thumbs down only. */
+    listFeedback: (options: FeedbackListOptions = {}): Promise<FeedbackPage> =>
+      ok(this.raw.GET('/v1/feedback', { params: { query: options } })),
     delete: (id: string): Promise<void> => ok(this.raw.DELETE('/v1/messages/{id}', byId(id))),
     restore: (id: string): Promise<Message> =>
       ok(this.raw.POST('/v1/messages/{id}/restore', byId(id))),

@@ -36,6 +36,8 @@ export type NewMessage = JsonBody<'appendMessage'>
 export type MessageListOptions = Omit<Query<'listMessages'>, 'last'>
 export type MessagePage = Answer<'listMessages', 200>
 export type Feedback = JsonBody<'setMessageFeedback'>['feedback']
+export type FeedbackListOptions = Query<'listFeedback'>
+export type FeedbackPage = Answer<'listFeedback', 200>
 
 export type NewDocument = JsonBody<'ingestDocument'>
 export type IngestResult = Answer<'ingestDocument', 201>

@@ -42,21 +42,15 @@ export class MessageCipher {
 
   seal(content: string, ids: MessageIds): Sealed {
     const key_id = this.ring.active_id
-    const nonce = randomBytes(NONCE_BYTES)
-    const cipher = createCipheriv('aes-256-gcm', this.ring.key(key_id)!, nonce, {
-      authTagLength: TAG_BYTES,
-    })
-    cipher.setAAD(additionalData(key_id, ids))
-    const body = cipher.update(content, 'utf8')
-    const final = cipher.final()
-    const encrypted_content = Buffer.concat([
-      Buffer.of(VERSION),
-      nonce,
-      body,
-      final,
-      cipher.getAuthTag(),
-    ])
-    return { encrypted_content, key_id }
+    return { encrypted_content: this.encrypt(content, key_id, 'message', ids), key_id }
+  }
+
+  /**
+   * A message's parts sealed under `key_id` (the one its content was sealed with), bound to the
+   * same row as the content, and told apart from it: swapped with the content, neither opens.
+   */
+  sealParts(parts: unknown[], key_id: string, ids: MessageIds): Buffer {
+    return this.encrypt(JSON.stringify(parts), key_id, 'message-parts', ids)
   }
 
   /** The content of a sealed row; `decryption_failed` when it cannot be opened as this row's. */
@@ -65,15 +59,36 @@ export class MessageCipher {
     if (envelope === null || row.key_id === null) {
       throw failed(row, 'has neither content nor both encrypted_content and key_id')
     }
-    const key = this.ring.key(row.key_id)
-    if (key === undefined) throw unknownKey(row.id, row.key_id)
+    return this.decrypt(envelope, row.key_id, 'message', row)
+  }
+
+  /** The parts of a sealed row, sealed with its content's key. */
+  openParts(row: MessageIds & { encrypted_parts: Buffer; key_id: string | null }): unknown[] {
+    if (row.key_id === null) throw failed(row, 'has encrypted_parts but no key_id')
+    return JSON.parse(this.decrypt(row.encrypted_parts, row.key_id, 'message-parts', row))
+  }
+
+  private encrypt(plain: string, key_id: string, purpose: Purpose, ids: MessageIds): Buffer {
+    const nonce = randomBytes(NONCE_BYTES)
+    const cipher = createCipheriv('aes-256-gcm', this.ring.key(key_id)!, nonce, {
+      authTagLength: TAG_BYTES,
+    })
+    cipher.setAAD(additionalData(key_id, ids, purpose))
+    const body = cipher.update(plain, 'utf8')
+    const final = cipher.final()
+    return Buffer.concat([Buffer.of(VERSION), nonce, body, final, cipher.getAuthTag()])
+  }
+
+  private decrypt(envelope: Buffer, key_id: string, purpose: Purpose, row: MessageIds): string {
+    const key = this.ring.key(key_id)
+    if (key === undefined) throw unknownKey(row.id, key_id)
     if (envelope.length < HEADER_BYTES + TAG_BYTES || envelope[0] !== VERSION) {
-      throw failed(row, 'has an encrypted_content this version of Chatkeep cannot read')
+      throw failed(row, `has an encrypted ${what[purpose]} this version of Chatkeep cannot read`)
     }
     const decipher = createDecipheriv('aes-256-gcm', key, envelope.subarray(1, HEADER_BYTES), {
       authTagLength: TAG_BYTES,
     })
-    decipher.setAAD(additionalData(row.key_id, row))
+    decipher.setAAD(additionalData(key_id, row, purpose))
     decipher.setAuthTag(envelope.subarray(envelope.length - TAG_BYTES))
     const body = decipher.update(envelope.subarray(HEADER_BYTES, envelope.length - TAG_BYTES))
     try {
@@ -81,18 +96,22 @@ export class MessageCipher {
     } catch (error) {
       throw failed(
         row,
-        `failed its integrity check under key ${row.key_id}: its encrypted content was altered, ` +
-          'or belongs to another message. It cannot be read',
+        `failed its integrity check under key ${key_id}: its encrypted ${what[purpose]} was ` +
+          'altered, or belongs to another message. It cannot be read',
         error,
       )
     }
   }
 }
 
-function additionalData(key_id: string, ids: MessageIds): Buffer {
+/** What a ciphertext holds; named in the data it is bound to, so one cannot pass for the other. */
+type Purpose = 'message' | 'message-parts'
+const what: Record<Purpose, string> = { message: 'content', 'message-parts': 'parts' }
+
+function additionalData(key_id: string, ids: MessageIds, purpose: Purpose): Buffer {
   return Buffer.from(
     [
-      `chatkeep/message/v${VERSION}`,
+      `chatkeep/${purpose}/v${VERSION}`,
       key_id,
       ids.id.toLowerCase(),
       ids.conversation_id.toLowerCase(),

@@ -71,8 +71,13 @@ export async function rotateKeys(
         })
         const resealed = rows.map((row) => {
           let content
+          let parts
           try {
             content = row.content ?? cipher.open(row)
+            parts =
+              row.encrypted_parts === null
+                ? db.codec.json<unknown[] | null>(row.parts)
+                : cipher.openParts({ ...row, encrypted_parts: row.encrypted_parts })
           } catch (error) {
             if (!(error instanceof ChatkeepError)) throw error
             throw new ChatkeepError(
@@ -82,7 +87,10 @@ export async function rotateKeys(
               { cause: error },
             )
           }
-          return { id: row.id, from: row.key_id, ...cipher.seal(content, row) }
+          const sealed = cipher.seal(content, row)
+          const encrypted_parts =
+            parts === null ? null : cipher.sealParts(parts, sealed.key_id, row)
+          return { id: row.id, from: row.key_id, ...sealed, encrypted_parts }
         })
         const rewritten = await resealMessages(tx, resealed)
         return { last: rows.at(-1)?.id, rewritten }

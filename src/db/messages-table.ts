@@ -23,12 +23,15 @@ export interface MessagesTable {
   content: string | null
   encrypted_content: BytesColumn | null
   key_id: string | null
+  parts: JsonColumn | null
+  encrypted_parts: BytesColumn | null
   request_id: string | null
   tokens_used: number
   model_version: string | null
   context_documents: JsonColumn
   metadata: JsonColumn
   feedback: number | null
+  feedback_reason: string | null
   created_at: Timestamp
   deleted_at: Timestamp | null
 }
@@ -47,12 +50,15 @@ const COLUMNS = {
   content: 'text',
   encrypted_content: 'bytea',
   key_id: 'text',
+  parts: 'jsonb',
+  encrypted_parts: 'bytea',
   request_id: 'text',
   tokens_used: 'integer',
   model_version: 'text',
   context_documents: 'jsonb',
   metadata: 'jsonb',
   feedback: 'integer',
+  feedback_reason: 'text',
   created_at: 'timestamptz',
   deleted_at: 'timestamptz',
 } as const satisfies { readonly [C in Column]-?: PgType }
@@ -65,19 +71,24 @@ export type MessageRow = Selectable<MessagesTable>
 /** Where an appended message goes and when: from the conversation row it bumps, and the batch. */
 type Placed = 'conversation_id' | 'user_id' | 'sequence' | 'created_at'
 /** Changed only later (feedback, soft delete): a new message has them null. */
-type Later = 'feedback' | 'deleted_at'
-/** How the content is stored: `content`, or sealed into these two (encryption at rest). */
-type SealedColumn = 'encrypted_content' | 'key_id'
+type Later = 'feedback' | 'feedback_reason' | 'deleted_at'
+/** How the content is stored: `content`, or sealed into these (encryption at rest). */
+type SealedColumn = 'encrypted_content' | 'key_id' | 'encrypted_parts'
 /** The columns whose values the writer of an append chooses. */
 type OwnColumn = Exclude<Column, Placed | Later>
 
 const PLACED: readonly Placed[] = ['conversation_id', 'user_id', 'sequence', 'created_at']
-const LATER: readonly Later[] = ['feedback', 'deleted_at']
-const SEALED: readonly SealedColumn[] = ['encrypted_content', 'key_id']
+const LATER: readonly Later[] = ['feedback', 'feedback_reason', 'deleted_at']
+const SEALED: readonly SealedColumn[] = ['encrypted_content', 'key_id', 'encrypted_parts']
 const OWN = MESSAGE_COLUMNS.filter(
   (c): c is OwnColumn => !(PLACED as Column[]).includes(c) && !(LATER as Column[]).includes(c),
 )
 const OWN_PLAIN = OWN.filter((c) => !(SEALED as Column[]).includes(c))
+
+/** A message's content and parts as encryption at rest stores them. */
+export interface SealedMessage extends Sealed {
+  encrypted_parts: Buffer | null
+}
 
 /** One message of a batch, with its id and time already chosen by the caller. */
 export interface AppendRow {
@@ -86,8 +97,13 @@ export interface AppendRow {
   role: string
   /** The plain text, kept for the caller's answer; stored only when `sealed` is null. */
   content: string
-  /** Encryption at rest: stored instead of `content`, which the row then has null. */
-  sealed: Sealed | null
+  /** Structured content; null for none. Stored only when `sealed` is null. */
+  parts: unknown[] | null
+  /**
+   * Encryption at rest: stored instead of `content` and `parts`, which the row then has null;
+   * `encrypted_parts` is null when the message has no parts.
+   */
+  sealed: SealedMessage | null
   request_id: string | null
   tokens_used: number
   model_version: string | null
@@ -100,7 +116,8 @@ function boundValues(row: AppendRow): Record<OwnColumn, unknown> {
   const values = {} as Record<OwnColumn, unknown>
   for (const c of OWN) {
     const value = ownValue(row, c)
-    values[c] = COLUMNS[c] === 'jsonb' ? encodeJson(value) : value
+    // SQL null, never the JSON text `null`: a message without parts has the column null.
+    values[c] = COLUMNS[c] === 'jsonb' && value !== null ? encodeJson(value) : value
   }
   return values
 }
@@ -113,6 +130,10 @@ function ownValue(row: AppendRow, c: OwnColumn): unknown {
       return row.sealed?.encrypted_content ?? null
     case 'key_id':
       return row.sealed?.key_id ?? null
+    case 'parts':
+      return row.sealed === null ? row.parts : null
+    case 'encrypted_parts':
+      return row.sealed?.encrypted_parts ?? null
     default:
       return row[c]
   }
@@ -377,7 +398,7 @@ export async function findAppended(
   })
 }
 
-/** Rows per INSERT of known messages: 17 columns each stays below both engines' parameter limits. */
+/** Rows per INSERT of known messages: 21 columns each stays below both engines' parameter limits. */
 const INSERT_ROWS = 500
 
 /** A message whose time is already known (imports): an append's row with its created_at. */
@@ -469,6 +490,8 @@ export interface Reseal {
   from: string | null
   encrypted_content: Buffer
   key_id: string
+  /** The parts sealed anew under key_id; null for a message without parts. */
+  encrypted_parts: Buffer | null
 }
 
 /**
@@ -481,12 +504,17 @@ export async function resealMessages(db: Database, rows: Reseal[]): Promise<numb
   if (rows.length === 0) return 0
   if (!db.capabilities.in_process) {
     const values = encodeJson(
-      rows.map((r) => ({ ...r, encrypted_content: r.encrypted_content.toString('base64') })),
+      rows.map((r) => ({
+        ...r,
+        encrypted_content: r.encrypted_content.toString('base64'),
+        encrypted_parts: r.encrypted_parts?.toString('base64') ?? null,
+      })),
     )
-    const result = await sql`update messages as m set content = null,
-        encrypted_content = decode(v.encrypted_content, 'base64'), key_id = v.key_id
+    const result = await sql`update messages as m set content = null, parts = null,
+        encrypted_content = decode(v.encrypted_content, 'base64'), key_id = v.key_id,
+        encrypted_parts = decode(v.encrypted_parts, 'base64')
       from jsonb_to_recordset(${values}::jsonb)
-        as v(id uuid, "from" text, encrypted_content text, key_id text)
+        as v(id uuid, "from" text, encrypted_content text, key_id text, encrypted_parts text)
       where m.id = v.id and m.key_id is not distinct from v."from"`.execute(db.kysely)
     return Number(result.numAffectedRows ?? 0)
   }
@@ -494,7 +522,13 @@ export async function resealMessages(db: Database, rows: Reseal[]): Promise<numb
   for (const r of rows) {
     const result = await db.kysely
       .updateTable('messages')
-      .set({ content: null, encrypted_content: r.encrypted_content, key_id: r.key_id })
+      .set({
+        content: null,
+        parts: null,
+        encrypted_content: r.encrypted_content,
+        key_id: r.key_id,
+        encrypted_parts: r.encrypted_parts,
+      })
       .where('id', '=', r.id)
       .where('key_id', r.from === null ? 'is' : '=', r.from)
       .executeTakeFirst()

@@ -43,6 +43,17 @@ export const StatsSchema = Type.Object(
       { conversations: Count, messages: Count, documents: Count },
       { description: 'Rows soft-deleted and not yet purged.' },
     ),
+    feedback: Type.Object(
+      {
+        up: Count,
+        down: Count,
+        with_reason: Count,
+      },
+      {
+        description:
+          'Messages rated thumbs up (1) and down (-1), and how many of those came with a reason.',
+      },
+    ),
     days: Type.Integer({ minimum: 1 }),
     messages_per_day: Type.Array(
       Type.Object({ day: Type.String({ format: 'date' }), messages: Count, tokens: Count }),
@@ -92,6 +103,7 @@ export async function collectStats(db: Database, options: StatsOptions = {}): Pr
   const [
     tables,
     soft_deleted,
+    feedback,
     database_size_bytes,
     perDay,
     tokens_per_model,
@@ -100,6 +112,7 @@ export async function collectStats(db: Database, options: StatsOptions = {}): Pr
   ] = await Promise.all([
     tableCounts(db),
     softDeletedCounts(db),
+    feedbackCounts(db),
     db.sizeOnDisk(),
     messagesPerDay(db, new Date(first).toISOString(), new Date(today + DAY_MS).toISOString()),
     tokensPerModel(db),
@@ -116,6 +129,7 @@ export async function collectStats(db: Database, options: StatsOptions = {}): Pr
     database_size_bytes,
     tables,
     soft_deleted,
+    feedback,
     days,
     messages_per_day,
     tokens_per_model,
@@ -165,6 +179,17 @@ async function softDeletedCounts(db: Database): Promise<Stats['soft_deleted']> {
     messages: num(row.messages),
     documents: num(row.documents),
   }
+}
+
+/** Walks messages_feedback_idx: only rated messages are in it. */
+async function feedbackCounts(db: Database): Promise<Stats['feedback']> {
+  const { rows } = await sql<Record<string, unknown>>`select
+      count(*) filter (where feedback = 1) as up,
+      count(*) filter (where feedback = -1) as down,
+      count(*) filter (where feedback_reason is not null) as with_reason
+    from messages where feedback is not null`.execute(db.kysely)
+  const row = rows[0]!
+  return { up: num(row.up), down: num(row.down), with_reason: num(row.with_reason) }
 }
 
 async function messagesPerDay(

@@ -59,6 +59,36 @@ export async function getConversationAnyState(
   return q.executeTakeFirst()
 }
 
+/** A live conversation by its short_id (conversations_short_id_key), or undefined. */
+export async function getConversationByShortId(
+  db: Database,
+  shortId: string,
+  owner: Owner,
+): Promise<ConversationRow | undefined> {
+  let q = db.kysely
+    .selectFrom('conversations')
+    .selectAll()
+    .where('short_id', '=', shortId)
+    .where('deleted_at', 'is', null)
+  if (owner !== null) q = q.where('user_id', '=', owner)
+  return q.executeTakeFirst()
+}
+
+/** How many live conversations the user has, per status. */
+export async function countConversationsByStatus(
+  db: Database,
+  userId: string,
+): Promise<{ status: string; count: number }[]> {
+  const rows = await db.kysely
+    .selectFrom('conversations')
+    .select(['status', (eb) => eb.fn.countAll<number>().as('count')])
+    .where('user_id', '=', userId)
+    .where('deleted_at', 'is', null)
+    .groupBy('status')
+    .execute()
+  return rows.map((r) => ({ status: r.status, count: Number(r.count) }))
+}
+
 export async function getConversationByDiscordChannel(
   db: Database,
   channelId: string,

@@ -24,6 +24,28 @@ export async function listChunksOfDocument(
     .execute()
 }
 
+/**
+ * The next `limit` chunks by id after `after` that have an embedding_id and were last written
+ * before `before`, of the owner's documents (deleted ones too) or, for null, of all: what a
+ * reconcile with a vector store compares. Walks the primary key.
+ */
+export async function listEmbeddedChunks(
+  db: Database,
+  p: { owner: string | null; after: string | null; before: string; limit: number },
+): Promise<{ id: string; embedding_id: string }[]> {
+  let q = db.kysely
+    .selectFrom('document_chunks as c')
+    .select(['c.id', 'c.embedding_id'])
+    .where('c.embedding_id', 'is not', null)
+    .where('c.updated_at', '<', p.before)
+  if (p.owner !== null) {
+    q = q.innerJoin('documents as d', 'd.id', 'c.document_id').where('d.user_id', '=', p.owner)
+  }
+  if (p.after !== null) q = q.where('c.id', '>', p.after)
+  const rows = await q.orderBy('c.id').limit(p.limit).execute()
+  return rows as { id: string; embedding_id: string }[]
+}
+
 /** Rows per INSERT: 10 parameters a row stays well under SQLite's 32766. */
 const INSERT_BATCH = 500
 

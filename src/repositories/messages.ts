@@ -6,6 +6,7 @@ import type { Database } from '../db/database.js'
 import { perDatabase } from '../db/memo.js'
 import type { Message, Role } from '../schemas/data.js'
 import type { Owner } from './conversations.js'
+import { type IdCursor, pageById } from './keyset.js'
 
 /**
  * A row as the Message handed out. An encrypted row (content null) is opened with `cipher`;
@@ -24,15 +25,28 @@ export function decodeMessage(
     parent_id: row.parent_id,
     role: row.role as Role,
     content: row.content ?? openContent(row, cipher),
+    parts: (row.encrypted_parts === null
+      ? codec.json(row.parts)
+      : openParts({ ...row, encrypted_parts: row.encrypted_parts }, cipher)) as Message['parts'],
     request_id: row.request_id,
     tokens_used: row.tokens_used,
     model_version: row.model_version,
     context_documents: codec.json(row.context_documents),
     metadata: codec.json(row.metadata),
     feedback: row.feedback as Message['feedback'],
+    feedback_reason: row.feedback_reason,
     created_at: row.created_at,
     deleted_at: row.deleted_at,
   }
+}
+
+/** Parts sealed with the content's key: opened as the content is, or `decryption_failed`. */
+function openParts(
+  row: MessageRow & { encrypted_parts: Buffer },
+  cipher: MessageCipher | null,
+): unknown[] {
+  if (cipher === null) throw noKeyRing(row)
+  return cipher.openParts(row)
 }
 
 /** Content is null only in an encrypted row. */
@@ -166,15 +180,72 @@ export async function setMessageFeedback(
   db: Database,
   id: string,
   owner: Owner,
-  feedback: number | null,
+  rating: { feedback: number | null; feedback_reason: string | null },
 ): Promise<MessageRow | undefined> {
   let q = db.kysely
     .updateTable('messages')
-    .set({ feedback })
+    .set(rating)
     .where('id', '=', id)
     .where('deleted_at', 'is', null)
   if (owner !== null) q = q.where('user_id', '=', owner)
   return q.returning(MESSAGE_COLUMNS).executeTakeFirst()
+}
+
+/**
+ * Live rated messages, newest first (id order: UUIDv7), keyset-paginated; limit + 1 rows. An
+ * owner's walks messages_feedback_idx.
+ */
+export async function listRatedMessages(
+  db: Database,
+  filter: IdCursor & { owner: Owner; rating?: number | undefined },
+): Promise<MessageRow[]> {
+  let q = db.kysely
+    .selectFrom('messages')
+    .select(MESSAGE_COLUMNS)
+    .where('deleted_at', 'is', null)
+    .where('feedback', 'is not', null)
+  if (filter.owner !== null) q = q.where('user_id', '=', filter.owner)
+  if (filter.rating !== undefined) q = q.where('feedback', '=', filter.rating)
+  return pageById(q, filter, 'newest_first').execute()
+}
+
+/** Live messages that carry this request_id, oldest first: one turn's question and answer. */
+export async function listMessagesByRequestId(
+  db: Database,
+  filter: { owner: Owner; request_id: string; conversation_id?: string | undefined },
+): Promise<MessageRow[]> {
+  let q = db.kysely
+    .selectFrom('messages')
+    .select(MESSAGE_COLUMNS)
+    .where('request_id', '=', filter.request_id)
+    .where('deleted_at', 'is', null)
+  if (filter.owner !== null) q = q.where('user_id', '=', filter.owner)
+  if (filter.conversation_id !== undefined) {
+    q = q.where('conversation_id', '=', filter.conversation_id)
+  }
+  // A turn has a handful of messages; more than 1000 under one key is not a turn.
+  return q.orderBy('id').limit(1000).execute()
+}
+
+/**
+ * Live messages whose metadata.source is `source`, oldest first, keyset-paginated; limit + 1
+ * rows. The expression is the one messages_source_idx is built on, so an owner's walk uses it.
+ */
+export async function listMessagesBySource(
+  db: Database,
+  filter: IdCursor & { owner: Owner; source: string },
+): Promise<MessageRow[]> {
+  const source =
+    db.engine === 'postgres'
+      ? sql<string>`(metadata ->> 'source')`
+      : sql<string>`json_extract(metadata, '$.source')`
+  let q = db.kysely
+    .selectFrom('messages')
+    .select(MESSAGE_COLUMNS)
+    .where(source, '=', filter.source)
+    .where('deleted_at', 'is', null)
+  if (filter.owner !== null) q = q.where('user_id', '=', filter.owner)
+  return pageById(q, filter, 'oldest_first').execute()
 }
 
 export async function setMessageDeletedAt(
@@ -232,7 +303,14 @@ export async function countMessagesByKey(
 /** A message whose stored content a key rotation rewrites. */
 export type ResealRow = Pick<
   Selectable<MessagesTable>,
-  'id' | 'conversation_id' | 'user_id' | 'content' | 'encrypted_content' | 'key_id'
+  | 'id'
+  | 'conversation_id'
+  | 'user_id'
+  | 'content'
+  | 'encrypted_content'
+  | 'key_id'
+  | 'parts'
+  | 'encrypted_parts'
 >
 
 /**
@@ -246,7 +324,16 @@ export function messagesToReseal(
 ): Promise<ResealRow[]> {
   let q = db.kysely
     .selectFrom('messages')
-    .select(['id', 'conversation_id', 'user_id', 'content', 'encrypted_content', 'key_id'])
+    .select([
+      'id',
+      'conversation_id',
+      'user_id',
+      'content',
+      'encrypted_content',
+      'key_id',
+      'parts',
+      'encrypted_parts',
+    ])
     .where((eb) => {
       const stale = eb.and([eb('key_id', 'is not', null), eb('key_id', '!=', p.active_key_id)])
       return p.plaintext ? eb.or([stale, eb('key_id', 'is', null)]) : stale

@@ -44,6 +44,18 @@ export async function getUserByUsername(
   return (await statements(db).byUsername.all(db, { username }))[0]
 }
 
+/** The user bound to a Discord account (users_discord_id_key), or undefined. */
+export async function getUserByDiscordId(
+  db: Database,
+  discordId: string,
+): Promise<UserRow | undefined> {
+  return db.kysely
+    .selectFrom('users')
+    .selectAll()
+    .where('discord_id', '=', discordId)
+    .executeTakeFirst()
+}
+
 export async function insertUser(db: Database, row: Insertable<UsersTable>): Promise<UserRow> {
   return db.kysely.insertInto('users').values(row).returningAll().executeTakeFirstOrThrow()
 }

@@ -1,5 +1,6 @@
 import { type Static, Type } from '@sinclair/typebox'
 import { Nullable } from './nullable.js'
+import { PartsSchema } from './parts.js'
 
 /** The data objects Chatkeep hands out: the same snake_case shape in SQL, TypeScript and JSON. */
 
@@ -71,12 +72,16 @@ export const MessageSchema = Type.Object({
   parent_id: Nullable(Id),
   role: RoleSchema,
   content: Type.String(),
+  /** Structured content (text, images, files, tool calls and results, reasoning); null: none. */
+  parts: Nullable(PartsSchema),
   request_id: Nullable(Type.String()),
   tokens_used: Type.Integer({ minimum: 0 }),
   model_version: Nullable(Type.String()),
   context_documents: Type.Array(Type.Unknown()),
   metadata: JsonObject,
   feedback: Nullable(Type.Union([Type.Literal(-1), Type.Literal(1)])),
+  /** Why the user rated it so, in their words; null without feedback. */
+  feedback_reason: Nullable(Type.String()),
   created_at: Time,
   deleted_at: Nullable(Time),
 })

@@ -2,6 +2,7 @@ import { type Static, Type } from '@sinclair/typebox'
 import { NullableText } from './nullable.js'
 import { ConversationStatusSchema, RoleSchema, UserRoleSchema } from './data.js'
 import { LIMITS } from './limits.js'
+import { PartsSchema } from './parts.js'
 
 /** What callers send in. Unknown fields are refused, so a typo never passes silently. */
 
@@ -97,6 +98,7 @@ export const NewMessageSchema = Type.Object(
   {
     role: RoleSchema,
     content: Type.String({ maxLength: LIMITS.content }),
+    parts: Type.Optional(Type.Union([PartsSchema, Type.Null()])),
     request_id: Type.Optional(NullableText(LIMITS.short_text)),
     parent_id: Type.Optional(Type.Union([Id, Type.Null()])),
     tokens_used: Type.Optional(Type.Integer({ minimum: 0, maximum: 2_000_000_000 })),
@@ -122,3 +124,29 @@ export type MessageListOptions = Static<typeof MessageListSchema>
 
 export const FeedbackSchema = Type.Union([Type.Literal(-1), Type.Literal(1), Type.Null()])
 export type Feedback = Static<typeof FeedbackSchema>
+
+export const FeedbackReasonSchema = NullableText(LIMITS.feedback_reason)
+
+export const FeedbackListSchema = Type.Object(
+  {
+    limit: Type.Optional(Limit),
+    /** The id of the last message of the previous page. */
+    after: Type.Optional(Id),
+    /** The id of the first message of the next page. */
+    before: Type.Optional(Id),
+    /** Only thumbs down (-1) or only thumbs up (1). */
+    rating: Type.Optional(Type.Union([Type.Literal(-1), Type.Literal(1)])),
+  },
+  strict,
+)
+export type FeedbackListOptions = Static<typeof FeedbackListSchema>
+
+export const SourceListSchema = Type.Object(
+  {
+    limit: Type.Optional(Limit),
+    after: Type.Optional(Id),
+    before: Type.Optional(Id),
+  },
+  strict,
+)
+export type SourceListOptions = Static<typeof SourceListSchema>

@@ -7,8 +7,14 @@ export const LIMITS = {
   short_text: 200,
   /** Characters of one message's content. */
   content: 1_000_000,
+  /** Characters of the reason given with a rating. */
+  feedback_reason: 2000,
   /** Bytes of one JSON field (metadata, parameters, preferences, context_documents) as text. */
   json_bytes: 64 * 1024,
+  /** Parts of one message. */
+  parts: 1000,
+  /** Bytes of one message's parts as JSON text (data: URLs included). */
+  parts_bytes: 1024 * 1024,
   /** Messages in one appendMany call. */
   batch: 1000,
   /** Rows in one page of a list. */

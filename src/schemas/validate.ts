@@ -61,7 +61,11 @@ function unstorableText(value: unknown): string | undefined {
 }
 
 /** JSON fields are capped by their size as text, which a schema cannot express. */
-export function checkJsonSize(field: string, value: unknown): void {
+export function checkJsonSize(
+  field: string,
+  value: unknown,
+  limit: number = LIMITS.json_bytes,
+): void {
   if (value === undefined) return
   let text
   try {
@@ -73,10 +77,10 @@ export function checkJsonSize(field: string, value: unknown): void {
     })
   }
   const bytes = Buffer.byteLength(text)
-  if (bytes > LIMITS.json_bytes) {
+  if (bytes > limit) {
     throw new ChatkeepError(
       'validation_failed',
-      `/${field}: is ${bytes} bytes of JSON; the limit is ${LIMITS.json_bytes}.`,
+      `/${field}: is ${bytes} bytes of JSON; the limit is ${limit}.`,
       { field: `/${field}` },
     )
   }

@@ -17,6 +17,7 @@ import type { AuthService } from '../services/auth.js'
 import { auditPlugin } from './plugins/audit.js'
 import { corsPlugin } from './plugins/cors.js'
 import { type Authenticator, authPlugin } from './plugins/auth.js'
+import { poolWatchPlugin } from './plugins/pool-watch.js'
 import { metricsPlugin } from './plugins/metrics.js'
 import { openapiPlugin } from './plugins/openapi.js'
 import { buildValidator, jsonBodyPlugin } from './plugins/validation.js'
@@ -97,6 +98,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   // Both watch routes as they are added, so they come before every route.
   await app.register(openapiPlugin)
   await app.register(metricsPlugin, { store: options.store })
+  await app.register(poolWatchPlugin, { store: options.store })
 
   const authenticator = options.authenticator ?? options.auth
   if (authenticator === undefined) {

@@ -1,12 +1,18 @@
+import { Type } from '@sinclair/typebox'
 import { ChatkeepError, notFound } from '../errors.js'
 import { encodeJson } from '../db/codec.js'
 import type { Database } from '../db/database.js'
 import { isDriverError, violatedUniqueKey } from '../db/driver-errors.js'
-import { shortId } from '../lib/short-id.js'
+import { isShortId, shortId } from '../lib/short-id.js'
 import { isUuid, uuid7 } from '../lib/uuid7.js'
 import * as conversations from '../repositories/conversations.js'
 import type { Owner } from '../repositories/conversations.js'
-import type { Conversation, ConversationStatus, Page } from '../schemas/data.js'
+import {
+  type Conversation,
+  type ConversationStatus,
+  ConversationStatusSchema,
+  type Page,
+} from '../schemas/data.js'
 import {
   type ConversationListOptions,
   ConversationListSchema,
@@ -22,6 +28,9 @@ import { checkCursors, toPage } from './page.js'
 const validateNew = validator(NewConversationSchema)
 const validateUpdate = validator(ConversationUpdateSchema)
 const validateList = validator(ConversationListSchema)
+const validateCount = validator(
+  Type.Object({ status: Type.Optional(ConversationStatusSchema) }, { additionalProperties: false }),
+)
 
 /**
  * Conversations of one owner (or of anyone, for an admin). Another user's conversation is
@@ -80,8 +89,37 @@ export class ConversationService {
     }
   }
 
-  async get(id: string): Promise<Conversation> {
-    return conversations.decodeConversation(this.db.codec, await this.getRow(id))
+  /**
+   * By id, or by short_id (the 10-character id for URLs).
+   * @example
+   * const chat = await store.conversations.get('4fZq9XbT2k')
+   */
+  async get(idOrShortId: string): Promise<Conversation> {
+    const row =
+      typeof idOrShortId === 'string' && isShortId(idOrShortId)
+        ? await conversations.getConversationByShortId(this.db, idOrShortId, this.owner)
+        : undefined
+    return conversations.decodeConversation(this.db.codec, row ?? (await this.getRow(idOrShortId)))
+  }
+
+  /**
+   * Seed 002's `count_for_user`: the user's live conversations, `status` only those of it. A
+   * user's store counts only its own: another user's id is `not_found`.
+   * @example
+   * const open = await store.conversations.countForUser(alice.id, { status: 'active' })
+   */
+  async countForUser(
+    userId: string,
+    options: { status?: ConversationStatus } = {},
+  ): Promise<number> {
+    const { status } = validateCount(options)
+    if (!isUuid(userId) || (this.owner !== null && userId !== this.owner)) {
+      throw notFound('user', userId)
+    }
+    const counts = await conversations.countConversationsByStatus(this.db, userId)
+    return counts
+      .filter((c) => status === undefined || c.status === status)
+      .reduce((sum, c) => sum + c.count, 0)
   }
 
   /** Live conversations, most recently active first. */

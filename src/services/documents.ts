@@ -27,6 +27,27 @@ import { checkJsonSize, validator } from '../schemas/validate.js'
 import { checkCursors, toPage } from './page.js'
 
 const validateNew = validator(NewDocumentSchema)
+/** Chunks compared (and at most removed) per transaction. */
+const DEFAULT_RECONCILE_BATCH = 1000
+
+export interface ReconcileOptions {
+  /** When the vector store's ids were listed; chunks written since are kept. Default: now. */
+  listed_at?: Date | string | undefined
+  /** Count what would go and change nothing. */
+  dry_run?: boolean | undefined
+  /** Chunks compared per batch, 1 to 10000; default 1000. */
+  batch_size?: number | undefined
+  /** Called after each committed batch of removals, with how many it removed. */
+  onBatch?: ((removed: number) => void | Promise<void>) | undefined
+}
+
+export interface ReconcileReport {
+  dry_run: boolean
+  /** Chunks with an embedding_id that were compared. */
+  checked: number
+  /** Chunks removed (in a dry run: that would be) as the vector store lacks their id. */
+  removed: number
+}
 const validateUpdate = validator(DocumentUpdateSchema)
 const validateList = validator(DocumentListSchema)
 
@@ -255,6 +276,59 @@ export class DocumentService {
     const text = before instanceof Date ? dateText(before) : before
     const at = readInstant(text, '/before')
     return this.db.transaction((tx) => documents.purgeDeletedDocuments(tx, at))
+  }
+
+  /**
+   * Seed 001's orphaned-chunk cleanup: removes the chunks whose embedding_id the external
+   * vector store no longer has. `ids` are every id the store holds, listed at `listed_at`
+   * (default: now); a chunk written since then is kept, as the list cannot know its id. A user
+   * reconciles their own documents, an admin all. Each batch of removals commits on its own,
+   * so a failure midway leaves the rest for the next run.
+   * @example
+   * const ids = (await collection.get({ include: [] })).ids
+   * const { removed } = await store.documents.reconcileEmbeddings(ids)
+   */
+  async reconcileEmbeddings(
+    ids: Iterable<string>,
+    options: ReconcileOptions = {},
+  ): Promise<ReconcileReport> {
+    const known = new Set<string>()
+    for (const id of ids) {
+      if (typeof id !== 'string') {
+        throw new ChatkeepError('validation_failed', '/ids: every embedding id must be text.', {
+          field: '/ids',
+        })
+      }
+      known.add(id)
+    }
+    const listed = options.listed_at ?? new Date()
+    const before = readInstant(listed instanceof Date ? dateText(listed) : listed, '/listed_at')
+    const batch = options.batch_size ?? DEFAULT_RECONCILE_BATCH
+    if (!Number.isInteger(batch) || batch < 1 || batch > 10_000) {
+      throw new ChatkeepError('validation_failed', '/batch_size: a whole number from 1 to 10000.', {
+        field: '/batch_size',
+      })
+    }
+    const report: ReconcileReport = { dry_run: options.dry_run === true, checked: 0, removed: 0 }
+    let after: string | null = null
+    for (;;) {
+      const page = await chunks.listEmbeddedChunks(this.db, {
+        owner: this.owner,
+        after,
+        before,
+        limit: batch,
+      })
+      if (page.length === 0) return report
+      after = page.at(-1)!.id
+      report.checked += page.length
+      const orphans = page.filter((c) => !known.has(c.embedding_id)).map((c) => c.id)
+      if (orphans.length === 0) continue
+      if (!report.dry_run) {
+        await this.db.transaction((tx) => chunks.deleteChunks(tx, orphans))
+      }
+      report.removed += orphans.length
+      await options.onBatch?.(orphans.length)
+    }
   }
 
   /** The live document, if the caller may change it: `forbidden` for a user and a shared one. */

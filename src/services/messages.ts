@@ -1,7 +1,12 @@
 import { Type } from '@sinclair/typebox'
-import type { MessageCipher, MessageIds, Sealed } from '../crypto/message-cipher.js'
+import type { MessageCipher, MessageIds } from '../crypto/message-cipher.js'
 import { ChatkeepError, notFound } from '../errors.js'
-import { type AppendRow, appendMessages, findAppended } from '../db/messages-table.js'
+import {
+  type AppendRow,
+  appendMessages,
+  findAppended,
+  type SealedMessage,
+} from '../db/messages-table.js'
 import type { Database } from '../db/database.js'
 import { isDriverError, violatedUniqueKey } from '../db/driver-errors.js'
 import { canonicalJson } from '../lib/canonical-json.js'
@@ -12,13 +17,19 @@ import * as messages from '../repositories/messages.js'
 import { ROLES, type Message, type Page, type Role } from '../schemas/data.js'
 import {
   type Feedback,
+  type FeedbackListOptions,
+  FeedbackListSchema,
+  FeedbackReasonSchema,
   FeedbackSchema,
+  type SourceListOptions,
+  SourceListSchema,
   type MessageListOptions,
   MessageListSchema,
   type NewMessage,
   NewMessageSchema,
 } from '../schemas/inputs.js'
 import { LIMITS } from '../schemas/limits.js'
+import { checkParts, type Part } from '../schemas/parts.js'
 import { checkJsonSize, validator } from '../schemas/validate.js'
 import type { Citation } from '../schemas/citations.js'
 import { announceAppend, announceAppended } from './append-events.js'
@@ -29,10 +40,30 @@ import { checkCursors, toPage } from './page.js'
 const validateNew = validator(NewMessageSchema)
 const validateList = validator(MessageListSchema)
 // Wrapped so that a bad value is named `/feedback`, as over HTTP.
-const validateFeedback = validator(Type.Object({ feedback: FeedbackSchema }))
+const validateFeedback = validator(
+  Type.Object({ feedback: FeedbackSchema, feedback_reason: FeedbackReasonSchema }),
+)
+const validateFeedbackList = validator(FeedbackListSchema)
+const validateSourceList = validator(SourceListSchema)
+const validateRequestId = validator(
+  Type.Object({ request_id: Type.String({ minLength: 1, maxLength: LIMITS.short_text }) }),
+)
+const validateSource = validator(
+  Type.Object({ source: Type.String({ minLength: 1, maxLength: LIMITS.short_text }) }),
+)
+
+/** What the seed's save_*_message calls take besides the text; latency_ms goes to metadata. */
+export type SaveOptions = Omit<NewMessage, 'role' | 'content'> & { latency_ms?: number }
+
+function saveInput(role: Role, content: string, options: SaveOptions): NewMessage {
+  const { latency_ms, ...rest } = options
+  if (latency_ms === undefined) return { ...rest, role, content }
+  return { ...rest, role, content, metadata: { ...rest.metadata, latency_ms } }
+}
 
 /**
- * Messages are append-only: after the insert only feedback and deleted_at ever change. With a
+ * Messages are append-only: after the insert only feedback (and its reason) and deleted_at
+ * ever change. With a
  * cipher (encryption at rest), content is sealed just before the write and opened on every read.
  */
 export class MessageService {
@@ -47,8 +78,8 @@ export class MessageService {
    * The sealed content of a message written outside `append` (imports keep their own times
    * and sequences), bound to the row's ids; null when encryption at rest is off.
    */
-  sealFor(content: string, ids: MessageIds): Sealed | null {
-    return this.cipher === null ? null : this.cipher.seal(content, ids)
+  sealFor(content: string, ids: MessageIds, parts: unknown[] | null = null): SealedMessage | null {
+    return this.cipher === null ? null : sealMessage(this.cipher, content, parts, ids)
   }
 
   /**
@@ -193,13 +224,115 @@ export class MessageService {
     return rows
   }
 
-  async setFeedback(id: string, feedback: Feedback): Promise<Message> {
-    const value = validateFeedback({ feedback }).feedback
+  /**
+   * Thumbs up (1), down (-1) or clear (null), with the user's reason for it; clearing the
+   * rating clears the reason.
+   * @example
+   * await store.messages.setFeedback(answer.id, -1, 'It made up the opening hours')
+   */
+  async setFeedback(
+    id: string,
+    feedback: Feedback,
+    reason: string | null = null,
+  ): Promise<Message> {
+    const value = validateFeedback({ feedback, feedback_reason: reason })
+    if (value.feedback === null && value.feedback_reason !== null) {
+      throw new ChatkeepError(
+        'validation_failed',
+        '/feedback_reason: give a reason only with a rating (1 or -1).',
+        { field: '/feedback_reason' },
+      )
+    }
+    const rating = { feedback: value.feedback, feedback_reason: value.feedback_reason ?? null }
     const row = isUuid(id)
-      ? await this.db.write(() => messages.setMessageFeedback(this.db, id, this.owner, value))
+      ? await this.db.write(() => messages.setMessageFeedback(this.db, id, this.owner, rating))
       : undefined
     if (row === undefined) throw notFound('message', id)
     return messages.decodeMessage(this.db.codec, row, this.cipher)
+  }
+
+  /**
+   * Rated messages, newest first: the caller's, or everyone's for an admin; `rating` keeps only
+   * thumbs down (-1) or up (1).
+   * @example
+   * const { data } = await store.messages.listFeedback({ rating: -1 })
+   */
+  async listFeedback(options: FeedbackListOptions = {}): Promise<Page<Message>> {
+    const data = validateFeedbackList(options)
+    checkCursors(data, 'message')
+    const limit = data.limit ?? LIMITS.default_page
+    const rows = await messages.listRatedMessages(this.db, { ...data, limit, owner: this.owner })
+    return toPage(rows, limit, data.before !== undefined, (row) =>
+      messages.decodeMessage(this.db.codec, row, this.cipher),
+    )
+  }
+
+  /**
+   * The live messages of one turn (a user message and its answer share a request_id), oldest
+   * first, in any of the caller's conversations or in `conversation_id` only; empty when none.
+   * @example
+   * const [question, answer] = await store.messages.getByRequestId('req_123')
+   */
+  async getByRequestId(
+    request_id: string,
+    options: { conversation_id?: string } = {},
+  ): Promise<Message[]> {
+    const key = validateRequestId({ request_id }).request_id
+    const { conversation_id } = options
+    if (conversation_id !== undefined && !isUuid(conversation_id)) return []
+    const rows = await messages.listMessagesByRequestId(this.db, {
+      owner: this.owner,
+      request_id: key,
+      conversation_id,
+    })
+    return rows.map((row) => messages.decodeMessage(this.db.codec, row, this.cipher))
+  }
+
+  /**
+   * Live messages whose `metadata.source` is `source` (a string: the bot, channel or feed a
+   * message came from), oldest first, in all of the caller's conversations.
+   * @example
+   * const { data } = await store.messages.listBySource('discord')
+   */
+  async listBySource(source: string, options: SourceListOptions = {}): Promise<Page<Message>> {
+    const data = validateSourceList(options)
+    const key = validateSource({ source }).source
+    checkCursors(data, 'message')
+    const limit = data.limit ?? LIMITS.default_page
+    const rows = await messages.listMessagesBySource(this.db, {
+      ...data,
+      limit,
+      owner: this.owner,
+      source: key,
+    })
+    return toPage(rows, limit, data.before !== undefined, (row) =>
+      messages.decodeMessage(this.db.codec, row, this.cipher),
+    )
+  }
+
+  /**
+   * Seed 002's `save_user_message`: appends a user message.
+   * @example
+   * await store.messages.saveUserMessage(chat.id, 'Hello!', { request_id: 'req_123' })
+   */
+  saveUserMessage(conversationId: string, content: string, options: SaveOptions = {}) {
+    return this.append(conversationId, saveInput('user', content, options))
+  }
+
+  /**
+   * Seed 002's `save_assistant_message`: appends the answer, `latency_ms` kept in metadata.
+   * @example
+   * await store.messages.saveAssistantMessage(chat.id, answer, {
+   *   request_id: 'req_123', tokens_used: 42, model_version: 'gpt-4o', latency_ms: 830,
+   * })
+   */
+  saveAssistantMessage(conversationId: string, content: string, options: SaveOptions = {}) {
+    return this.append(conversationId, saveInput('assistant', content, options))
+  }
+
+  /** Seed 002's `save_system_message`: appends a system message (a prompt, a notice). */
+  saveSystemMessage(conversationId: string, content: string, options: SaveOptions = {}) {
+    return this.append(conversationId, saveInput('system', content, options))
   }
 
   /** Soft delete: the message leaves every read; its sequence number stays taken. */
@@ -234,6 +367,7 @@ export class MessageService {
       data = validateNew(input)
       checkJsonSize('metadata', data.metadata)
       checkJsonSize('context_documents', data.context_documents)
+      checkParts(data.parts, data.role)
     } catch (error) {
       if (at === '' || !(error instanceof ChatkeepError)) throw error
       // The item's pointer (`/2`) goes before the field within it (`/content`, or `/` for all of it).
@@ -246,6 +380,7 @@ export class MessageService {
       parent_id: data.parent_id ?? null,
       role: data.role,
       content: data.content,
+      parts: data.parts ?? null,
       request_id: data.request_id ?? null,
       tokens_used: data.tokens_used ?? 0,
       model_version: data.model_version ?? null,
@@ -264,7 +399,7 @@ export class MessageService {
     const cipher = this.cipher!
     const user_id = this.owner ?? (await this.conversation(conversationId)).user_id
     for (const row of rows) {
-      row.sealed = cipher.seal(row.content, {
+      row.sealed = sealMessage(cipher, row.content, row.parts, {
         id: row.id,
         conversation_id: conversationId,
         user_id,
@@ -392,12 +527,14 @@ function built(
     parent_id: row.parent_id,
     role: row.role as Role,
     content: row.content,
+    parts: row.parts as Part[] | null,
     request_id: row.request_id,
     tokens_used: row.tokens_used,
     model_version: row.model_version,
     context_documents: row.context_documents,
     metadata: row.metadata,
     feedback: null,
+    feedback_reason: null,
     created_at,
     deleted_at: null,
   }
@@ -406,10 +543,25 @@ function built(
 function sameBody(message: Message, row: AppendRow): boolean {
   return (
     message.content === row.content &&
+    canonicalJson(message.parts) === canonicalJson(row.parts) &&
     message.tokens_used === row.tokens_used &&
     message.model_version === row.model_version &&
     message.parent_id === row.parent_id &&
     canonicalJson(message.metadata) === canonicalJson(row.metadata) &&
     canonicalJson(message.context_documents) === canonicalJson(row.context_documents)
   )
+}
+
+/** Content and parts sealed together: the parts under the key the content took, bound to the row. */
+function sealMessage(
+  cipher: MessageCipher,
+  content: string,
+  parts: unknown[] | null,
+  ids: MessageIds,
+): SealedMessage {
+  const sealed = cipher.seal(content, ids)
+  return {
+    ...sealed,
+    encrypted_parts: parts === null ? null : cipher.sealParts(parts, sealed.key_id, ids),
+  }
 }

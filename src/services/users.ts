@@ -1,3 +1,4 @@
+import { Type } from '@sinclair/typebox'
 import type { Cache } from '../cache/cache.js'
 import { lookupTtlMs, readThrough, userKey } from '../cache/lookups.js'
 import { MemoryCache } from '../cache/memory-cache.js'
@@ -24,6 +25,9 @@ import { checkJsonSize, validator } from '../schemas/validate.js'
 const validateNew = validator(NewUserSchema)
 const validateUpdate = validator(UserUpdateSchema)
 const validateList = validator(UserListSchema)
+const validateDiscordId = validator(
+  Type.Object({ discord_id: Type.String({ minLength: 1, maxLength: LIMITS.short_text }) }),
+)
 const USERNAME = /^[\p{L}\p{N}._-]+$/u
 
 /** Whether a normalized name is one a user can have. */
@@ -113,6 +117,52 @@ export class UserService {
       : undefined
     if (row === undefined) throw notFound('user', username)
     return users.decodeUser(this.db.codec, row)
+  }
+
+  /**
+   * The user bound to a Discord account (seed 004's users.discord_id).
+   * @example
+   * const user = await store.users.getByDiscordId('80351110224678912')
+   */
+  async getByDiscordId(discordId: string): Promise<User> {
+    const id = validateDiscordId({ discord_id: discordId }).discord_id
+    const row = await users.getUserByDiscordId(this.db, id)
+    if (row === undefined) throw notFound('user', discordId)
+    return users.decodeUser(this.db.codec, row)
+  }
+
+  /**
+   * The user bound to a Discord account, created on first sight: a bot's way to keep one user
+   * per Discord member. Without a `username` the new user is named `discord_<id>`. Two callers
+   * at once get the same user; `created` says whether this call made it.
+   * @example
+   * const { user } = await store.users.findOrCreateByDiscordId(member.id, {
+   *   display_name: member.displayName,
+   * })
+   */
+  async findOrCreateByDiscordId(
+    discordId: string,
+    defaults: Omit<NewUser, 'discord_id' | 'username'> & { username?: string } = {},
+  ): Promise<{ user: User; created: boolean }> {
+    const id = validateDiscordId({ discord_id: discordId }).discord_id
+    const existing = await users.getUserByDiscordId(this.db, id)
+    if (existing !== undefined)
+      return { user: users.decodeUser(this.db.codec, existing), created: false }
+    try {
+      const user = await this.create({
+        ...defaults,
+        username: defaults.username ?? `discord_${id}`,
+        discord_id: id,
+      })
+      return { user, created: true }
+    } catch (error) {
+      // Another caller bound the account between our look and our insert: theirs is the one.
+      // Their insert may collide on the default username before the discord_id.
+      if (!(error instanceof ChatkeepError) || error.code !== 'conflict') throw error
+      const winner = await users.getUserByDiscordId(this.db, id)
+      if (winner === undefined) throw error
+      return { user: users.decodeUser(this.db.codec, winner), created: false }
+    }
   }
 
   /**

@@ -18,6 +18,8 @@ const DATABASE_CALLS: Record<string, Calls> = {
     get: (ids) => [ids.user],
     find: (ids) => [ids.user],
     getByUsername: () => ['somebody'],
+    getByDiscordId: () => ['80351110224678912'],
+    findOrCreateByDiscordId: () => ['80351110224678912'],
     list: () => [{}],
     update: (ids) => [ids.user, { display_name: 'x' }],
     delete: (ids) => [ids.user],
@@ -32,6 +34,7 @@ const DATABASE_CALLS: Record<string, Calls> = {
     delete: (ids) => [ids.conversation],
     restore: (ids) => [ids.conversation],
     findOrCreateByDiscordChannel: (ids) => ['channel-1', { user_id: ids.user }],
+    countForUser: (ids) => [ids.user],
   },
   messages: {
     append: (ids) => [ids.conversation, { role: 'user', content: 'x', parent_id: ids.message }],
@@ -45,6 +48,12 @@ const DATABASE_CALLS: Record<string, Calls> = {
     delete: (ids) => [ids.message],
     restore: (ids) => [ids.message],
     countByRole: (ids) => [ids.conversation],
+    getByRequestId: () => ['req-1'],
+    listBySource: () => ['discord'],
+    listFeedback: () => [{ rating: -1 }],
+    saveUserMessage: (ids) => [ids.conversation, 'x'],
+    saveAssistantMessage: (ids) => [ids.conversation, 'x', { latency_ms: 5 }],
+    saveSystemMessage: (ids) => [ids.conversation, 'x'],
   },
   documents: {
     ingest: () => [{ chunks: [{ content: 'some text' }] }],
@@ -53,6 +62,7 @@ const DATABASE_CALLS: Record<string, Calls> = {
     update: (ids) => [ids.message, { title: 'x' }],
     delete: (ids) => [ids.message],
     purgeDeleted: () => [new Date()],
+    reconcileEmbeddings: () => [['emb-1']],
   },
   search: {
     search: () => [{ q: 'hello' }],

@@ -145,6 +145,7 @@ describeEachEngine('database handles', (ctx) => {
           ...messageRow,
           context_documents: jsonText(messageRow.context_documents),
           metadata: jsonText(messageRow.metadata),
+          parts: null,
           id: uuid7(),
           sequence: 1000,
           request_id: null,

@@ -93,6 +93,16 @@ async function load(store: Store) {
       message(c4, T0 + DAY + 1, 1, 'big'),
     ])
     .execute()
+  // Ratings: one up, two down (one of them on the soft-deleted message), one with a reason.
+  const rate = (content: string, feedback: number, feedback_reason: string | null) =>
+    db
+      .updateTable('messages')
+      .set({ feedback, feedback_reason })
+      .where('content', '=', content)
+      .execute()
+  await rate('tokens 100', 1, null)
+  await rate('tokens 7', -1, 'made up a number')
+  await rate('tokens 5', -1, null)
   const live = id()
   const deleted = id()
   await db
@@ -140,6 +150,7 @@ const expected = (users: Loaded, engine: EngineName) => ({
     document_chunks: 3,
   },
   soft_deleted: { conversations: 1, messages: 1, documents: 1 },
+  feedback: { up: 1, down: 2, with_reason: 1 },
   days: 3,
   messages_per_day: [
     { day: day(T0 - 2 * DAY), messages: 1, tokens: 100 },

@@ -39,3 +39,38 @@ describeEachEngine('GET /v1/conversations/:id/messages?last=N', (ctx) => {
     await app.close()
   })
 })
+
+describeEachEngine('message parts over HTTP', (ctx) => {
+  it('appends and reads back parts exactly, and refuses bad ones with a 400 naming the part', async () => {
+    const { app, users, as } = await testApp(ctx.store)
+    const conversation = await ctx.store.forUser(users.alice.id).conversations.create({})
+    const parts = [
+      { type: 'reasoning', text: 'Look it up.' },
+      { type: 'tool_call', id: 'call_1', name: 'search', arguments: { q: 'tram 28', n: [1, 2] } },
+      { type: 'image', file_id: 'file-1', media_type: 'image/png' },
+    ]
+    const appended = await app.inject({
+      method: 'POST',
+      url: `/v1/conversations/${conversation.id}/messages`,
+      headers: as('alice'),
+      payload: { role: 'assistant', content: '', parts },
+    })
+    expect(appended.statusCode, appended.body).toBe(201)
+    expect(appended.json<Message>().parts).toEqual(parts)
+    const read = await app.inject({
+      url: `/v1/messages/${appended.json<Message>().id}`,
+      headers: as('alice'),
+    })
+    expect(read.json<Message>().parts).toEqual(parts)
+    const bad = await app.inject({
+      method: 'POST',
+      url: `/v1/conversations/${conversation.id}/messages`,
+      headers: as('alice'),
+      payload: { role: 'user', content: 'x', parts: [parts[1]] },
+    })
+    expect(bad.statusCode).toBe(400)
+    expect(bad.json()).toMatchObject({ code: 'validation_failed', field: '/parts/0/type' })
+    expect((await ctx.store.messages.list(conversation.id)).data).toHaveLength(1)
+    await app.close()
+  })
+})

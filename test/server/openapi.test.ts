@@ -54,6 +54,7 @@ const OPERATION_IDS: Record<string, string> = {
   'GET /v1/conversations/{id}/messages': 'listMessages',
   'GET /v1/conversations/{id}/transcripts': 'listTranscripts',
   'GET /v1/documents': 'listDocuments',
+  'GET /v1/feedback': 'listFeedback',
   'GET /v1/documents/{id}': 'getDocument',
   'GET /v1/messages/{id}': 'getMessage',
   'GET /v1/messages/{id}/citations': 'listMessageCitations',
@@ -85,6 +86,7 @@ const OPERATION_IDS: Record<string, string> = {
   'POST /v1/messages/{id}/restore': 'restoreMessage',
   'POST /v1/metrics': 'ingestMetrics',
   'POST /v1/search/similar': 'searchSimilar',
+  'POST /v1/users/discord': 'findOrCreateDiscordUser',
   'PUT /v1/admin/config/{key}': 'setSetting',
   'PUT /v1/messages/{id}/feedback': 'setMessageFeedback',
 }

@@ -13,11 +13,16 @@ finishes the work:
   - rate-limit windows that have ended
   - with --older-than DAYS: every conversation, live ones too, with no activity for DAYS days
 
+With --embedding-ids FILE it does only this instead: removes the document chunks whose
+embedding_id is not in FILE (every id your vector store holds, one per line, or a JSON array);
+chunks written after FILE was last modified are kept, as the list cannot know their ids.
+
 Options:
   --retention-days N  Days a soft-deleted row is kept (overrides RETENTION_DAYS)
   --older-than DAYS   Also delete conversations inactive for DAYS days, with their messages
   --dry-run           Count what would go; change nothing
   --batch-size N      Rows per transaction (default ${DEFAULT_CLEANUP_BATCH})
+  --embedding-ids FILE  Remove chunks whose embedding_id FILE lacks (and nothing else)
 ${DATABASE_URL_HELP}
   --json              Print JSON
   -h, --help          Show this help`
@@ -29,6 +34,7 @@ export const cleanupOptions = {
   'older-than': { type: 'string' },
   'dry-run': { type: 'boolean', default: false },
   'batch-size': { type: 'string' },
+  'embedding-ids': { type: 'string' },
   json: { type: 'boolean', default: false },
 } as const
 

@@ -259,6 +259,26 @@ export interface paths {
     patch?: never
     trace?: never
   }
+  '/v1/users/discord': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /**
+     * Find or create the user bound to a Discord account (admin)
+     * @description A bot's way to keep one user per Discord member: 200 with the bound user, or 201 with a new one (named `discord_<id>` unless `username` is given).
+     */
+    post: operations['findOrCreateDiscordUser']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
   '/v1/users/{id}': {
     parameters: {
       query?: never
@@ -462,8 +482,31 @@ export interface paths {
       cookie?: never
     }
     get?: never
-    /** Set thumbs up (1), down (-1) or clear (null) */
+    /**
+     * Set thumbs up (1), down (-1) or clear (null), with a reason
+     * @description `feedback_reason` is what the user said about the answer; clearing the rating clears it.
+     */
     put: operations['setMessageFeedback']
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/feedback': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * List rated messages, newest first
+     * @description The caller's rated messages (an admin's: everyone's), with `feedback` and `feedback_reason`; `rating=-1` keeps only thumbs down. Page with `after` = the previous page's `last_id`.
+     */
+    get: operations['listFeedback']
+    put?: never
     post?: never
     delete?: never
     options?: never
@@ -974,6 +1017,53 @@ export interface components {
       parent_id: string | null
       role: 'system' | 'user' | 'assistant' | 'tool'
       content: string
+      parts:
+        | (
+            | {
+                /** @constant */
+                type: 'text'
+                text: string
+              }
+            | {
+                /** @constant */
+                type: 'image'
+                url?: string
+                file_id?: string
+                media_type?: string
+                detail?: 'auto' | 'low' | 'high'
+              }
+            | {
+                /** @constant */
+                type: 'file'
+                url?: string
+                file_id?: string
+                media_type?: string
+                filename?: string
+              }
+            | {
+                /** @constant */
+                type: 'tool_call'
+                id: string
+                name: string
+                arguments: {
+                  [key: string]: unknown
+                }
+              }
+            | {
+                /** @constant */
+                type: 'tool_result'
+                tool_call_id: string
+                output: unknown
+                is_error?: boolean
+              }
+            | {
+                /** @constant */
+                type: 'reasoning'
+                text: string
+                signature?: string
+              }
+          )[]
+        | null
       request_id: string | null
       tokens_used: number
       model_version: string | null
@@ -982,6 +1072,7 @@ export interface components {
         [key: string]: unknown
       }
       feedback: (-1 | 1) | null
+      feedback_reason: string | null
       /** Format: date-time */
       created_at: string
       deleted_at: string | null
@@ -1089,6 +1180,12 @@ export interface components {
         conversations: number
         messages: number
         documents: number
+      }
+      /** @description Messages rated thumbs up (1) and down (-1), and how many of those came with a reason. */
+      feedback: {
+        up: number
+        down: number
+        with_reason: number
       }
       days: number
       /** @description One entry per UTC day, oldest first, the last being today; zeros included. */
@@ -2402,6 +2499,110 @@ export interface operations {
       }
     }
   }
+  findOrCreateDiscordUser: {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        'application/json': {
+          display_name?: string | null
+          email?: string | null
+          preferences?: {
+            [key: string]: unknown
+          }
+          discord_id: string
+          username?: string
+        }
+      }
+    }
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['User']
+        }
+      }
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['User']
+        }
+      }
+      /** @description Invalid request: `field` names the input at fault (`validation_failed`). */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No valid credentials (`unauthorized`). */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The caller may not do this (`forbidden`). */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description A unique value is taken, an idempotency key was reused, or the conversation is closed. */
+      409: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description An unexpected failure; the cause is logged, never sent (`internal`). */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The database is unavailable or its schema is not current. */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
   getUser: {
     parameters: {
       query?: never
@@ -3406,6 +3607,53 @@ export interface operations {
         'application/json': {
           role: 'system' | 'user' | 'assistant' | 'tool'
           content: string
+          parts?:
+            | (
+                | {
+                    /** @constant */
+                    type: 'text'
+                    text: string
+                  }
+                | {
+                    /** @constant */
+                    type: 'image'
+                    url?: string
+                    file_id?: string
+                    media_type?: string
+                    detail?: 'auto' | 'low' | 'high'
+                  }
+                | {
+                    /** @constant */
+                    type: 'file'
+                    url?: string
+                    file_id?: string
+                    media_type?: string
+                    filename?: string
+                  }
+                | {
+                    /** @constant */
+                    type: 'tool_call'
+                    id: string
+                    name: string
+                    arguments: {
+                      [key: string]: unknown
+                    }
+                  }
+                | {
+                    /** @constant */
+                    type: 'tool_result'
+                    tool_call_id: string
+                    output: unknown
+                    is_error?: boolean
+                  }
+                | {
+                    /** @constant */
+                    type: 'reasoning'
+                    text: string
+                    signature?: string
+                  }
+              )[]
+            | null
           request_id?: string | null
           parent_id?: string | null
           tokens_used?: number
@@ -3516,6 +3764,53 @@ export interface operations {
           messages: {
             role: 'system' | 'user' | 'assistant' | 'tool'
             content: string
+            parts?:
+              | (
+                  | {
+                      /** @constant */
+                      type: 'text'
+                      text: string
+                    }
+                  | {
+                      /** @constant */
+                      type: 'image'
+                      url?: string
+                      file_id?: string
+                      media_type?: string
+                      detail?: 'auto' | 'low' | 'high'
+                    }
+                  | {
+                      /** @constant */
+                      type: 'file'
+                      url?: string
+                      file_id?: string
+                      media_type?: string
+                      filename?: string
+                    }
+                  | {
+                      /** @constant */
+                      type: 'tool_call'
+                      id: string
+                      name: string
+                      arguments: {
+                        [key: string]: unknown
+                      }
+                    }
+                  | {
+                      /** @constant */
+                      type: 'tool_result'
+                      tool_call_id: string
+                      output: unknown
+                      is_error?: boolean
+                    }
+                  | {
+                      /** @constant */
+                      type: 'reasoning'
+                      text: string
+                      signature?: string
+                    }
+                )[]
+              | null
             request_id?: string | null
             parent_id?: string | null
             tokens_used?: number
@@ -3942,6 +4237,7 @@ export interface operations {
       content: {
         'application/json': {
           feedback: -1 | 1 | null
+          feedback_reason?: string | null
         }
       }
     }
@@ -3975,6 +4271,84 @@ export interface operations {
       }
       /** @description No such row, or not the caller's (`not_found`). */
       404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description An unexpected failure; the cause is logged, never sent (`internal`). */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The database is unavailable or its schema is not current. */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  listFeedback: {
+    parameters: {
+      query?: {
+        limit?: number
+        after?: string
+        before?: string
+        /** @description -1 (thumbs down) or 1 (up). */
+        rating?: number
+      }
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            /** @constant */
+            object: 'list'
+            data: components['schemas']['Message'][]
+            has_more: boolean
+            first_id: string | null
+            last_id: string | null
+          }
+        }
+      }
+      /** @description Invalid request: `field` names the input at fault (`validation_failed`). */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No valid credentials (`unauthorized`). */
+      401: {
         headers: {
           [name: string]: unknown
         }

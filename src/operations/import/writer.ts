@@ -168,6 +168,7 @@ export async function writeConversation(
     const first = Number(current.message_count) + 1
     const rows = fresh.map((m) => ({
       ...m,
+      parts: null,
       sealed: store.messages.sealFor(m.content, {
         id: m.id,
         conversation_id: conversation.id,

@@ -21,7 +21,7 @@ export type TableName = (typeof TABLES)[number]
 /** Every table, parents before children: the order rows are written and inserted in. */
 export const TABLE_ORDER: readonly TableName[] = TABLES
 
-export type ColumnKind = 'text' | 'integer' | 'time' | 'json' | 'bool' | 'bytes'
+export type ColumnKind = 'text' | 'integer' | 'time' | 'json' | 'nullable_json' | 'bool' | 'bytes'
 
 /** Kysely's table types with their columns, so a column left out of a spec fails to compile. */
 type Columns<T> = { readonly [C in keyof T]-?: ColumnKind }
@@ -135,12 +135,15 @@ export const SPECS: { readonly [T in keyof Schema]: TableSpec<Schema[T]> } = {
       content: 'text',
       encrypted_content: 'bytes',
       key_id: 'text',
+      parts: 'nullable_json',
+      encrypted_parts: 'bytes',
       request_id: 'text',
       tokens_used: 'integer',
       model_version: 'text',
       context_documents: 'json',
       metadata: 'json',
       feedback: 'integer',
+      feedback_reason: 'text',
       created_at: 'time',
       deleted_at: 'time',
     },
@@ -277,6 +280,7 @@ export function encodeValue(kind: ColumnKind, raw: unknown, json: (raw: unknown)
   if (raw === null || raw === undefined) return null
   switch (kind) {
     case 'json':
+    case 'nullable_json':
       return json(raw)
     case 'bool':
       return raw === true || raw === 1 || raw === 1n
@@ -307,7 +311,9 @@ export function decodeValue(
 ): unknown {
   // Every json column is NOT NULL, so a null there is JSON's null (PostgreSQL hands both out alike).
   if (kind === 'json') return JSON.stringify(value)
+  // A nullable json column (messages.parts) holds SQL null, never JSON's null.
   if (value === null) return null
+  if (kind === 'nullable_json') return JSON.stringify(value)
   switch (kind) {
     case 'bool':
       if (typeof value !== 'boolean') throw new TypeError('must be true or false')

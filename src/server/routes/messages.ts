@@ -4,6 +4,9 @@ import { ChatkeepError } from '../../errors.js'
 import { CitationSchema } from '../../schemas/citations.js'
 import { MessageSchema } from '../../schemas/data.js'
 import {
+  type FeedbackListOptions,
+  FeedbackListSchema,
+  FeedbackReasonSchema,
   FeedbackSchema,
   MessageListSchema,
   type NewMessage,
@@ -43,6 +46,22 @@ function requestIdOf(body: NewMessage, key: string | undefined): NewMessage {
     { field: '/headers/idempotency-key' },
   )
 }
+
+/**
+ * A query string's `rating` arrives as text, and only a number schema converts it; the
+ * service then refuses anything but -1 and 1, naming `/query/rating`.
+ */
+const FeedbackQuery = Type.Composite(
+  [
+    Type.Omit(FeedbackListSchema, ['rating']),
+    Type.Object({
+      rating: Type.Optional(
+        Type.Integer({ minimum: -1, maximum: 1, description: '-1 (thumbs down) or 1 (up).' }),
+      ),
+    }),
+  ],
+  { additionalProperties: false },
+)
 
 const ListQuery = Type.Composite(
   [
@@ -219,13 +238,44 @@ export const messageRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async 
       schema: {
         operationId: 'setMessageFeedback',
         tags,
-        summary: 'Set thumbs up (1), down (-1) or clear (null)',
+        summary: 'Set thumbs up (1), down (-1) or clear (null), with a reason',
+        description:
+          '`feedback_reason` is what the user said about the answer; clearing the rating clears it.',
         params: IdParams,
-        body: Type.Object({ feedback: FeedbackSchema }, { additionalProperties: false }),
+        body: Type.Object(
+          { feedback: FeedbackSchema, feedback_reason: Type.Optional(FeedbackReasonSchema) },
+          { additionalProperties: false },
+        ),
         response: { 200: Message, ...errorResponses(404) },
       },
     },
     async (request) =>
-      storeFor(store, request).messages.setFeedback(request.params.id, request.body.feedback),
+      storeFor(store, request).messages.setFeedback(
+        request.params.id,
+        request.body.feedback,
+        request.body.feedback_reason ?? null,
+      ),
+  )
+
+  app.get(
+    '/feedback',
+    {
+      schema: {
+        operationId: 'listFeedback',
+        tags,
+        summary: 'List rated messages, newest first',
+        description:
+          "The caller's rated messages (an admin's: everyone's), with `feedback` and `feedback_reason`; `rating=-1` keeps only thumbs down. Page with `after` = the previous page's `last_id`.",
+        querystring: FeedbackQuery,
+        response: { 200: PageOf(Message), ...errorResponses() },
+      },
+    },
+    async (request) => ({
+      object: 'list' as const,
+      ...(await inQuery(
+        request.query,
+        storeFor(store, request).messages.listFeedback(request.query as FeedbackListOptions),
+      )),
+    }),
   )
 }

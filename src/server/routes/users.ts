@@ -1,7 +1,13 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { UserSchema } from '../../schemas/data.js'
-import { type UserUpdate, UserListSchema, UserUpdateSchema } from '../../schemas/inputs.js'
+import {
+  NewUserSchema,
+  type UserUpdate,
+  UserListSchema,
+  UserUpdateSchema,
+} from '../../schemas/inputs.js'
+import { LIMITS } from '../../schemas/limits.js'
 import type { Store } from '../../store.js'
 import { principalOf } from '../plugins/auth.js'
 import { inQuery } from '../in-query.js'
@@ -9,6 +15,16 @@ import { errorResponses, IdParams, NoContent, PageOf } from '../schemas/common.j
 
 const tags = ['users']
 const User = Type.Ref('User')
+const DiscordUserBody = Type.Composite(
+  [
+    Type.Pick(NewUserSchema, ['display_name', 'email', 'preferences']),
+    Type.Object({
+      discord_id: Type.String({ minLength: 1, maxLength: LIMITS.short_text }),
+      username: Type.Optional(Type.String({ minLength: 1, maxLength: LIMITS.username })),
+    }),
+  ],
+  { additionalProperties: false },
+)
 const MeUpdate = Type.Pick(UserUpdateSchema, ['display_name', 'email', 'preferences'], {
   additionalProperties: false,
 })
@@ -61,6 +77,27 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (ap
       object: 'list' as const,
       ...(await inQuery(request.query, store.users.list(request.query))),
     }),
+  )
+
+  app.post(
+    '/users/discord',
+    {
+      onRequest: app.requireAdmin,
+      schema: {
+        operationId: 'findOrCreateDiscordUser',
+        tags,
+        summary: 'Find or create the user bound to a Discord account (admin)',
+        description:
+          "A bot's way to keep one user per Discord member: 200 with the bound user, or 201 with a new one (named `discord_<id>` unless `username` is given).",
+        body: DiscordUserBody,
+        response: { 200: User, 201: User, ...errorResponses(403, 409) },
+      },
+    },
+    async (request, reply) => {
+      const { discord_id, ...defaults } = request.body
+      const { user, created } = await store.users.findOrCreateByDiscordId(discord_id, defaults)
+      return reply.code(created ? 201 : 200).send(user)
+    },
   )
 
   app.get(
