@@ -4,6 +4,7 @@ import {
   AIMessage,
   type BaseMessage,
   HumanMessage,
+  type MessageContent,
   SystemMessage,
   ToolMessage,
 } from '@langchain/core/messages'
@@ -116,7 +117,7 @@ export function toLangChainMessage(message: Message): BaseMessage {
       : {}
   const common = {
     id: fields.id ?? message.id,
-    content: (fields.content ?? message.content) as string,
+    content: (fields.content ?? message.content) as MessageContent,
     ...(fields.name === undefined ? {} : { name: fields.name }),
     additional_kwargs: fields.additional_kwargs ?? {},
     response_metadata: fields.response_metadata ?? {},
