@@ -8,7 +8,7 @@ import { beforeAll, describe, expect, test } from 'vitest'
 /**
  * Each entry point of the built package (dist, as npm would install it) loads what it needs and
  * nothing else: the client none of the server, the drivers or Node's modules, the library none
- * of the client.
+ * of the client nor of the optional peer @langchain/core, which only chatkeep/langchain loads.
  */
 
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
@@ -60,8 +60,12 @@ const relative = (url: string) =>
 
 describe('package entry points', () => {
   beforeAll(() => {
-    if (!existsSync(join(ROOT, 'dist/client/index.js'))) {
-      throw new Error('dist/ has no client: run `npm run build` first (CI builds before testing).')
+    for (const entry of ['client', 'langchain']) {
+      if (!existsSync(join(ROOT, `dist/${entry}/index.js`))) {
+        throw new Error(
+          `dist/ has no ${entry}: run \`npm run build\` first (CI builds before testing).`,
+        )
+      }
     }
   })
 
@@ -79,11 +83,32 @@ describe('package entry points', () => {
     expect(outside, 'modules chatkeep/client should not load').toEqual([])
   })
 
-  test("import 'chatkeep' loads the library, never the client", () => {
+  test("import 'chatkeep' loads the library, never the client nor an adapter's peer", () => {
     const loaded = loadedBy('chatkeep').map(relative)
     expect(loaded).toContain('dist/index.js')
     expect(
-      loaded.filter((url) => url.startsWith('dist/client/') || url.includes('openapi-fetch')),
+      loaded.filter(
+        (url) =>
+          url.startsWith('dist/client/') ||
+          url.startsWith('dist/langchain/') ||
+          url.includes('openapi-fetch') ||
+          url.startsWith('@langchain/'),
+      ),
+    ).toEqual([])
+  })
+
+  test('chatkeep/langchain loads @langchain/core and the history, not the server or drivers', () => {
+    const loaded = loadedBy('chatkeep/langchain').map(relative)
+    expect(loaded).toContain('dist/langchain/index.js')
+    expect(loaded.some((url) => url.startsWith('@langchain/core/'))).toBe(true)
+    const ours = loaded.filter((url) => url.startsWith('dist/'))
+    expect(
+      ours.filter(
+        (url) =>
+          !url.startsWith('dist/langchain/') &&
+          !['dist/errors.js', 'dist/lib/backoff.js', 'dist/schemas/limits.js'].includes(url),
+      ),
+      'modules of chatkeep chatkeep/langchain should not load',
     ).toEqual([])
   })
 })
