@@ -57,6 +57,10 @@ export interface BenchOptions {
   counts: Counts
   /** The PostgreSQL server the throwaway database is created on. */
   pg_admin_url: string
+  /** `--save`: record each workload's ratio in bench/baseline.json. */
+  save: boolean
+  /** `--compare`: report workloads more than 10 % below bench/baseline.json. */
+  compare: boolean
 }
 
 const FULL: Counts = {
@@ -126,7 +130,19 @@ function pick<T extends string>(
   return known.filter((k) => asked.length === 0 || asked.includes(k))
 }
 
-export function readOptions(env: NodeJS.ProcessEnv = process.env): BenchOptions {
+/** The flags after `npm run bench --`; anything else is named and ignored. */
+function readFlags(argv: readonly string[]): { save: boolean; compare: boolean } {
+  const known = ['--save', '--compare']
+  const unknown = argv.filter((arg) => !known.includes(arg))
+  if (unknown.length > 0)
+    console.log(`bench: ignoring ${unknown.join(' ')} (known: ${known.join(', ')})`)
+  return { save: argv.includes('--save'), compare: argv.includes('--compare') }
+}
+
+export function readOptions(
+  env: NodeJS.ProcessEnv = process.env,
+  argv: readonly string[] = process.argv.slice(2),
+): BenchOptions {
   const quick = env.BENCH_QUICK !== undefined && !['', '0', 'false'].includes(env.BENCH_QUICK)
   const engines = pick('BENCH_ENGINES', env.BENCH_ENGINES, ALL, (s) => s.toLowerCase())
   const workloads = pick('BENCH_WORKLOADS', env.BENCH_WORKLOADS, ALL_WORKLOADS, (s) =>
@@ -152,5 +168,6 @@ export function readOptions(env: NodeJS.ProcessEnv = process.env): BenchOptions 
     quick,
     counts: quick ? QUICK : FULL,
     pg_admin_url: env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    ...readFlags(argv),
   }
 }

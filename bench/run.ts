@@ -3,6 +3,14 @@ import { performance } from 'node:perf_hooks'
 import { openStore, type Store } from '../src/index.js'
 import { postgresBaseline } from './baseline-postgres.js'
 import { sqliteBaseline } from './baseline-sqlite.js'
+import {
+  BASELINE_FILE,
+  compareBaseline,
+  type EngineRows,
+  printComparison,
+  readBaseline,
+  saveBaseline,
+} from './baseline-file.js'
 import { chatkeepSubject } from './chatkeep.js'
 import { createBenchDatabase } from './databases.js'
 import { describeEngine } from './engine.js'
@@ -96,7 +104,7 @@ async function runDirect(
   }
 }
 
-async function runEngine(engine: EngineName, options: BenchOptions): Promise<void> {
+async function runEngine(engine: EngineName, options: BenchOptions): Promise<ReportRow[]> {
   let heading: string | undefined
   const rows: ReportRow[] = []
   if (WORKLOADS.some((w) => options.workloads.includes(w.id))) {
@@ -117,6 +125,7 @@ async function runEngine(engine: EngineName, options: BenchOptions): Promise<voi
     }
   }
   printTable(heading ?? engine, rows)
+  return rows
 }
 
 async function main(): Promise<void> {
@@ -138,14 +147,25 @@ async function main(): Promise<void> {
       'W5: ops/s = requests answered 2xx per second.',
   )
   if (options.engines.length === 0) console.log('No engine to run (BENCH_ENGINES=sqlite,postgres).')
+  const results: EngineRows[] = []
   for (const engine of options.engines) {
     try {
-      await runEngine(engine, options)
+      results.push({ engine, rows: await runEngine(engine, options) })
     } catch (error) {
       console.log(
         `\n${engine}: not measured: ${error instanceof Error ? error.message : String(error)}`,
       )
     }
+  }
+  keepFigures(options, results)
+}
+
+/** `--compare` against the figures saved before this run; then `--save` records this run's. */
+function keepFigures(options: BenchOptions, results: EngineRows[]): void {
+  if (options.compare) printComparison(compareBaseline(results, readBaseline()))
+  if (options.save) {
+    const recorded = saveBaseline(results, { quick: options.quick })
+    console.log(`\nSaved ${recorded} workload ratio(s) to ${BASELINE_FILE.pathname}.`)
   }
 }
 
