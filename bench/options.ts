@@ -35,6 +35,11 @@ export interface Counts {
   w5_warmup_s: number
   /** W5: messages in the conversation whose last `w2_window` are read. */
   w5_messages: number
+  /** W9: chunks of `w9_dims` dimensions spread evenly over `w9_owners` users, and queries timed. */
+  w9_chunks: number
+  w9_dims: number
+  w9_owners: number
+  w9_queries: number
 }
 
 /** Where W5's servers run: each in a child process (the default), or in the bench's own. */
@@ -83,6 +88,10 @@ const FULL: Counts = {
   w5_duration_s: 10,
   w5_warmup_s: 1,
   w5_messages: 10_000,
+  w9_chunks: 100_000,
+  w9_dims: 384,
+  w9_owners: 20,
+  w9_queries: 20,
 }
 
 const QUICK: Counts = {
@@ -105,12 +114,16 @@ const QUICK: Counts = {
   w5_duration_s: 3,
   w5_warmup_s: 1,
   w5_messages: 2_000,
+  w9_chunks: 10_000,
+  w9_dims: 384,
+  w9_owners: 10,
+  w9_queries: 20,
 }
 
 const ALL: EngineName[] = ['sqlite', 'postgres']
 
-export type WorkloadId = 'W1' | 'W2' | 'W3' | 'W4' | 'W5'
-const ALL_WORKLOADS: WorkloadId[] = ['W1', 'W2', 'W3', 'W4', 'W5']
+export type WorkloadId = 'W1' | 'W2' | 'W3' | 'W4' | 'W5' | 'W9'
+const ALL_WORKLOADS: WorkloadId[] = ['W1', 'W2', 'W3', 'W4', 'W5', 'W9']
 
 /** A comma-separated list of known names, in their own order; empty or absent, all of them. */
 function pick<T extends string>(

@@ -67,16 +67,30 @@ class Partition {
   /** Offers every vector that passes the filters to `best`; the filters are checked first. */
   scan(query: Float32Array, filter: NearestQuery, best: Best): void {
     const d = this.dimensions
-    const data = this.data
     for (let slot = 0; slot < this.ids.length; slot++) {
       if (filter.document_id !== undefined && this.documents[slot] !== filter.document_id) continue
       if (filter.doc_type !== undefined && this.types[slot] !== filter.doc_type) continue
-      let dot = 0
-      const base = slot * d
-      for (let i = 0; i < d; i++) dot += data[base + i]! * query[i]!
-      best.offer(this.ids[slot]!, dot)
+      best.offer(this.ids[slot]!, dot(this.data, slot * d, query))
     }
   }
+}
+
+/** The dot product of the vector at `base` with `query`, four lanes at a time (V8 keeps them apart). */
+function dot(data: Float32Array, base: number, query: Float32Array): number {
+  const d = query.length
+  let a = 0
+  let b = 0
+  let c = 0
+  let e = 0
+  let i = 0
+  for (; i + 3 < d; i += 4) {
+    a += data[base + i]! * query[i]!
+    b += data[base + i + 1]! * query[i + 1]!
+    c += data[base + i + 2]! * query[i + 2]!
+    e += data[base + i + 3]! * query[i + 3]!
+  }
+  for (; i < d; i++) a += data[base + i]! * query[i]!
+  return a + b + c + e
 }
 
 /** The k best seen, best first (ties by id, as the SQL engines are asked to order them). */
