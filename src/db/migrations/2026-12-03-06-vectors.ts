@@ -12,7 +12,10 @@ import { type Kysely, PostgresAdapter, sql } from 'kysely'
  *
  * PostgreSQL: `chunk_vector_changes`, a log of the documents whose indexed chunks changed,
  * written by triggers that first take one advisory lock, so that seq order is commit order; each
- * process's in-memory index applies it past its watermark before it searches.
+ * process's in-memory index applies it past its watermark before it searches. Where the server
+ * has pgvector (and lets this role create it), also `chatkeep_vector(bytea)`, the stored float32
+ * bytes as a pgvector `vector`, and an HNSW (cosine) index per dimension already stored, on that
+ * expression and partial on the dimension: the store then searches those instead.
  */
 const LOG_LOCK = 7_347_201_903
 
@@ -68,12 +71,46 @@ export async function up(db: Kysely<unknown>): Promise<void> {
       when (old.user_id is distinct from new.user_id or old.doc_type is distinct from new.doc_type
         or old.deleted_at is distinct from new.deleted_at)
       execute function chunk_vectors_changed()`.execute(db)
+    await setUpPgvector(db)
     return
   }
   const { rows } = await sql<{ bytes: number }>`select distinct length(embedding) as bytes
     from document_chunks where embedding is not null and length(embedding) % 4 = 0
       and length(embedding) > 0`.execute(db)
   for (const { bytes } of rows) await createSqliteVectors(db, Number(bytes) / 4)
+}
+
+async function setUpPgvector(db: Kysely<unknown>): Promise<void> {
+  const available = await sql`select 1 from pg_available_extensions where name = 'vector'`.execute(
+    db,
+  )
+  if (available.rows.length === 0) return
+  // A role that may not create extensions keeps the in-memory index instead of failing here.
+  await sql`do $$ begin create extension if not exists vector;
+    exception when insufficient_privilege then null; end $$`.execute(db)
+  const installed = await sql`select 1 from pg_extension where extname = 'vector'`.execute(db)
+  if (installed.rows.length === 0) return
+  // IEEE 754 binary32, little-endian, decoded exactly (every float32 is a float8).
+  // Its own search_path: PostgreSQL 17 builds indexes with only pg_catalog on it.
+  await sql`create function chatkeep_vector(b bytea) returns vector
+    immutable strict parallel safe language sql set search_path from current as $$
+      select array_agg((1 - 2 * (bits >> 31)) * case when ((bits >> 23) & 255) = 0
+          then (bits & 8388607) * 2 ^ -149
+          else ((bits & 8388607) + 8388608) * 2 ^ (((bits >> 23) & 255) - 150) end
+        order by i)::real[]::vector
+      from (select i, get_byte(b, 4 * i)::bigint | (get_byte(b, 4 * i + 1)::bigint << 8)
+          | (get_byte(b, 4 * i + 2)::bigint << 16) | (get_byte(b, 4 * i + 3)::bigint << 24) as bits
+        from generate_series(0, octet_length(b) / 4 - 1) as i) as words
+    $$`.execute(db)
+  const { rows } = await sql<{ bytes: number }>`select distinct octet_length(embedding) as bytes
+    from document_chunks where embedding is not null and octet_length(embedding) % 4 = 0
+      and octet_length(embedding) > 0`.execute(db)
+  for (const { bytes } of rows) {
+    const n = Number(bytes) / 4
+    await sql`create index ${sql.raw(`document_chunks_vector_${n}_idx`)} on document_chunks
+      using hnsw ((chatkeep_vector(embedding)::vector(${sql.lit(n)})) vector_cosine_ops)
+      where octet_length(embedding) = ${sql.lit(Number(bytes))}`.execute(db)
+  }
 }
 
 async function createSqliteVectors(db: Kysely<unknown>, dimensions: number): Promise<void> {
@@ -132,6 +169,8 @@ export async function down(db: Kysely<unknown>): Promise<void> {
       await sql`drop function ${sql.raw(`chunk_vectors_${name}`)}()`.execute(db)
     }
     await sql`drop table chunk_vector_changes`.execute(db)
+    // With its HNSW indexes; the extension itself stays, as other schemas may use it.
+    await sql`drop function if exists chatkeep_vector(bytea) cascade`.execute(db)
     return
   }
   const { rows } = await sql<{ type: string; name: string }>`select type, name from sqlite_master
