@@ -35,6 +35,11 @@ export interface Counts {
   w5_warmup_s: number
   /** W5: messages in the conversation whose last `w2_window` are read. */
   w5_messages: number
+  /** W9: chunks of `w9_dims` dimensions spread evenly over `w9_owners` users, and queries timed. */
+  w9_chunks: number
+  w9_dims: number
+  w9_owners: number
+  w9_queries: number
 }
 
 /** Where W5's servers run: each in a child process (the default), or in the bench's own. */
@@ -57,6 +62,10 @@ export interface BenchOptions {
   counts: Counts
   /** The PostgreSQL server the throwaway database is created on. */
   pg_admin_url: string
+  /** `--save`: record each workload's ratio in bench/baseline.json. */
+  save: boolean
+  /** `--compare`: report workloads more than 10 % below bench/baseline.json. */
+  compare: boolean
 }
 
 const FULL: Counts = {
@@ -79,6 +88,10 @@ const FULL: Counts = {
   w5_duration_s: 10,
   w5_warmup_s: 1,
   w5_messages: 10_000,
+  w9_chunks: 100_000,
+  w9_dims: 384,
+  w9_owners: 20,
+  w9_queries: 20,
 }
 
 const QUICK: Counts = {
@@ -101,12 +114,16 @@ const QUICK: Counts = {
   w5_duration_s: 3,
   w5_warmup_s: 1,
   w5_messages: 2_000,
+  w9_chunks: 10_000,
+  w9_dims: 384,
+  w9_owners: 10,
+  w9_queries: 20,
 }
 
 const ALL: EngineName[] = ['sqlite', 'postgres']
 
-export type WorkloadId = 'W1' | 'W2' | 'W3' | 'W4' | 'W5'
-const ALL_WORKLOADS: WorkloadId[] = ['W1', 'W2', 'W3', 'W4', 'W5']
+export type WorkloadId = 'W1' | 'W2' | 'W3' | 'W4' | 'W5' | 'W9'
+const ALL_WORKLOADS: WorkloadId[] = ['W1', 'W2', 'W3', 'W4', 'W5', 'W9']
 
 /** A comma-separated list of known names, in their own order; empty or absent, all of them. */
 function pick<T extends string>(
@@ -126,7 +143,19 @@ function pick<T extends string>(
   return known.filter((k) => asked.length === 0 || asked.includes(k))
 }
 
-export function readOptions(env: NodeJS.ProcessEnv = process.env): BenchOptions {
+/** The flags after `npm run bench --`; anything else is named and ignored. */
+function readFlags(argv: readonly string[]): { save: boolean; compare: boolean } {
+  const known = ['--save', '--compare']
+  const unknown = argv.filter((arg) => !known.includes(arg))
+  if (unknown.length > 0)
+    console.log(`bench: ignoring ${unknown.join(' ')} (known: ${known.join(', ')})`)
+  return { save: argv.includes('--save'), compare: argv.includes('--compare') }
+}
+
+export function readOptions(
+  env: NodeJS.ProcessEnv = process.env,
+  argv: readonly string[] = process.argv.slice(2),
+): BenchOptions {
   const quick = env.BENCH_QUICK !== undefined && !['', '0', 'false'].includes(env.BENCH_QUICK)
   const engines = pick('BENCH_ENGINES', env.BENCH_ENGINES, ALL, (s) => s.toLowerCase())
   const workloads = pick('BENCH_WORKLOADS', env.BENCH_WORKLOADS, ALL_WORKLOADS, (s) =>
@@ -152,5 +181,6 @@ export function readOptions(env: NodeJS.ProcessEnv = process.env): BenchOptions 
     quick,
     counts: quick ? QUICK : FULL,
     pg_admin_url: env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
+    ...readFlags(argv),
   }
 }

@@ -3,6 +3,14 @@ import { performance } from 'node:perf_hooks'
 import { openStore, type Store } from '../src/index.js'
 import { postgresBaseline } from './baseline-postgres.js'
 import { sqliteBaseline } from './baseline-sqlite.js'
+import {
+  BASELINE_FILE,
+  compareBaseline,
+  type EngineRows,
+  printComparison,
+  readBaseline,
+  saveBaseline,
+} from './baseline-file.js'
 import { chatkeepSubject } from './chatkeep.js'
 import { createBenchDatabase } from './databases.js'
 import { describeEngine } from './engine.js'
@@ -10,11 +18,12 @@ import { runHttp } from './http.js'
 import { onEachDatabase } from './seed.js'
 import { type BenchOptions, type EngineName, readOptions } from './options.js'
 import { printTable, type ReportRow } from './report.js'
+import { runSimilarity } from './similarity.js'
 import type { Subject } from './subject.js'
 import { WORKLOADS } from './workloads.js'
 
 /**
- * `npm run bench`: BENCH.md's workloads W1–W5 on each engine, Chatkeep beside the raw driver (or,
+ * `npm run bench`: BENCH.md's workloads W1–W5 and W9 on each engine, Chatkeep beside the raw driver (or,
  * for W5's reads, the no-work ceiling) in the same run, one table per engine. It reports; it
  * never fails. BENCH_WORKLOADS=W5 (say) runs some of them only.
  */
@@ -96,7 +105,7 @@ async function runDirect(
   }
 }
 
-async function runEngine(engine: EngineName, options: BenchOptions): Promise<void> {
+async function runEngine(engine: EngineName, options: BenchOptions): Promise<ReportRow[]> {
   let heading: string | undefined
   const rows: ReportRow[] = []
   if (WORKLOADS.some((w) => options.workloads.includes(w.id))) {
@@ -116,7 +125,18 @@ async function runEngine(engine: EngineName, options: BenchOptions): Promise<voi
       rows.push({ id: 'W5', title: 'HTTP', target: null, error: message, seconds })
     }
   }
+  if (options.workloads.includes('W9')) {
+    const started = performance.now()
+    try {
+      rows.push(...(await runSimilarity(engine, options)))
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error)
+      const seconds = (performance.now() - started) / 1000
+      rows.push({ id: 'W9', title: 'similarity', target: null, error: message, seconds })
+    }
+  }
   printTable(heading ?? engine, rows)
+  return rows
 }
 
 async function main(): Promise<void> {
@@ -138,14 +158,25 @@ async function main(): Promise<void> {
       'W5: ops/s = requests answered 2xx per second.',
   )
   if (options.engines.length === 0) console.log('No engine to run (BENCH_ENGINES=sqlite,postgres).')
+  const results: EngineRows[] = []
   for (const engine of options.engines) {
     try {
-      await runEngine(engine, options)
+      results.push({ engine, rows: await runEngine(engine, options) })
     } catch (error) {
       console.log(
         `\n${engine}: not measured: ${error instanceof Error ? error.message : String(error)}`,
       )
     }
+  }
+  keepFigures(options, results)
+}
+
+/** `--compare` against the figures saved before this run; then `--save` records this run's. */
+function keepFigures(options: BenchOptions, results: EngineRows[]): void {
+  if (options.compare) printComparison(compareBaseline(results, readBaseline()))
+  if (options.save) {
+    const recorded = saveBaseline(results, { quick: options.quick })
+    console.log(`\nSaved ${recorded} workload ratio(s) to ${BASELINE_FILE.pathname}.`)
   }
 }
 

@@ -1,29 +1,22 @@
-/**
- * Top-10 similarity search latency over 100,000 chunks of 384 dimensions, on each engine:
- * `npx tsx bench/similarity.ts [--chunks N] [--dims D] [--queries Q] [--engine sqlite|postgres]`.
- * Not part of `npm run bench`: loading the chunks takes a while. Vectors are seeded random, so
- * runs compare; the "floor" line is the same cosine scan over vectors already in memory.
- */
-import { parseArgs } from 'node:util'
-import { openStore } from '../src/index.js'
+import { performance } from 'node:perf_hooks'
+import { openStore, type Store } from '../src/index.js'
 import { cosine, floatView, TopK, vectorNorm } from '../src/lib/cosine.js'
 import { createBenchDatabase } from './databases.js'
+import { Recorder, summarize } from './measure.js'
+import type { BenchOptions, EngineName } from './options.js'
+import type { ReportRow } from './report.js'
 
-const { values } = parseArgs({
-  options: {
-    chunks: { type: 'string', default: '100000' },
-    dims: { type: 'string', default: '384' },
-    queries: { type: 'string', default: '20' },
-    engine: { type: 'string', multiple: true },
-  },
-})
-const CHUNKS = Number(values.chunks)
-const DIMS = Number(values.dims)
-const QUERIES = Number(values.queries)
-const ENGINES = (values.engine ?? ['sqlite', 'postgres']) as ('sqlite' | 'postgres')[]
-const PER_DOCUMENT = 5000
-const PG_ADMIN_URL =
-  process.env.CHATKEEP_BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres'
+/**
+ * W9: top-10 similarity search over `w9_chunks` chunks × `w9_dims` dimensions, spread evenly over
+ * `w9_owners` users: for one user's chunks (as that user) and over all of them (as an admin).
+ * Its baseline is the exact cosine scan over the same vectors already in this process's memory
+ * (what the search did before its index, without even reading the database); recall@10 is
+ * against that exact answer. Vectors are seeded, so runs compare.
+ */
+
+/** Chunks per ingested document. */
+const PER_DOCUMENT = 5_000
+const K = 10
 
 /** mulberry32: a small seeded generator, so every run embeds the same vectors. */
 function random(seed: number): () => number {
@@ -36,63 +29,120 @@ function random(seed: number): () => number {
     return ((t ^ (t >>> 14)) >>> 0) / 4294967296
   }
 }
-const next = random(42)
-const vector = () => Array.from({ length: DIMS }, () => next() * 2 - 1)
 
-const percentile = (sorted: number[], p: number) =>
-  sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]!
-
-function report(label: string, times: number[]): void {
-  const sorted = [...times].sort((a, b) => a - b)
-  const mean = times.reduce((a, b) => a + b, 0) / times.length
-  console.log(
-    `${label.padEnd(34)} p50 ${percentile(sorted, 50).toFixed(1).padStart(7)} ms   p95 ${percentile(sorted, 95).toFixed(1).padStart(7)} ms   mean ${mean.toFixed(1).padStart(7)} ms`,
-  )
+interface Loaded {
+  /** Per owner: chunk ids and their vectors, as the exact scan reads them. */
+  owners: { user_id: string; ids: string[]; vectors: Float32Array[] }[]
+  seconds: number
 }
 
-const queries = Array.from({ length: QUERIES }, vector)
-console.log(`similarity: top-10 by cosine over ${CHUNKS} chunks × ${DIMS} dims, ${QUERIES} queries`)
-
-for (const engine of ENGINES) {
-  const database = await createBenchDatabase(engine, PG_ADMIN_URL)
-  const store = await openStore({ database_url: database.url, migrate: true })
-  try {
-    const loadStart = performance.now()
-    const floor: Float32Array[] = []
-    for (let done = 0, doc = 0; done < CHUNKS; doc++) {
-      const n = Math.min(PER_DOCUMENT, CHUNKS - done)
+async function load(store: Store, options: BenchOptions, next: () => number): Promise<Loaded> {
+  const c = options.counts
+  const started = performance.now()
+  const perOwner = Math.ceil(c.w9_chunks / c.w9_owners)
+  const owners: Loaded['owners'] = []
+  for (let o = 0; o < c.w9_owners; o++) {
+    const user = await store.users.create({ username: `w9-${o}` })
+    const owner = { user_id: user.id, ids: [] as string[], vectors: [] as Float32Array[] }
+    for (let done = 0, doc = 0; done < perOwner; doc++) {
+      const n = Math.min(PER_DOCUMENT, perOwner - done)
       const chunks = Array.from({ length: n }, (_, i) => {
-        const embedding = vector()
-        floor.push(Float32Array.from(embedding))
-        return { content: `chunk ${done + i} of document ${doc}`, embedding }
+        const embedding = Array.from({ length: c.w9_dims }, () => next() * 2 - 1)
+        owner.vectors.push(Float32Array.from(embedding))
+        return { content: `chunk ${done + i} of ${o}/${doc}`, embedding }
       })
-      await store.documents.ingest({ source_url: `bench://doc/${doc}`, doc_type: 'bench', chunks })
+      const result = await store
+        .forUser(user.id)
+        .documents.ingest({ source_url: `bench://w9/${o}/${doc}`, doc_type: 'bench', chunks })
+      owner.ids.push(...result.chunks.map((chunk) => chunk.id))
       done += n
     }
-    console.log(`\n${engine}: loaded in ${((performance.now() - loadStart) / 1000).toFixed(1)} s`)
+    owners.push(owner)
+  }
+  return { owners, seconds: (performance.now() - started) / 1000 }
+}
 
-    await store.search.similar({ embedding: queries[0]!, k: 10 })
-    const times: number[] = []
-    for (const embedding of queries) {
-      const start = performance.now()
-      const { data } = await store.search.similar({ embedding, k: 10 })
-      times.push(performance.now() - start)
-      if (data.length !== 10) throw new Error(`expected 10 hits, got ${data.length}`)
+/** The exact top-k over vectors in memory, and the time it took. */
+function exact(query: Float32Array, owners: Loaded['owners']): { ids: string[]; ms: number } {
+  const started = performance.now()
+  const norm = vectorNorm(query)
+  const best = new TopK(K)
+  for (const owner of owners) {
+    for (let i = 0; i < owner.vectors.length; i++) {
+      best.offer(owner.ids[i]!, cosine(query, norm, owner.vectors[i]!))
     }
-    report(`${engine} store.search.similar k=10`, times)
+  }
+  return { ids: best.items.map((item) => item.id), ms: performance.now() - started }
+}
 
-    const floorTimes: number[] = []
-    for (const embedding of queries) {
-      const start = performance.now()
-      const q = floatView(Buffer.from(Float32Array.from(embedding).buffer))
-      const norm = vectorNorm(q)
-      const best = new TopK(10)
-      floor.forEach((v, i) => best.offer(String(i), cosine(q, norm, v)))
-      floorTimes.push(performance.now() - start)
+const overlap = (a: string[], b: string[]) => a.filter((id) => b.includes(id)).length / b.length
+
+export async function runSimilarity(
+  engine: EngineName,
+  options: BenchOptions,
+): Promise<ReportRow[]> {
+  const c = options.counts
+  const database = await createBenchDatabase(engine, options.pg_admin_url)
+  const store = await openStore({ database_url: database.url, migrate: true })
+  try {
+    const next = random(42)
+    const loaded = await load(store, options, next)
+    const queries = Array.from({ length: c.w9_queries }, () =>
+      Array.from({ length: c.w9_dims }, () => next() * 2 - 1),
+    )
+    // Untimed: the first search of a process may load its index (PostgreSQL without pgvector).
+    await store.search.similar({ embedding: queries[0]!, k: K })
+    const sides = {
+      one: { chatkeep: new Recorder(), baseline: new Recorder(), recall: [] as number[] },
+      all: { chatkeep: new Recorder(), baseline: new Recorder(), recall: [] as number[] },
     }
-    report('floor: in-memory scan', floorTimes)
+    for (const [i, embedding] of queries.entries()) {
+      const vector = floatView(Buffer.from(Float32Array.from(embedding).buffer))
+      const owner = loaded.owners[i % loaded.owners.length]!
+      for (const scope of ['one', 'all'] as const) {
+        const search = scope === 'one' ? store.forUser(owner.user_id).search : store.search
+        const t0 = performance.now()
+        const { data } = await search.similar({ embedding, k: K })
+        const ms = performance.now() - t0
+        const truth = exact(vector, scope === 'one' ? [owner] : loaded.owners)
+        sides[scope].chatkeep.addPass([ms], ms)
+        sides[scope].baseline.addPass([truth.ms], truth.ms)
+        sides[scope].recall.push(
+          overlap(
+            data.map((hit) => hit.id),
+            truth.ids,
+          ),
+        )
+      }
+    }
+    const perOwner = Math.ceil(c.w9_chunks / c.w9_owners).toLocaleString('en')
+    const total = c.w9_chunks.toLocaleString('en')
+    const limits = {
+      sqlite: { one: 10, all: 60 },
+      postgres: { one: 100, all: 100 },
+    }[engine]
+    return (['one', 'all'] as const).map((scope) => {
+      const side = sides[scope]
+      const chatkeep = summarize(side.chatkeep)
+      const recall = side.recall.reduce((a, b) => a + b, 0) / side.recall.length
+      const limit = limits[scope]
+      return {
+        id: scope === 'one' ? 'W9o' : 'W9a',
+        title: scope === 'one' ? `top-10, one owner's ${perOwner}` : `top-10 over all ${total}`,
+        target: null,
+        seconds: loaded.seconds / 2,
+        summaries: { chatkeep, baseline: summarize(side.baseline) },
+        note:
+          `p50 ${chatkeep.p50_ms.toFixed(1)} ms (target <= ${limit} ms: ` +
+          `${chatkeep.p50_ms <= limit ? 'met' : 'MISSED'}), recall@10 ${recall.toFixed(3)}` +
+          ` over ${c.w9_queries} queries, ${c.w9_dims} dims; baseline = the exact scan over the ` +
+          `same vectors in memory; loading ${total} chunks took ${loaded.seconds.toFixed(1)} s.`,
+      }
+    })
   } finally {
-    await store.close()
-    await database.drop()
+    await store.close().catch(() => {})
+    await database.drop().catch((error: unknown) => {
+      console.log(`could not drop a ${engine} W9 database: ${String(error)}`)
+    })
   }
 }

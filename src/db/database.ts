@@ -5,6 +5,7 @@ import type { EngineDialect } from './dialect.js'
 import { storeClosed, translateDriverError } from './driver-errors.js'
 import { type RetryPolicy, withRetry } from './retry.js'
 import type { Schema } from './schema.js'
+import type { VectorIndex } from './vector-index.js'
 
 export type Engine = 'sqlite' | 'postgres'
 
@@ -79,6 +80,8 @@ export abstract class Database {
   abstract readonly root: Database
   /** True on a transaction's handle. */
   abstract readonly inTransaction: boolean
+  /** The engine's index of chunk embeddings, for similarity search. */
+  abstract readonly vectors: VectorIndex
 
   /**
    * The query builder of this handle: what is built from it runs on this handle (inside the
@@ -258,6 +261,9 @@ class TransactionHandle extends Database {
   }
   get retry() {
     return this.root.retry
+  }
+  get vectors() {
+    return this.root.vectors
   }
 
   get kysely(): Kysely<Schema> {

@@ -15,6 +15,7 @@ import { type CompiledStatement, RootDatabase, type Snapshot } from './database.
 import { postgresDialect } from './dialect.js'
 import { storeClosed, translateDriverError } from './driver-errors.js'
 import type { RetryPolicy } from './retry.js'
+import { PostgresVectorIndex } from './pgvector.js'
 import type { Schema } from './schema.js'
 import { snapshotOnConnection } from './snapshot.js'
 import { TranslatingDriver } from './translating-driver.js'
@@ -69,6 +70,7 @@ export class PostgresDatabase extends RootDatabase {
   readonly codec = postgresCodec
   readonly dialect = postgresDialect
   readonly capabilities = { writable_cte: true, in_process: false }
+  readonly vectors = new PostgresVectorIndex()
   protected readonly builder: Kysely<Schema>
   readonly pool: pg.Pool
   readonly #names = new Map<string, string>()

@@ -111,6 +111,12 @@ export interface DocumentChunksTable {
   updated_at: Timestamp
 }
 
+/** What changed in the vector index, in commit order (memory-vectors.ts reads it; PostgreSQL). */
+export interface ChunkVectorChangesTable {
+  seq: Generated<number>
+  document_id: string
+}
+
 export interface RateLimitsTable {
   key: string
   request_count: number
@@ -176,6 +182,9 @@ export interface KyselyMigrationTable {
   timestamp: Generated<string>
 }
 
+/** Tables the database derives from the data tables by itself: not data to export or restore. */
+export type DerivedTable = 'chunk_vector_changes'
+
 export interface Schema {
   users: UsersTable
   auth_sessions: AuthSessionsTable
@@ -185,6 +194,7 @@ export interface Schema {
   messages: MessagesTable
   documents: DocumentsTable
   document_chunks: DocumentChunksTable
+  chunk_vector_changes: ChunkVectorChangesTable
   rate_limits: RateLimitsTable
   transcripts: TranscriptsTable
   metrics: MetricsTable

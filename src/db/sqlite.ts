@@ -1,6 +1,7 @@
 import { mkdirSync, statSync } from 'node:fs'
 import { dirname } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
+import * as sqliteVec from 'sqlite-vec'
 import {
   CompiledQuery,
   Kysely,
@@ -18,6 +19,7 @@ import { Mutex } from './mutex.js'
 import type { RetryPolicy } from './retry.js'
 import type { Schema } from './schema.js'
 import { snapshotOfSqliteFile, snapshotOnConnection } from './snapshot.js'
+import { sqliteVectors } from './sqlite-vectors.js'
 import { UniqueIndexNames } from './sqlite-constraints.js'
 import { ConnectionGate, runStatement, SqliteDriver, StatementCache } from './sqlite-driver.js'
 import { TranslatingDriver } from './translating-driver.js'
@@ -78,6 +80,7 @@ export class SqliteDatabase extends RootDatabase {
   readonly codec = sqliteCodec
   readonly dialect = sqliteDialect
   readonly capabilities = { writable_cte: false, in_process: true }
+  readonly vectors = sqliteVectors
   readonly path: string
   protected readonly builder: Kysely<Schema>
   readonly #handle: BetterSqlite3.Database
@@ -98,6 +101,9 @@ export class SqliteDatabase extends RootDatabase {
     this.#handle.pragma(`synchronous = ${options.synchronous}`)
     this.#handle.pragma('foreign_keys = ON')
     this.#handle.pragma('busy_timeout = 0')
+    // vec0, the vector index of chunk embeddings (sqlite-vectors.ts): its triggers fire on every
+    // chunk write, so every connection to the file loads it.
+    sqliteVec.load(this.#handle)
     this.#gate = new ConnectionGate(
       this.#handle,
       takeFileLock(options.path),

@@ -49,10 +49,15 @@ export async function listEmbeddedChunks(
 /** Rows per INSERT: 10 parameters a row stays well under SQLite's 32766. */
 const INSERT_BATCH = 500
 
+/** The dimensions of the embeddings about to be written, for the vector index to cover. */
+const dimensionsOf = (rows: { embedding?: Uint8Array | null | undefined }[]): number[] =>
+  rows.flatMap((row) => (row.embedding ? [row.embedding.length / 4] : []))
+
 export async function insertChunks(
   db: Database,
   rows: Insertable<DocumentChunksTable>[],
 ): Promise<void> {
+  await db.vectors.cover(db, dimensionsOf(rows))
   for (let i = 0; i < rows.length; i += INSERT_BATCH) {
     await db.kysely
       .insertInto('document_chunks')
@@ -66,6 +71,7 @@ export async function updateChunk(
   id: string,
   patch: Updateable<DocumentChunksTable>,
 ): Promise<void> {
+  await db.vectors.cover(db, dimensionsOf([patch]))
   await db.kysely.updateTable('document_chunks').set(patch).where('id', '=', id).execute()
 }
 

@@ -100,9 +100,10 @@ export class SearchService {
 }
 
 /**
- * Exact top-k by cosine similarity over the embeddings of the chunks the caller may read (live
- * documents, their own and shared ones), of the query's dimension. The vectors are scanned in
- * batches and compared here, in float32, the same on both engines: no pgvector is needed.
+ * Top-k by cosine similarity over the embeddings of the chunks the caller may read (live
+ * documents, their own and shared ones), of the query's dimension: from the engine's vector
+ * index, which applies the filters inside its search; where no index covers the dimension yet
+ * (SQLite, before a chunk write of it), by the exact scan.
  */
 async function similarChunks(
   db: Database,
@@ -116,33 +117,28 @@ async function similarChunks(
     })
   }
   const vector = floatView(encodeEmbedding(query.embedding))
-  const norm = vectorNorm(vector)
-  const best = new TopK(query.k ?? 10)
-  const minScore = query.min_score ?? -Infinity
   const filter = {
     owner,
-    bytes: vector.length * 4,
     document_id: id(query.document_id, 'document_id'),
     doc_type: query.doc_type,
   }
-  const counts = await similarity.countEmbeddingsByDocument(db, filter)
-  for (const batch of batches(counts)) {
-    for (const row of await similarity.embeddingsOfDocuments(db, batch, filter.bytes)) {
-      const score = cosine(vector, norm, floatView(row.embedding))
-      if (score >= minScore) best.offer(row.id, score)
-    }
-  }
+  const k = query.k ?? 10
+  const minScore = query.min_score ?? -Infinity
+  const found =
+    (await db.vectors.nearest(db, { vector, k, ...filter })) ??
+    (await exactScan(db, vector, k, filter))
+  const best = found.filter((hit) => hit.score >= minScore)
   const details = new Map(
     (
       await similarity.getChunkDetails(
         db,
-        best.items.map((item) => item.id),
+        best.map((item) => item.id),
       )
     ).map((d) => [d.id, d]),
   )
-  return best.items.flatMap(({ id: chunkId, score }) => {
+  return best.flatMap(({ id: chunkId, score }) => {
     const detail = details.get(chunkId)
-    // A chunk replaced between the scan and this read is left out rather than shown stale.
+    // A chunk replaced between the search and this read is left out rather than shown stale.
     return detail === undefined
       ? []
       : [
@@ -154,6 +150,25 @@ async function similarChunks(
           },
         ]
   })
+}
+
+/** Every vector of the query's dimension read in batches and compared here, in float32. */
+async function exactScan(
+  db: Database,
+  vector: Float32Array,
+  k: number,
+  filter: Omit<similarity.EmbeddingFilter, 'bytes'>,
+): Promise<{ id: string; score: number }[]> {
+  const norm = vectorNorm(vector)
+  const best = new TopK(k)
+  const bytes = vector.length * 4
+  const counts = await similarity.countEmbeddingsByDocument(db, { ...filter, bytes })
+  for (const batch of batches(counts)) {
+    for (const row of await similarity.embeddingsOfDocuments(db, batch, bytes)) {
+      best.offer(row.id, cosine(vector, norm, floatView(row.embedding)))
+    }
+  }
+  return best.items
 }
 
 /** Whole documents packed into batches of about SCAN_BATCH embeddings (a bigger one goes alone). */

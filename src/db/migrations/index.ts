@@ -8,6 +8,7 @@ import * as foreignKeyIndexes from './2026-11-25-06-foreign-key-indexes.js'
 import * as unloggedRateLimits from './2026-12-03-01-unlogged-rate-limits.js'
 import * as messageParts from './2026-12-03-03-message-parts.js'
 import * as seedCalls from './2026-12-03-04-seed-calls.js'
+import * as vectors from './2026-12-03-06-vectors.js'
 
 /** Every migration, oldest first. Append only: a released migration is never edited. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -20,4 +21,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-12-03-01-unlogged-rate-limits': unloggedRateLimits,
   '2026-12-03-03-message-parts': messageParts,
   '2026-12-03-04-seed-calls': seedCalls,
+  '2026-12-03-06-vectors': vectors,
 }

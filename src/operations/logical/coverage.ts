@@ -2,8 +2,13 @@ import type { Database } from '../../db/database.js'
 import { ChatkeepError } from '../../errors.js'
 import { isTableName, specOf, TABLE_ORDER } from './format.js'
 
-/** Tables the engine or the migrator keeps for itself: their contents are not data. */
-const BOOKKEEPING = /^(chatkeep_migration(_lock)?|.+_fts(_(data|idx|docsize|config|content))?)$/
+/**
+ * Tables the engine or the migrator keeps for itself: their contents are not data. The vector
+ * index (chunk_vectors_<n> and sqlite-vec's shadow tables) and its change log are rebuilt from
+ * document_chunks by their triggers.
+ */
+const BOOKKEEPING =
+  /^(chatkeep_migration(_lock)?|.+_fts(_(data|idx|docsize|config|content))?|chunk_vector_changes|chunk_vectors_\d+(_.+)?)$/
 
 /**
  * Compares the export format with the live database: every table and column there must be one
