@@ -82,7 +82,10 @@ const OWN_PLAIN = OWN.filter((c) => !(SEALED as Column[]).includes(c))
 /** One message of a batch, with its id and time already chosen by the caller. */
 export interface AppendRow {
   id: string
+  /** The parent the caller named; null: the conversation's active leaf, as the append finds it. */
   parent_id: string | null
+  /** The message becomes the conversation's active leaf (`activate: false` leaves it be). */
+  activate: boolean
   role: string
   /** The plain text, kept for the caller's answer; stored only when `sealed` is null. */
   content: string
@@ -96,7 +99,7 @@ export interface AppendRow {
 }
 
 /** A row's own column values as bound to a statement: JSON as text, the content as stored. */
-function boundValues(row: AppendRow): Record<OwnColumn, unknown> {
+function boundValues(row: Omit<AppendRow, 'activate'>): Record<OwnColumn, unknown> {
   const values = {} as Record<OwnColumn, unknown>
   for (const c of OWN) {
     const value = ownValue(row, c)
@@ -105,7 +108,7 @@ function boundValues(row: AppendRow): Record<OwnColumn, unknown> {
   return values
 }
 
-function ownValue(row: AppendRow, c: OwnColumn): unknown {
+function ownValue(row: Omit<AppendRow, 'activate'>, c: OwnColumn): unknown {
   switch (c) {
     case 'content':
       return row.sealed === null ? row.content : null
@@ -141,6 +144,28 @@ export interface AppendResult {
   user_id: string
   /** The sequence of rows[0]; the others follow it. */
   first_sequence: number
+  /** Each row's parent as stored (a row without one of its own continues the active leaf). */
+  parents: (string | null)[]
+}
+
+/**
+ * Where each row of a batch hangs, as far as the batch itself decides: its own parent_id, or
+ * the row before it that became the active leaf; null for a row that continues the active leaf
+ * the conversation had before the batch (which only the write learns). So appends without a
+ * parent_id that share a transaction chain one after another, in sequence order, exactly as
+ * they would one transaction each; and `leaf` is the active leaf the batch leaves (null: as it was).
+ */
+function chainParents(rows: readonly AppendRow[]): {
+  parents: (string | null)[]
+  leaf: string | null
+} {
+  let leaf: string | null = null
+  const parents = rows.map((row) => {
+    const parent = row.parent_id ?? leaf
+    if (row.activate) leaf = row.id
+    return parent
+  })
+  return { parents, leaf }
 }
 
 /**
@@ -170,9 +195,14 @@ interface BumpParams {
   n: number
   tokens: number
   now: string
+  /** The batch's new active leaf; null leaves the conversation's as it is. */
+  leaf: string | null
 }
 
-/** Takes the next `n` sequences, returning the new message_count; takes the row's write lock. */
+/**
+ * Takes the next `n` sequences, returning the new message_count, and moves the active leaf;
+ * takes the row's write lock.
+ */
 const bumpConversation = (db: Database, p: BumpParams, owned: boolean) => {
   const q = db.kysely
     .updateTable('conversations')
@@ -181,6 +211,7 @@ const bumpConversation = (db: Database, p: BumpParams, owned: boolean) => {
       total_tokens: eb('total_tokens', '+', p.tokens),
       last_activity: p.now,
       updated_at: p.now,
+      active_leaf_id: sql<string | null>`coalesce(${p.leaf}, active_leaf_id)`,
     }))
     .where('id', '=', p.conversation_id)
     .where('deleted_at', 'is', null)
@@ -188,6 +219,38 @@ const bumpConversation = (db: Database, p: BumpParams, owned: boolean) => {
   return (owned ? q.where('user_id', '=', p.owner as string) : q).returning([
     'message_count',
     'user_id',
+  ])
+}
+
+/**
+ * PostgreSQL: the bump, also returning the active leaf the row had before it (`leaf_before`),
+ * which RETURNING alone cannot (it sees the new row). The FOR UPDATE subquery takes the row's
+ * lock first and reads the row as the appender before us left it, so two appends to one leaf
+ * that race each see the other's: they chain, in sequence order.
+ */
+const bumpReturningLeaf = (db: Database, p: BumpParams, owned: boolean) => {
+  const before = db.kysely
+    .selectFrom('conversations')
+    .select('active_leaf_id as leaf_before')
+    .where('id', '=', p.conversation_id)
+    .forUpdate()
+  const q = db.kysely
+    .updateTable('conversations')
+    .from(before.as('o'))
+    .set((eb) => ({
+      message_count: eb('message_count', '+', p.n),
+      total_tokens: eb('total_tokens', '+', p.tokens),
+      last_activity: p.now,
+      updated_at: p.now,
+      active_leaf_id: sql<string | null>`coalesce(${p.leaf}, active_leaf_id)`,
+    }))
+    .where('id', '=', p.conversation_id)
+    .where('deleted_at', 'is', null)
+    .where('status', '!=', 'closed')
+  return (owned ? q.where('user_id', '=', p.owner as string) : q).returning([
+    'message_count',
+    'user_id',
+    'leaf_before',
   ])
 }
 
@@ -206,6 +269,13 @@ const twoStatements = perDatabase((db) => {
         ),
     )
   return {
+    // Read before the bump, in the same BEGIN IMMEDIATE transaction, which holds the write lock.
+    leafBefore: db.prepare((p: { conversation_id: string }) =>
+      db.kysely
+        .selectFrom('conversations')
+        .select('active_leaf_id')
+        .where('id', '=', p.conversation_id),
+    ),
     bump: {
       any: db.prepare((p: BumpParams) => bumpConversation(db, p, false)),
       owned: db.prepare((p: BumpParams) => bumpConversation(db, p, true)),
@@ -231,33 +301,38 @@ const fromRecord = (c: Column) =>
  * own variants, so a plain append binds nothing more than it needs.
  */
 const oneStatement = perDatabase((db) => {
+  // A row without a parent of its own (null) continues the leaf the conversation had.
+  const inRecord = (c: OwnColumn) =>
+    c === 'parent_id' ? sql`coalesce(r.parent_id, c.leaf_before)` : fromRecord(c)
+  const bound = (p: Record<OwnColumn, unknown>, c: OwnColumn) =>
+    c === 'parent_id' ? sql`coalesce(${cast(p[c], c)}, c.leaf_before)` : cast(p[c], c)
   const many = (owned: boolean, columns: readonly OwnColumn[]) =>
     db.prepare((p: BumpParams & { rows: string }) =>
       db.kysely
-        .with('c', () => bumpConversation(db, p, owned))
+        .with('c', () => bumpReturningLeaf(db, p, owned))
         .insertInto('messages')
         .columns([...PLACED, ...columns])
         .expression(
           sql`select ${cast(p.conversation_id, 'conversation_id')}, c.user_id,
             c.message_count - ${p.n}::int + r.ord, ${cast(p.now, 'created_at')},
-            ${sql.join(columns.map(fromRecord))}
+            ${sql.join(columns.map(inRecord))}
           from c cross join jsonb_to_recordset(${p.rows}::jsonb)
             as r(ord int, ${sql.join(columns.map(recordColumn))})`,
         )
-        .returning(['user_id', 'sequence']),
+        .returning(['user_id', 'sequence', 'parent_id']),
     )
   const one = (owned: boolean, columns: readonly OwnColumn[]) =>
     db.prepare((p: BumpParams & Record<OwnColumn, unknown>) =>
       db.kysely
-        .with('c', () => bumpConversation(db, p, owned))
+        .with('c', () => bumpReturningLeaf(db, p, owned))
         .insertInto('messages')
         .columns([...PLACED, ...columns])
         .expression(
           sql`select ${cast(p.conversation_id, 'conversation_id')}, c.user_id, c.message_count,
-            ${cast(p.now, 'created_at')}, ${sql.join(columns.map((c) => cast(p[c], c)))}
+            ${cast(p.now, 'created_at')}, ${sql.join(columns.map((c) => bound(p, c)))}
           from c`,
         )
-        .returning(['user_id', 'sequence']),
+        .returning(['user_id', 'sequence', 'parent_id']),
     )
   const variants = <S>(make: (owned: boolean, columns: readonly OwnColumn[]) => S) => ({
     plain: { any: make(false, OWN_PLAIN), owned: make(true, OWN_PLAIN) },
@@ -301,18 +376,23 @@ function writeHeld(
   batch: AppendBatch,
 ): AppendResult | undefined {
   const bump = batch.owner === null ? set.bump.any : set.bump.owned
+  const chain = chainParents(batch.rows)
+  const [before] = held.run(set.leafBefore, { conversation_id: batch.conversation_id })
   const [conversation] = held.run(bump, {
     conversation_id: batch.conversation_id,
     owner: batch.owner,
     n: batch.rows.length,
     tokens: totalTokens(batch.rows),
     now: batch.created_at,
+    leaf: chain.leaf,
   })
   if (conversation === undefined) return undefined
   const first = conversation.message_count - batch.rows.length + 1
+  const parents = chain.parents.map((parent) => parent ?? before?.active_leaf_id ?? null)
   batch.rows.forEach((row, i) => {
     const params = {
       ...boundValues(row),
+      parent_id: parents[i],
       conversation_id: batch.conversation_id,
       user_id: conversation.user_id,
       sequence: first + i,
@@ -320,7 +400,7 @@ function writeHeld(
     }
     held.run(row.sealed === null ? set.insert : set.insertSealed, params)
   })
-  return { user_id: conversation.user_id, first_sequence: first }
+  return { user_id: conversation.user_id, first_sequence: first, parents }
 }
 
 async function appendInOneStatement(
@@ -328,12 +408,14 @@ async function appendInOneStatement(
   batch: AppendBatch,
 ): Promise<AppendResult | undefined> {
   const set = oneStatement(db)
+  const chain = chainParents(batch.rows)
   const bump = {
     conversation_id: batch.conversation_id,
     owner: batch.owner,
     n: batch.rows.length,
     tokens: totalTokens(batch.rows),
     now: batch.created_at,
+    leaf: chain.leaf,
   }
   const sealed = batch.rows.some((r) => r.sealed !== null)
   const pick = <S>(variants: { plain: { any: S; owned: S }; sealed: { any: S; owned: S } }) => {
@@ -342,14 +424,22 @@ async function appendInOneStatement(
   }
   const inserted = await db.write(() => {
     if (batch.rows.length === 1) {
-      return pick(set.one).all(db, { ...bump, ...boundValues(batch.rows[0]!) })
+      return pick(set.one).all(db, {
+        ...bump,
+        ...boundValues(batch.rows[0]!),
+        parent_id: chain.parents[0],
+      })
     }
-    const rows = encodeJson(batch.rows.map((r, i) => recordValues(r, i + 1)))
+    const rows = encodeJson(
+      batch.rows.map((r, i) => ({ ...recordValues(r, i + 1), parent_id: chain.parents[i] })),
+    )
     return pick(set.many).all(db, { ...bump, rows })
   })
   if (inserted.length === 0) return undefined
   const first = Math.min(...inserted.map((r) => r.sequence))
-  return { user_id: inserted[0]!.user_id, first_sequence: first }
+  const parents: (string | null)[] = []
+  for (const r of inserted) parents[r.sequence - first] = r.parent_id
+  return { user_id: inserted[0]!.user_id, first_sequence: first, parents }
 }
 
 /**
@@ -381,7 +471,7 @@ export async function findAppended(
 const INSERT_ROWS = 500
 
 /** A message whose time is already known (imports): an append's row with its created_at. */
-export interface PlacedRow extends AppendRow {
+export interface PlacedRow extends Omit<AppendRow, 'activate'> {
   created_at: string
 }
 

@@ -54,6 +54,10 @@ export const ConversationSchema = Type.Object({
   /** Every message ever appended, soft-deleted ones included: the last sequence number. */
   message_count: Type.Integer(),
   total_tokens: Type.Integer(),
+  /** The message the conversation currently ends at (reads follow the path to it); null when empty. */
+  active_leaf_id: Nullable(Id),
+  /** Where a fork was copied from: the conversation and the message its path ended at. */
+  forked_from: Nullable(Type.Object({ conversation_id: Id, message_id: Id })),
   created_at: Time,
   updated_at: Time,
   last_activity: Time,

@@ -98,7 +98,10 @@ export const NewMessageSchema = Type.Object(
     role: RoleSchema,
     content: Type.String({ maxLength: LIMITS.content }),
     request_id: Type.Optional(NullableText(LIMITS.short_text)),
+    /** The message this one follows; absent or null: the conversation's active leaf. */
     parent_id: Type.Optional(Type.Union([Id, Type.Null()])),
+    /** false: store it without making it the active leaf (an alternative kept aside). */
+    activate: Type.Optional(Type.Boolean()),
     tokens_used: Type.Optional(Type.Integer({ minimum: 0, maximum: 2_000_000_000 })),
     model_version: Type.Optional(NullableText(LIMITS.short_text)),
     context_documents: Type.Optional(Type.Array(Type.Unknown(), { maxItems: 1000 })),

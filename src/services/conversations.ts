@@ -56,6 +56,8 @@ export class ConversationService {
       metadata: encodeJson(data.metadata ?? {}),
       message_count: 0,
       total_tokens: 0,
+      active_leaf_id: null,
+      forked_from: null,
       created_at: now,
       updated_at: now,
       last_activity: now,

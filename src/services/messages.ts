@@ -73,7 +73,10 @@ export class MessageService {
     return announceAppend(
       this.db,
       row,
-      built(conversationId, outcome.result.user_id, outcome.sequence, outcome.created_at, row),
+      built(conversationId, outcome.result.user_id, outcome.sequence, outcome.created_at, {
+        ...row,
+        parent_id: outcome.parent_id,
+      }),
     )
   }
 
@@ -112,7 +115,10 @@ export class MessageService {
       this.db,
       rows,
       rows.map((row, i) =>
-        built(conversationId, result.user_id, result.first_sequence + i, created_at, row),
+        built(conversationId, result.user_id, result.first_sequence + i, created_at, {
+          ...row,
+          parent_id: result.parents[i] ?? null,
+        }),
       ),
     )
   }
@@ -244,6 +250,7 @@ export class MessageService {
     return {
       id: uuid7(),
       parent_id: data.parent_id ?? null,
+      activate: data.activate ?? true,
       role: data.role,
       content: data.content,
       request_id: data.request_id ?? null,
@@ -408,7 +415,8 @@ function sameBody(message: Message, row: AppendRow): boolean {
     message.content === row.content &&
     message.tokens_used === row.tokens_used &&
     message.model_version === row.model_version &&
-    message.parent_id === row.parent_id &&
+    // Without a parent of its own the append continued the leaf of its time, whatever that was.
+    (row.parent_id === null || message.parent_id === row.parent_id) &&
     canonicalJson(message.metadata) === canonicalJson(row.metadata) &&
     canonicalJson(message.context_documents) === canonicalJson(row.context_documents)
   )

@@ -21,7 +21,8 @@ export type TableName = (typeof TABLES)[number]
 /** Every table, parents before children: the order rows are written and inserted in. */
 export const TABLE_ORDER: readonly TableName[] = TABLES
 
-export type ColumnKind = 'text' | 'integer' | 'time' | 'json' | 'bool' | 'bytes'
+/** `json?`: a json column that may be SQL null (absent), unlike JSON's null in a `json` one. */
+export type ColumnKind = 'text' | 'integer' | 'time' | 'json' | 'json?' | 'bool' | 'bytes'
 
 /** Kysely's table types with their columns, so a column left out of a spec fails to compile. */
 type Columns<T> = { readonly [C in keyof T]-?: ColumnKind }
@@ -114,6 +115,8 @@ export const SPECS: { readonly [T in keyof Schema]: TableSpec<Schema[T]> } = {
       metadata: 'json',
       message_count: 'integer',
       total_tokens: 'integer',
+      active_leaf_id: 'text',
+      forked_from: 'json?',
       created_at: 'time',
       updated_at: 'time',
       last_activity: 'time',
@@ -277,6 +280,7 @@ export function encodeValue(kind: ColumnKind, raw: unknown, json: (raw: unknown)
   if (raw === null || raw === undefined) return null
   switch (kind) {
     case 'json':
+    case 'json?':
       return json(raw)
     case 'bool':
       return raw === true || raw === 1 || raw === 1n
@@ -305,10 +309,13 @@ export function decodeValue(
   value: unknown,
   bool: (value: boolean) => boolean | number,
 ): unknown {
-  // Every json column is NOT NULL, so a null there is JSON's null (PostgreSQL hands both out alike).
+  // A `json` column is NOT NULL, so a null there is JSON's null (PostgreSQL hands both out alike);
+  // in a `json?` column null is the column's own null.
   if (kind === 'json') return JSON.stringify(value)
   if (value === null) return null
   switch (kind) {
+    case 'json?':
+      return JSON.stringify(value)
     case 'bool':
       if (typeof value !== 'boolean') throw new TypeError('must be true or false')
       return bool(value)
