@@ -84,6 +84,8 @@ export interface AppendRow {
   id: string
   /** The parent the caller named; null: the conversation's active leaf, as the append finds it. */
   parent_id: string | null
+  /** No parent at all: a new root (an edit of a conversation's first message). */
+  root: boolean
   /** The message becomes the conversation's active leaf (`activate: false` leaves it be). */
   activate: boolean
   role: string
@@ -99,7 +101,7 @@ export interface AppendRow {
 }
 
 /** A row's own column values as bound to a statement: JSON as text, the content as stored. */
-function boundValues(row: Omit<AppendRow, 'activate'>): Record<OwnColumn, unknown> {
+function boundValues(row: Omit<AppendRow, 'activate' | 'root'>): Record<OwnColumn, unknown> {
   const values = {} as Record<OwnColumn, unknown>
   for (const c of OWN) {
     const value = ownValue(row, c)
@@ -108,7 +110,7 @@ function boundValues(row: Omit<AppendRow, 'activate'>): Record<OwnColumn, unknow
   return values
 }
 
-function ownValue(row: Omit<AppendRow, 'activate'>, c: OwnColumn): unknown {
+function ownValue(row: Omit<AppendRow, 'activate' | 'root'>, c: OwnColumn): unknown {
   switch (c) {
     case 'content':
       return row.sealed === null ? row.content : null
@@ -161,7 +163,7 @@ function chainParents(rows: readonly AppendRow[]): {
 } {
   let leaf: string | null = null
   const parents = rows.map((row) => {
-    const parent = row.parent_id ?? leaf
+    const parent = row.root ? null : (row.parent_id ?? leaf)
     if (row.activate) leaf = row.id
     return parent
   })
@@ -303,9 +305,13 @@ const fromRecord = (c: Column) =>
 const oneStatement = perDatabase((db) => {
   // A row without a parent of its own (null) continues the leaf the conversation had.
   const inRecord = (c: OwnColumn) =>
-    c === 'parent_id' ? sql`coalesce(r.parent_id, c.leaf_before)` : fromRecord(c)
-  const bound = (p: Record<OwnColumn, unknown>, c: OwnColumn) =>
-    c === 'parent_id' ? sql`coalesce(${cast(p[c], c)}, c.leaf_before)` : cast(p[c], c)
+    c === 'parent_id'
+      ? sql`case when r.root then null else coalesce(r.parent_id, c.leaf_before) end`
+      : fromRecord(c)
+  const bound = (p: Record<OwnColumn, unknown> & { root: boolean }, c: OwnColumn) =>
+    c === 'parent_id'
+      ? sql`case when ${p.root}::boolean then null else coalesce(${cast(p[c], c)}, c.leaf_before) end`
+      : cast(p[c], c)
   const many = (owned: boolean, columns: readonly OwnColumn[]) =>
     db.prepare((p: BumpParams & { rows: string }) =>
       db.kysely
@@ -317,12 +323,12 @@ const oneStatement = perDatabase((db) => {
             c.message_count - ${p.n}::int + r.ord, ${cast(p.now, 'created_at')},
             ${sql.join(columns.map(inRecord))}
           from c cross join jsonb_to_recordset(${p.rows}::jsonb)
-            as r(ord int, ${sql.join(columns.map(recordColumn))})`,
+            as r(ord int, root boolean, ${sql.join(columns.map(recordColumn))})`,
         )
         .returning(['user_id', 'sequence', 'parent_id']),
     )
   const one = (owned: boolean, columns: readonly OwnColumn[]) =>
-    db.prepare((p: BumpParams & Record<OwnColumn, unknown>) =>
+    db.prepare((p: BumpParams & Record<OwnColumn, unknown> & { root: boolean }) =>
       db.kysely
         .with('c', () => bumpReturningLeaf(db, p, owned))
         .insertInto('messages')
@@ -388,7 +394,9 @@ function writeHeld(
   })
   if (conversation === undefined) return undefined
   const first = conversation.message_count - batch.rows.length + 1
-  const parents = chain.parents.map((parent) => parent ?? before?.active_leaf_id ?? null)
+  const parents = chain.parents.map((parent, i) =>
+    batch.rows[i]!.root ? null : (parent ?? before?.active_leaf_id ?? null),
+  )
   batch.rows.forEach((row, i) => {
     const params = {
       ...boundValues(row),
@@ -428,10 +436,15 @@ async function appendInOneStatement(
         ...bump,
         ...boundValues(batch.rows[0]!),
         parent_id: chain.parents[0],
+        root: batch.rows[0]!.root,
       })
     }
     const rows = encodeJson(
-      batch.rows.map((r, i) => ({ ...recordValues(r, i + 1), parent_id: chain.parents[i] })),
+      batch.rows.map((r, i) => ({
+        ...recordValues(r, i + 1),
+        parent_id: chain.parents[i],
+        root: r.root,
+      })),
     )
     return pick(set.many).all(db, { ...bump, rows })
   })
@@ -471,7 +484,7 @@ export async function findAppended(
 const INSERT_ROWS = 500
 
 /** A message whose time is already known (imports): an append's row with its created_at. */
-export interface PlacedRow extends Omit<AppendRow, 'activate'> {
+export interface PlacedRow extends Omit<AppendRow, 'activate' | 'root'> {
   created_at: string
 }
 
@@ -591,4 +604,69 @@ export async function resealMessages(db: Database, rows: Reseal[]): Promise<numb
     rewritten += Number(result.numUpdatedRows)
   }
   return rewritten
+}
+
+/** The longest path a read walks: a conversation deeper than this reads as ending there. */
+export const MAX_PATH_DEPTH = 100_000
+
+export interface PathQuery {
+  conversation_id: string
+  /** Only this user's conversation; null for any. */
+  owner: string | null
+  /** The message the path ends at; null: the conversation's active leaf. */
+  leaf: string | null
+  /** How many live messages to take, counting back from the leaf. */
+  n: number
+}
+
+interface PathParams {
+  conversation_id: string
+  owner: string
+  leaf: string
+  n: number
+  depth: number
+}
+
+/**
+ * The last `n` live messages of the path root → leaf, oldest first, in one statement: a
+ * recursive CTE that walks parent_id up from the leaf through the primary key, one row per
+ * step, and stops once it holds `n` live messages (soft-deleted ones are walked through, not
+ * returned) or at MAX_PATH_DEPTH. Each step carries the whole row, so nothing is looked up twice.
+ */
+const pathStatements = perDatabase((db) => {
+  const columns = (from: string) => sql.join(MESSAGE_COLUMNS.map((c) => sql.ref(`${from}.${c}`)))
+  const live = sql`case when m.deleted_at is null then 1 else 0 end`
+  const build = (owned: boolean, active: boolean) =>
+    db.prepare((p: PathParams) => {
+      const leaf = active
+        ? sql`(select c.active_leaf_id from conversations c
+            where c.id = ${p.conversation_id} and c.deleted_at is null)`
+        : sql`${p.leaf}`
+      const mine = owned ? sql`and m.user_id = ${p.owner}` : sql``
+      const walk = sql<MessageRow>`(with recursive path as (
+          select ${columns('m')}, ${live} as live, 1 as depth from messages m
+            where m.id = ${leaf} and m.conversation_id = ${p.conversation_id} ${mine}
+          union all
+          select ${columns('m')}, p.live + ${live}, p.depth + 1
+            from path p join messages m on m.id = p.parent_id
+            where p.live < ${p.n} and p.depth < ${p.depth})
+        select * from path where deleted_at is null)`
+      return db.kysely.selectFrom(walk.as('path')).select(MESSAGE_COLUMNS).orderBy('sequence')
+    })
+  return {
+    active: { any: build(false, true), owned: build(true, true) },
+    leaf: { any: build(false, false), owned: build(true, false) },
+  }
+})
+
+export function pathMessages(db: Database, q: PathQuery): Promise<MessageRow[]> {
+  const set = pathStatements(db)[q.leaf === null ? 'active' : 'leaf']
+  const params = {
+    conversation_id: q.conversation_id,
+    owner: q.owner ?? '',
+    leaf: q.leaf ?? '',
+    n: q.n,
+    depth: MAX_PATH_DEPTH,
+  }
+  return (q.owner === null ? set.any : set.owned).all(db, params)
 }

@@ -98,7 +98,10 @@ export const NewMessageSchema = Type.Object(
     role: RoleSchema,
     content: Type.String({ maxLength: LIMITS.content }),
     request_id: Type.Optional(NullableText(LIMITS.short_text)),
-    /** The message this one follows; absent or null: the conversation's active leaf. */
+    /**
+     * The message this one follows (a branch there); absent: the conversation's active leaf;
+     * null: no parent, a new root beside the first message (an edit of it).
+     */
     parent_id: Type.Optional(Type.Union([Id, Type.Null()])),
     /** false: store it without making it the active leaf (an alternative kept aside). */
     activate: Type.Optional(Type.Boolean()),

@@ -1,7 +1,13 @@
 import { Type } from '@sinclair/typebox'
 import type { MessageCipher, MessageIds, Sealed } from '../crypto/message-cipher.js'
 import { ChatkeepError, notFound } from '../errors.js'
-import { type AppendRow, appendMessages, findAppended } from '../db/messages-table.js'
+import {
+  type AppendRow,
+  appendMessages,
+  findAppended,
+  MAX_PATH_DEPTH,
+  pathMessages,
+} from '../db/messages-table.js'
 import type { Database } from '../db/database.js'
 import { isDriverError, violatedUniqueKey } from '../db/driver-errors.js'
 import { canonicalJson } from '../lib/canonical-json.js'
@@ -25,6 +31,12 @@ import { announceAppend, announceAppended } from './append-events.js'
 import type { AppendQueue } from './append-queue.js'
 import { checkCitations } from './citations.js'
 import { checkCursors, toPage } from './page.js'
+
+/** Which path a read follows. */
+export interface PathOptions {
+  /** The message the path ends at; absent: the conversation's active leaf. */
+  leaf?: string
+}
 
 const validateNew = validator(NewMessageSchema)
 const validateList = validator(MessageListSchema)
@@ -160,26 +172,36 @@ export class MessageService {
   }
 
   /**
-   * The last `n` live messages, oldest first: the context window to hand an LLM.
+   * The last `n` live messages of the active path (root → active leaf), oldest first: the
+   * context window to hand an LLM. `leaf` reads the path that ends at that message instead.
    * @example
    * const context = await store.messages.lastN(chat.id, 20)
    */
-  async lastN(conversationId: string, n: number = LIMITS.default_page): Promise<Message[]> {
+  async lastN(
+    conversationId: string,
+    n: number = LIMITS.default_page,
+    options: PathOptions = {},
+  ): Promise<Message[]> {
     checkWindow(n)
-    const rows = await this.lastRows(conversationId, n)
+    const rows = await this.pathRows(conversationId, n, options.leaf)
     return rows.map((row) => messages.decodeMessage(this.db.codec, row, this.cipher))
   }
 
   /**
-   * The last `n` live messages as a page, oldest first: `has_more` says whether live messages
-   * come before them (soft-deleted ones do not count).
+   * The last `n` live messages of the active path (or of the path to `leaf`) as a page, oldest
+   * first: `has_more` says whether live messages of the path come before them (soft-deleted
+   * ones do not count).
    * @example
    * const { data, has_more } = await store.messages.lastPage(chat.id, 20)
    */
-  async lastPage(conversationId: string, n: number = LIMITS.default_page): Promise<Page<Message>> {
+  async lastPage(
+    conversationId: string,
+    n: number = LIMITS.default_page,
+    options: PathOptions = {},
+  ): Promise<Page<Message>> {
     checkWindow(n)
     // One more than asked for, oldest first: when it comes, there is more before the page.
-    const rows = await this.lastRows(conversationId, n + 1)
+    const rows = await this.pathRows(conversationId, n + 1, options.leaf)
     const kept = rows.length > n ? rows.slice(1) : rows
     const data = kept.map((row) => messages.decodeMessage(this.db.codec, row, this.cipher))
     return {
@@ -190,12 +212,38 @@ export class MessageService {
     }
   }
 
-  private async lastRows(conversationId: string, n: number) {
+  /**
+   * Every live message of the active path (or of the path to `leaf`), root first: what a person
+   * or an LLM reads as the conversation.
+   * @example
+   * const shown = await store.messages.path(chat.id)
+   */
+  async path(conversationId: string, options: PathOptions = {}): Promise<Message[]> {
+    const rows = await this.pathRows(conversationId, MAX_PATH_DEPTH, options.leaf)
+    return rows.map((row) => messages.decodeMessage(this.db.codec, row, this.cipher))
+  }
+
+  private async pathRows(conversationId: string, n: number, leaf: string | undefined) {
+    if (leaf !== undefined && !isUuid(leaf)) {
+      await this.conversation(conversationId)
+      throw notFound('message', leaf)
+    }
     const rows = isUuid(conversationId)
-      ? await messages.lastMessages(this.db, conversationId, this.owner, n)
+      ? await pathMessages(this.db, {
+          conversation_id: conversationId,
+          owner: this.owner,
+          leaf: leaf ?? null,
+          n,
+        })
       : []
-    // An empty window may mean no such conversation; only then is it worth asking.
-    if (rows.length === 0) await this.conversation(conversationId)
+    // An empty window may mean no such conversation (or leaf); only then is it worth asking.
+    if (rows.length === 0) {
+      await this.conversation(conversationId)
+      if (leaf !== undefined) {
+        const row = await messages.getMessageAnyState(this.db, leaf)
+        if (row?.conversation_id !== conversationId) throw notFound('message', leaf)
+      }
+    }
     return rows
   }
 
@@ -250,6 +298,7 @@ export class MessageService {
     return {
       id: uuid7(),
       parent_id: data.parent_id ?? null,
+      root: data.parent_id === null,
       activate: data.activate ?? true,
       role: data.role,
       content: data.content,
@@ -416,7 +465,7 @@ function sameBody(message: Message, row: AppendRow): boolean {
     message.tokens_used === row.tokens_used &&
     message.model_version === row.model_version &&
     // Without a parent of its own the append continued the leaf of its time, whatever that was.
-    (row.parent_id === null || message.parent_id === row.parent_id) &&
+    (row.root || row.parent_id !== null ? message.parent_id === row.parent_id : true) &&
     canonicalJson(message.metadata) === canonicalJson(row.metadata) &&
     canonicalJson(message.context_documents) === canonicalJson(row.context_documents)
   )
