@@ -670,3 +670,50 @@ export function pathMessages(db: Database, q: PathQuery): Promise<MessageRow[]> 
   }
   return (q.owner === null ? set.any : set.owned).all(db, params)
 }
+
+/** One alternative at a point of the tree: the message and the newest live message under it. */
+export interface SiblingRow extends MessageRow {
+  newest_leaf_id: string
+}
+
+/**
+ * The live messages that share `parent_id` (null: the conversation's roots), oldest first, each
+ * with the newest live message of its subtree (itself when it has none), in one statement: a
+ * recursive CTE walks each sibling's subtree down through messages_parent_id_idx.
+ */
+const siblingStatements = perDatabase((db) => {
+  const columns = (from: string) => sql.join(MESSAGE_COLUMNS.map((c) => sql.ref(`${from}.${c}`)))
+  const build = (root: boolean) =>
+    db.prepare((p: { conversation_id: string; parent_id: string }) => {
+      const under = root ? sql`s.parent_id is null` : sql`s.parent_id = ${p.parent_id}`
+      const rows = sql<SiblingRow>`(with recursive sub as (
+          select s.id as top, s.id, s.sequence, s.deleted_at from messages s
+            where s.conversation_id = ${p.conversation_id} and ${under} and s.deleted_at is null
+          union all
+          select sub.top, m.id, m.sequence, m.deleted_at
+            from sub join messages m on m.parent_id = sub.id),
+        newest as (
+          select top, max(sequence) as sequence from sub where deleted_at is null group by top)
+        select ${columns('s')}, l.id as newest_leaf_id
+          from newest n
+          join messages s on s.id = n.top
+          join messages l on l.conversation_id = s.conversation_id and l.sequence = n.sequence)`
+      return db.kysely
+        .selectFrom(rows.as('siblings'))
+        .select([...MESSAGE_COLUMNS, 'newest_leaf_id'])
+        .orderBy('sequence')
+    })
+  return { root: build(true), child: build(false) }
+})
+
+export function siblingMessages(
+  db: Database,
+  conversationId: string,
+  parentId: string | null,
+): Promise<SiblingRow[]> {
+  const set = siblingStatements(db)
+  return (parentId === null ? set.root : set.child).all(db, {
+    conversation_id: conversationId,
+    parent_id: parentId ?? '',
+  })
+}

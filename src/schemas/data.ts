@@ -86,6 +86,16 @@ export const MessageSchema = Type.Object({
 })
 export type Message = Static<typeof MessageSchema>
 
+/** One alternative at a point of a conversation's tree ("2 / 3"). */
+export const SiblingSchema = Type.Object({
+  /** 1 for the oldest alternative. */
+  position: Type.Integer({ minimum: 1 }),
+  message: MessageSchema,
+  /** The newest live message under it (itself when none): the leaf to switch to. */
+  newest_leaf_id: Id,
+})
+export type Sibling = Static<typeof SiblingSchema>
+
 /** One page of a keyset-paginated list, as the OpenAI API shapes it. */
 export interface Page<T> {
   data: T[]

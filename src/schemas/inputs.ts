@@ -70,6 +70,8 @@ export const ConversationUpdateSchema = Type.Object(
     status: Type.Optional(ConversationStatusSchema),
     parameters: Type.Optional(JsonObject),
     metadata: Type.Optional(JsonObject),
+    /** Switches branch: a live message of the conversation, whose path reads then follow. */
+    active_leaf_id: Type.Optional(Id),
   },
   strict,
 )
@@ -92,6 +94,16 @@ export const ConversationListSchema = Type.Object(
   strict,
 )
 export type ConversationListOptions = Static<typeof ConversationListSchema>
+
+export const ForkSchema = Type.Object(
+  {
+    /** The message the copied path ends at; absent: the conversation's active leaf. */
+    message_id: Type.Optional(Id),
+    title: Type.Optional(NullableText(LIMITS.title)),
+  },
+  strict,
+)
+export type ForkOptions = Static<typeof ForkSchema>
 
 export const NewMessageSchema = Type.Object(
   {

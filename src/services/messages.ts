@@ -7,6 +7,7 @@ import {
   findAppended,
   MAX_PATH_DEPTH,
   pathMessages,
+  siblingMessages,
 } from '../db/messages-table.js'
 import type { Database } from '../db/database.js'
 import { isDriverError, violatedUniqueKey } from '../db/driver-errors.js'
@@ -15,7 +16,7 @@ import { isUuid, uuid7 } from '../lib/uuid7.js'
 import * as conversations from '../repositories/conversations.js'
 import type { Owner } from '../repositories/conversations.js'
 import * as messages from '../repositories/messages.js'
-import { ROLES, type Message, type Page, type Role } from '../schemas/data.js'
+import { ROLES, type Message, type Page, type Role, type Sibling } from '../schemas/data.js'
 import {
   type Feedback,
   FeedbackSchema,
@@ -133,6 +134,52 @@ export class MessageService {
         }),
       ),
     )
+  }
+
+  /**
+   * Edits a message the way chat apps do: appends a new message beside it (same parent, same
+   * role unless given), which becomes the active leaf; the original stays, as an alternative.
+   * @example
+   * const edited = await store.messages.edit(question.id, { content: 'What about Porto?' })
+   */
+  async edit(id: string, input: Omit<NewMessage, 'parent_id' | 'role'> & { role?: Role }) {
+    const original = await this.get(id)
+    return this.append(original.conversation_id, {
+      ...input,
+      role: input.role ?? original.role,
+      parent_id: original.parent_id,
+    })
+  }
+
+  /**
+   * Regenerates an answer: appends another answer to the same question (a sibling of `id`,
+   * an assistant message unless `role` says otherwise), which becomes the active leaf.
+   * @example
+   * const again = await store.messages.regenerate(answer.id, { content: 'Lisbon has…' })
+   */
+  async regenerate(id: string, input: Omit<NewMessage, 'parent_id' | 'role'> & { role?: Role }) {
+    const original = await this.get(id)
+    return this.append(original.conversation_id, {
+      ...input,
+      role: input.role ?? 'assistant',
+      parent_id: original.parent_id,
+    })
+  }
+
+  /**
+   * The alternatives at a message's point of the tree (it and the live messages sharing its
+   * parent), oldest first, each with its position and the newest leaf under it.
+   * @example
+   * const alternatives = await store.messages.siblings(answer.id) // "2 / 3"
+   */
+  async siblings(id: string): Promise<Sibling[]> {
+    const message = await this.get(id)
+    const rows = await siblingMessages(this.db, message.conversation_id, message.parent_id)
+    return rows.map(({ newest_leaf_id, ...row }, i) => ({
+      position: i + 1,
+      message: messages.decodeMessage(this.db.codec, row, this.cipher),
+      newest_leaf_id,
+    }))
   }
 
   async get(id: string): Promise<Message> {

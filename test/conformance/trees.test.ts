@@ -1,7 +1,8 @@
+import { sql } from 'kysely'
 import { expect, it } from 'vitest'
 import type { Message, Store } from '../../src/index.js'
 import { describeEachEngine } from '../support/engines.js'
-import { expectError, missingId, userWithConversation } from './helpers.js'
+import { countRows, expectError, missingId, userWithConversation } from './helpers.js'
 
 const contents = (messages: Message[]) => messages.map((m) => m.content)
 
@@ -183,5 +184,122 @@ describeEachEngine('conversation trees', (ctx) => {
       stranger.messages.lastN(t.conversation.id, 5, { leaf: t.a2b.id }),
       'not_found',
     )
+  })
+
+  it('edits, regenerates, lists siblings with their newest leaf, and switches branch', async () => {
+    const t = await editedConversation(ctx.store)
+    const siblings = await ctx.store.messages.siblings(t.q2b.id)
+    expect(siblings.map((s) => [s.position, s.message.content, s.newest_leaf_id])).toEqual([
+      [1, 'q2', t.a2.id],
+      [2, 'q2b', t.a2b.id],
+    ])
+    const again = await ctx.store.messages.regenerate(t.a2b.id, { content: 'a2c' })
+    expect(again).toMatchObject({ role: 'assistant', parent_id: t.q2b.id })
+    const edited = await ctx.store.messages.edit(t.q2.id, { content: 'q2c' })
+    expect(edited).toMatchObject({ role: 'user', parent_id: t.a1.id })
+    expect(contents(await ctx.store.messages.lastN(t.conversation.id, 20))).toEqual([
+      'q1',
+      'a1',
+      'q2c',
+    ])
+    // Switch back to the first branch: reads follow it, and appends continue it.
+    const switched = await ctx.store.conversations.update(t.conversation.id, {
+      active_leaf_id: siblings[0]!.newest_leaf_id,
+    })
+    expect(switched.active_leaf_id).toBe(t.a2.id)
+    expect(contents(await ctx.store.messages.lastN(t.conversation.id, 20))).toEqual([
+      'q1',
+      'a1',
+      'q2',
+      'a2',
+    ])
+    const next = await ctx.store.messages.append(t.conversation.id, { role: 'user', content: 'q3' })
+    expect(next.parent_id).toBe(t.a2.id)
+    // Only a live message of this conversation can be the leaf; nothing changes otherwise.
+    const elsewhere = await editedConversation(ctx.store)
+    await expectError(
+      ctx.store.conversations.update(t.conversation.id, { active_leaf_id: elsewhere.a2.id }),
+      'validation_failed',
+      '/active_leaf_id',
+    )
+    await ctx.store.messages.delete(t.a2b.id)
+    await expectError(
+      ctx.store.conversations.update(t.conversation.id, { active_leaf_id: t.a2b.id }),
+      'validation_failed',
+      '/active_leaf_id',
+    )
+    expect((await ctx.store.conversations.get(t.conversation.id)).active_leaf_id).toBe(next.id)
+  })
+
+  it('forks the path to a message into a new conversation, forked_from kept', async () => {
+    const t = await editedConversation(ctx.store)
+    const fork = await ctx.store.conversations.fork(t.conversation.id, { message_id: t.a2.id })
+    expect(fork).toMatchObject({
+      user_id: t.user.id,
+      message_count: 4,
+      forked_from: { conversation_id: t.conversation.id, message_id: t.a2.id },
+    })
+    const copied = await ctx.store.messages.path(fork.id)
+    expect(contents(copied)).toEqual(['q1', 'a1', 'q2', 'a2'])
+    expect(copied.map((m) => m.sequence)).toEqual([1, 2, 3, 4])
+    expect(copied[0]!.parent_id).toBeNull()
+    copied.slice(1).forEach((m, i) => expect(m.parent_id).toBe(copied[i]!.id))
+    expect(fork.active_leaf_id).toBe(copied[3]!.id)
+    // The original is untouched, and the fork goes on by itself.
+    expect(contents(await ctx.store.messages.lastN(t.conversation.id, 20))).toEqual([
+      'q1',
+      'a1',
+      'q2b',
+      'a2b',
+    ])
+    const more = await ctx.store.messages.append(fork.id, { role: 'user', content: 'q3' })
+    expect(more).toMatchObject({ sequence: 5, parent_id: copied[3]!.id })
+    const byDefault = await ctx.store.conversations.fork(t.conversation.id)
+    expect(contents(await ctx.store.messages.path(byDefault.id))).toEqual([
+      'q1',
+      'a1',
+      'q2b',
+      'a2b',
+    ])
+    await expectError(
+      ctx.store.conversations.fork(t.conversation.id, { message_id: missingId() }),
+      'not_found',
+      '/message_id',
+    )
+  })
+
+  it('fails a fork midway as a whole: no conversation and no copied message is left', async () => {
+    const { user, conversation } = await userWithConversation(ctx.store)
+    await ctx.store.messages.appendMany(conversation.id, [
+      { role: 'user', content: 'q' },
+      { role: 'assistant', content: 'boom' },
+    ])
+    const db = ctx.store.database.kysely
+    // A trigger fails the insert of the copies, after the fork's conversation row went in.
+    if (ctx.engine === 'sqlite') {
+      await sql`create trigger fork_boom before insert on messages when new.content = 'boom'
+        begin select raise(abort, 'boom'); end`.execute(db)
+    } else {
+      await sql`create function fork_boom() returns trigger language plpgsql as $$
+        begin if new.content = 'boom' then raise exception 'boom'; end if; return new; end $$`.execute(
+        db,
+      )
+      await sql`create trigger fork_boom before insert on messages
+        for each row execute function fork_boom()`.execute(db)
+    }
+    try {
+      await expect(ctx.store.conversations.fork(conversation.id)).rejects.toThrow()
+    } finally {
+      await sql`drop trigger fork_boom${ctx.engine === 'sqlite' ? sql`` : sql` on messages`}`.execute(
+        db,
+      )
+      if (ctx.engine === 'postgres') await sql`drop function fork_boom()`.execute(db)
+    }
+    const left = await ctx.store.conversations.list({ user_id: user.id, limit: 100 })
+    expect(left.data.map((c) => c.id)).toEqual([conversation.id])
+    expect(await countRows(ctx.store, 'messages', { user_id: user.id })).toBe(2)
+    // With nothing in the way, the same fork goes through.
+    const fork = await ctx.store.conversations.fork(conversation.id)
+    expect(contents(await ctx.store.messages.path(fork.id))).toEqual(['q', 'boom'])
   })
 })
