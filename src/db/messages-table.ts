@@ -698,10 +698,14 @@ const siblingStatements = perDatabase((db) => {
           from newest n
           join messages s on s.id = n.top
           join messages l on l.conversation_id = s.conversation_id and l.sequence = n.sequence)`
-      return db.kysely
-        .selectFrom(rows.as('siblings'))
-        .select([...MESSAGE_COLUMNS, 'newest_leaf_id'])
-        .orderBy('sequence')
+      return (
+        db.kysely
+          .selectFrom(rows.as('siblings'))
+          .select([...MESSAGE_COLUMNS, 'newest_leaf_id'])
+          // Oldest first by time: an import's current branch took the lower sequences.
+          .orderBy('created_at')
+          .orderBy('sequence')
+      )
     })
   return { root: build(true), child: build(false) }
 })

@@ -121,6 +121,8 @@ export async function writeConversation(
       .insertInto('conversations')
       .values({
         ...conversation,
+        // The leaf moves with the messages, below: until they are in, it is none.
+        active_leaf_id: null,
         short_id: shortId(),
         discord_channel_id: null,
         parameters: encodeJson(conversation.parameters),
