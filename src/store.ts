@@ -117,7 +117,7 @@ export function createStore(
     database,
     cache,
     users: new UserService(database, cache),
-    conversations: new ConversationService(database, null),
+    conversations: new ConversationService(database, null, cipher),
     messages: new MessageService(database, null, queue, cipher),
     documents: new DocumentService(database, null),
     search: new SearchService(database, null),
@@ -135,7 +135,7 @@ export function createStore(
       }
       return {
         user_id,
-        conversations: new ConversationService(database, user_id),
+        conversations: new ConversationService(database, user_id, cipher),
         messages: new MessageService(database, user_id, queue, cipher),
         documents: new DocumentService(database, user_id),
         search: new SearchService(database, user_id),

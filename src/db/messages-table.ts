@@ -93,7 +93,12 @@ export interface SealedMessage extends Sealed {
 /** One message of a batch, with its id and time already chosen by the caller. */
 export interface AppendRow {
   id: string
+  /** The parent the caller named; null: the conversation's active leaf, as the append finds it. */
   parent_id: string | null
+  /** No parent at all: a new root (an edit of a conversation's first message). */
+  root: boolean
+  /** The message becomes the conversation's active leaf (`activate: false` leaves it be). */
+  activate: boolean
   role: string
   /** The plain text, kept for the caller's answer; stored only when `sealed` is null. */
   content: string
@@ -112,7 +117,7 @@ export interface AppendRow {
 }
 
 /** A row's own column values as bound to a statement: JSON as text, the content as stored. */
-function boundValues(row: AppendRow): Record<OwnColumn, unknown> {
+function boundValues(row: Omit<AppendRow, 'activate' | 'root'>): Record<OwnColumn, unknown> {
   const values = {} as Record<OwnColumn, unknown>
   for (const c of OWN) {
     const value = ownValue(row, c)
@@ -122,7 +127,7 @@ function boundValues(row: AppendRow): Record<OwnColumn, unknown> {
   return values
 }
 
-function ownValue(row: AppendRow, c: OwnColumn): unknown {
+function ownValue(row: Omit<AppendRow, 'activate' | 'root'>, c: OwnColumn): unknown {
   switch (c) {
     case 'content':
       return row.sealed === null ? row.content : null
@@ -162,6 +167,28 @@ export interface AppendResult {
   user_id: string
   /** The sequence of rows[0]; the others follow it. */
   first_sequence: number
+  /** Each row's parent as stored (a row without one of its own continues the active leaf). */
+  parents: (string | null)[]
+}
+
+/**
+ * Where each row of a batch hangs, as far as the batch itself decides: its own parent_id, or
+ * the row before it that became the active leaf; null for a row that continues the active leaf
+ * the conversation had before the batch (which only the write learns). So appends without a
+ * parent_id that share a transaction chain one after another, in sequence order, exactly as
+ * they would one transaction each; and `leaf` is the active leaf the batch leaves (null: as it was).
+ */
+function chainParents(rows: readonly AppendRow[]): {
+  parents: (string | null)[]
+  leaf: string | null
+} {
+  let leaf: string | null = null
+  const parents = rows.map((row) => {
+    const parent = row.root ? null : (row.parent_id ?? leaf)
+    if (row.activate) leaf = row.id
+    return parent
+  })
+  return { parents, leaf }
 }
 
 /**
@@ -191,9 +218,14 @@ interface BumpParams {
   n: number
   tokens: number
   now: string
+  /** The batch's new active leaf; null leaves the conversation's as it is. */
+  leaf: string | null
 }
 
-/** Takes the next `n` sequences, returning the new message_count; takes the row's write lock. */
+/**
+ * Takes the next `n` sequences, returning the new message_count, and moves the active leaf;
+ * takes the row's write lock.
+ */
 const bumpConversation = (db: Database, p: BumpParams, owned: boolean) => {
   const q = db.kysely
     .updateTable('conversations')
@@ -202,6 +234,7 @@ const bumpConversation = (db: Database, p: BumpParams, owned: boolean) => {
       total_tokens: eb('total_tokens', '+', p.tokens),
       last_activity: p.now,
       updated_at: p.now,
+      active_leaf_id: sql<string | null>`coalesce(${p.leaf}, active_leaf_id)`,
     }))
     .where('id', '=', p.conversation_id)
     .where('deleted_at', 'is', null)
@@ -209,6 +242,38 @@ const bumpConversation = (db: Database, p: BumpParams, owned: boolean) => {
   return (owned ? q.where('user_id', '=', p.owner as string) : q).returning([
     'message_count',
     'user_id',
+  ])
+}
+
+/**
+ * PostgreSQL: the bump, also returning the active leaf the row had before it (`leaf_before`),
+ * which RETURNING alone cannot (it sees the new row). The FOR UPDATE subquery takes the row's
+ * lock first and reads the row as the appender before us left it, so two appends to one leaf
+ * that race each see the other's: they chain, in sequence order.
+ */
+const bumpReturningLeaf = (db: Database, p: BumpParams, owned: boolean) => {
+  const before = db.kysely
+    .selectFrom('conversations')
+    .select('active_leaf_id as leaf_before')
+    .where('id', '=', p.conversation_id)
+    .forUpdate()
+  const q = db.kysely
+    .updateTable('conversations')
+    .from(before.as('o'))
+    .set((eb) => ({
+      message_count: eb('message_count', '+', p.n),
+      total_tokens: eb('total_tokens', '+', p.tokens),
+      last_activity: p.now,
+      updated_at: p.now,
+      active_leaf_id: sql<string | null>`coalesce(${p.leaf}, active_leaf_id)`,
+    }))
+    .where('id', '=', p.conversation_id)
+    .where('deleted_at', 'is', null)
+    .where('status', '!=', 'closed')
+  return (owned ? q.where('user_id', '=', p.owner as string) : q).returning([
+    'message_count',
+    'user_id',
+    'leaf_before',
   ])
 }
 
@@ -227,6 +292,13 @@ const twoStatements = perDatabase((db) => {
         ),
     )
   return {
+    // Read before the bump, in the same BEGIN IMMEDIATE transaction, which holds the write lock.
+    leafBefore: db.prepare((p: { conversation_id: string }) =>
+      db.kysely
+        .selectFrom('conversations')
+        .select('active_leaf_id')
+        .where('id', '=', p.conversation_id),
+    ),
     bump: {
       any: db.prepare((p: BumpParams) => bumpConversation(db, p, false)),
       owned: db.prepare((p: BumpParams) => bumpConversation(db, p, true)),
@@ -252,33 +324,42 @@ const fromRecord = (c: Column) =>
  * own variants, so a plain append binds nothing more than it needs.
  */
 const oneStatement = perDatabase((db) => {
+  // A row without a parent of its own (null) continues the leaf the conversation had.
+  const inRecord = (c: OwnColumn) =>
+    c === 'parent_id'
+      ? sql`case when r.root then null else coalesce(r.parent_id, c.leaf_before) end`
+      : fromRecord(c)
+  const bound = (p: Record<OwnColumn, unknown> & { root: boolean }, c: OwnColumn) =>
+    c === 'parent_id'
+      ? sql`case when ${p.root}::boolean then null else coalesce(${cast(p[c], c)}, c.leaf_before) end`
+      : cast(p[c], c)
   const many = (owned: boolean, columns: readonly OwnColumn[]) =>
     db.prepare((p: BumpParams & { rows: string }) =>
       db.kysely
-        .with('c', () => bumpConversation(db, p, owned))
+        .with('c', () => bumpReturningLeaf(db, p, owned))
         .insertInto('messages')
         .columns([...PLACED, ...columns])
         .expression(
           sql`select ${cast(p.conversation_id, 'conversation_id')}, c.user_id,
             c.message_count - ${p.n}::int + r.ord, ${cast(p.now, 'created_at')},
-            ${sql.join(columns.map(fromRecord))}
+            ${sql.join(columns.map(inRecord))}
           from c cross join jsonb_to_recordset(${p.rows}::jsonb)
-            as r(ord int, ${sql.join(columns.map(recordColumn))})`,
+            as r(ord int, root boolean, ${sql.join(columns.map(recordColumn))})`,
         )
-        .returning(['user_id', 'sequence']),
+        .returning(['user_id', 'sequence', 'parent_id']),
     )
   const one = (owned: boolean, columns: readonly OwnColumn[]) =>
-    db.prepare((p: BumpParams & Record<OwnColumn, unknown>) =>
+    db.prepare((p: BumpParams & Record<OwnColumn, unknown> & { root: boolean }) =>
       db.kysely
-        .with('c', () => bumpConversation(db, p, owned))
+        .with('c', () => bumpReturningLeaf(db, p, owned))
         .insertInto('messages')
         .columns([...PLACED, ...columns])
         .expression(
           sql`select ${cast(p.conversation_id, 'conversation_id')}, c.user_id, c.message_count,
-            ${cast(p.now, 'created_at')}, ${sql.join(columns.map((c) => cast(p[c], c)))}
+            ${cast(p.now, 'created_at')}, ${sql.join(columns.map((c) => bound(p, c)))}
           from c`,
         )
-        .returning(['user_id', 'sequence']),
+        .returning(['user_id', 'sequence', 'parent_id']),
     )
   const variants = <S>(make: (owned: boolean, columns: readonly OwnColumn[]) => S) => ({
     plain: { any: make(false, OWN_PLAIN), owned: make(true, OWN_PLAIN) },
@@ -322,18 +403,25 @@ function writeHeld(
   batch: AppendBatch,
 ): AppendResult | undefined {
   const bump = batch.owner === null ? set.bump.any : set.bump.owned
+  const chain = chainParents(batch.rows)
+  const [before] = held.run(set.leafBefore, { conversation_id: batch.conversation_id })
   const [conversation] = held.run(bump, {
     conversation_id: batch.conversation_id,
     owner: batch.owner,
     n: batch.rows.length,
     tokens: totalTokens(batch.rows),
     now: batch.created_at,
+    leaf: chain.leaf,
   })
   if (conversation === undefined) return undefined
   const first = conversation.message_count - batch.rows.length + 1
+  const parents = chain.parents.map((parent, i) =>
+    batch.rows[i]!.root ? null : (parent ?? before?.active_leaf_id ?? null),
+  )
   batch.rows.forEach((row, i) => {
     const params = {
       ...boundValues(row),
+      parent_id: parents[i],
       conversation_id: batch.conversation_id,
       user_id: conversation.user_id,
       sequence: first + i,
@@ -341,7 +429,7 @@ function writeHeld(
     }
     held.run(row.sealed === null ? set.insert : set.insertSealed, params)
   })
-  return { user_id: conversation.user_id, first_sequence: first }
+  return { user_id: conversation.user_id, first_sequence: first, parents }
 }
 
 async function appendInOneStatement(
@@ -349,12 +437,14 @@ async function appendInOneStatement(
   batch: AppendBatch,
 ): Promise<AppendResult | undefined> {
   const set = oneStatement(db)
+  const chain = chainParents(batch.rows)
   const bump = {
     conversation_id: batch.conversation_id,
     owner: batch.owner,
     n: batch.rows.length,
     tokens: totalTokens(batch.rows),
     now: batch.created_at,
+    leaf: chain.leaf,
   }
   const sealed = batch.rows.some((r) => r.sealed !== null)
   const pick = <S>(variants: { plain: { any: S; owned: S }; sealed: { any: S; owned: S } }) => {
@@ -363,14 +453,27 @@ async function appendInOneStatement(
   }
   const inserted = await db.write(() => {
     if (batch.rows.length === 1) {
-      return pick(set.one).all(db, { ...bump, ...boundValues(batch.rows[0]!) })
+      return pick(set.one).all(db, {
+        ...bump,
+        ...boundValues(batch.rows[0]!),
+        parent_id: chain.parents[0],
+        root: batch.rows[0]!.root,
+      })
     }
-    const rows = encodeJson(batch.rows.map((r, i) => recordValues(r, i + 1)))
+    const rows = encodeJson(
+      batch.rows.map((r, i) => ({
+        ...recordValues(r, i + 1),
+        parent_id: chain.parents[i],
+        root: r.root,
+      })),
+    )
     return pick(set.many).all(db, { ...bump, rows })
   })
   if (inserted.length === 0) return undefined
   const first = Math.min(...inserted.map((r) => r.sequence))
-  return { user_id: inserted[0]!.user_id, first_sequence: first }
+  const parents: (string | null)[] = []
+  for (const r of inserted) parents[r.sequence - first] = r.parent_id
+  return { user_id: inserted[0]!.user_id, first_sequence: first, parents }
 }
 
 /**
@@ -402,7 +505,7 @@ export async function findAppended(
 const INSERT_ROWS = 500
 
 /** A message whose time is already known (imports): an append's row with its created_at. */
-export interface PlacedRow extends AppendRow {
+export interface PlacedRow extends Omit<AppendRow, 'activate' | 'root'> {
   created_at: string
 }
 
@@ -535,4 +638,120 @@ export async function resealMessages(db: Database, rows: Reseal[]): Promise<numb
     rewritten += Number(result.numUpdatedRows)
   }
   return rewritten
+}
+
+/** The longest path a read walks: a conversation deeper than this reads as ending there. */
+export const MAX_PATH_DEPTH = 100_000
+
+export interface PathQuery {
+  conversation_id: string
+  /** Only this user's conversation; null for any. */
+  owner: string | null
+  /** The message the path ends at; null: the conversation's active leaf. */
+  leaf: string | null
+  /** How many live messages to take, counting back from the leaf. */
+  n: number
+}
+
+interface PathParams {
+  conversation_id: string
+  owner: string
+  leaf: string
+  n: number
+  depth: number
+}
+
+/**
+ * The last `n` live messages of the path root → leaf, oldest first, in one statement: a
+ * recursive CTE that walks parent_id up from the leaf through the primary key, one row per
+ * step, and stops once it holds `n` live messages (soft-deleted ones are walked through, not
+ * returned) or at MAX_PATH_DEPTH. Each step carries the whole row, so nothing is looked up twice.
+ */
+const pathStatements = perDatabase((db) => {
+  const columns = (from: string) => sql.join(MESSAGE_COLUMNS.map((c) => sql.ref(`${from}.${c}`)))
+  const live = sql`case when m.deleted_at is null then 1 else 0 end`
+  const build = (owned: boolean, active: boolean) =>
+    db.prepare((p: PathParams) => {
+      const leaf = active
+        ? sql`(select c.active_leaf_id from conversations c
+            where c.id = ${p.conversation_id} and c.deleted_at is null)`
+        : sql`${p.leaf}`
+      const mine = owned ? sql`and m.user_id = ${p.owner}` : sql``
+      const walk = sql<MessageRow>`(with recursive path as (
+          select ${columns('m')}, ${live} as live, 1 as depth from messages m
+            where m.id = ${leaf} and m.conversation_id = ${p.conversation_id} ${mine}
+          union all
+          select ${columns('m')}, p.live + ${live}, p.depth + 1
+            from path p join messages m on m.id = p.parent_id
+            where p.live < ${p.n} and p.depth < ${p.depth})
+        select * from path where deleted_at is null)`
+      return db.kysely.selectFrom(walk.as('path')).select(MESSAGE_COLUMNS).orderBy('sequence')
+    })
+  return {
+    active: { any: build(false, true), owned: build(true, true) },
+    leaf: { any: build(false, false), owned: build(true, false) },
+  }
+})
+
+export function pathMessages(db: Database, q: PathQuery): Promise<MessageRow[]> {
+  const set = pathStatements(db)[q.leaf === null ? 'active' : 'leaf']
+  const params = {
+    conversation_id: q.conversation_id,
+    owner: q.owner ?? '',
+    leaf: q.leaf ?? '',
+    n: q.n,
+    depth: MAX_PATH_DEPTH,
+  }
+  return (q.owner === null ? set.any : set.owned).all(db, params)
+}
+
+/** One alternative at a point of the tree: the message and the newest live message under it. */
+export interface SiblingRow extends MessageRow {
+  newest_leaf_id: string
+}
+
+/**
+ * The live messages that share `parent_id` (null: the conversation's roots), oldest first, each
+ * with the newest live message of its subtree (itself when it has none), in one statement: a
+ * recursive CTE walks each sibling's subtree down through messages_parent_id_idx.
+ */
+const siblingStatements = perDatabase((db) => {
+  const columns = (from: string) => sql.join(MESSAGE_COLUMNS.map((c) => sql.ref(`${from}.${c}`)))
+  const build = (root: boolean) =>
+    db.prepare((p: { conversation_id: string; parent_id: string }) => {
+      const under = root ? sql`s.parent_id is null` : sql`s.parent_id = ${p.parent_id}`
+      const rows = sql<SiblingRow>`(with recursive sub as (
+          select s.id as top, s.id, s.sequence, s.deleted_at from messages s
+            where s.conversation_id = ${p.conversation_id} and ${under} and s.deleted_at is null
+          union all
+          select sub.top, m.id, m.sequence, m.deleted_at
+            from sub join messages m on m.parent_id = sub.id),
+        newest as (
+          select top, max(sequence) as sequence from sub where deleted_at is null group by top)
+        select ${columns('s')}, l.id as newest_leaf_id
+          from newest n
+          join messages s on s.id = n.top
+          join messages l on l.conversation_id = s.conversation_id and l.sequence = n.sequence)`
+      return (
+        db.kysely
+          .selectFrom(rows.as('siblings'))
+          .select([...MESSAGE_COLUMNS, 'newest_leaf_id'])
+          // Oldest first by time: an import's current branch took the lower sequences.
+          .orderBy('created_at')
+          .orderBy('sequence')
+      )
+    })
+  return { root: build(true), child: build(false) }
+})
+
+export function siblingMessages(
+  db: Database,
+  conversationId: string,
+  parentId: string | null,
+): Promise<SiblingRow[]> {
+  const set = siblingStatements(db)
+  return (parentId === null ? set.root : set.child).all(db, {
+    conversation_id: conversationId,
+    parent_id: parentId ?? '',
+  })
 }

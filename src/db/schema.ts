@@ -77,6 +77,10 @@ export interface ConversationsTable {
   metadata: JsonColumn
   message_count: number
   total_tokens: number
+  /** The message the conversation currently ends at; null before its first message. */
+  active_leaf_id: string | null
+  /** json `{ conversation_id, message_id }`: where a fork was copied from; null otherwise. */
+  forked_from: JsonColumn | null
   created_at: Timestamp
   updated_at: Timestamp
   last_activity: Timestamp

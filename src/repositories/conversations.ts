@@ -15,6 +15,7 @@ export function decodeConversation(codec: Codec, row: ConversationRow): Conversa
     status: row.status as ConversationStatus,
     parameters: codec.json(row.parameters),
     metadata: codec.json(row.metadata),
+    forked_from: row.forked_from === null ? null : codec.json(row.forked_from),
   }
 }
 

@@ -70,19 +70,6 @@ const statements = perDatabase((db) => {
         .where('deleted_at', 'is', null)
       return owned ? q.where('user_id', '=', p.owner) : q
     }),
-    // The context window: walks messages_conversation_sequence_key backwards from the end.
-    last: scoped((p: { conversation_id: string; owner: string; n: number }, owned) => {
-      let inner = db.kysely
-        .selectFrom('messages')
-        .select(MESSAGE_COLUMNS)
-        .where('conversation_id', '=', p.conversation_id)
-        .where('deleted_at', 'is', null)
-      if (owned) inner = inner.where('user_id', '=', p.owner)
-      return db.kysely
-        .selectFrom(inner.orderBy('sequence', 'desc').limit(p.n).as('last'))
-        .selectAll()
-        .orderBy('sequence', 'asc')
-    }),
     byIdempotencyKey: db.prepare(
       (p: { conversation_id: string; role: string; request_id: string }) =>
         db.kysely
@@ -124,19 +111,6 @@ export async function getMessageByIdempotencyKey(
   key: { conversation_id: string; role: string; request_id: string },
 ): Promise<MessageRow | undefined> {
   return (await statements(db).byIdempotencyKey.all(db, key))[0]
-}
-
-/** The last `n` live messages of a conversation, oldest first. */
-export async function lastMessages(
-  db: Database,
-  conversationId: string,
-  owner: Owner,
-  n: number,
-): Promise<MessageRow[]> {
-  const set = statements(db).last
-  return owner === null
-    ? set.any.all(db, { conversation_id: conversationId, owner: '', n })
-    : set.owned.all(db, { conversation_id: conversationId, owner, n })
 }
 
 export interface MessageFilter {

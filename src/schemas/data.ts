@@ -55,6 +55,10 @@ export const ConversationSchema = Type.Object({
   /** Every message ever appended, soft-deleted ones included: the last sequence number. */
   message_count: Type.Integer(),
   total_tokens: Type.Integer(),
+  /** The message the conversation currently ends at (reads follow the path to it); null when empty. */
+  active_leaf_id: Nullable(Id),
+  /** Where a fork was copied from: the conversation and the message its path ended at. */
+  forked_from: Nullable(Type.Object({ conversation_id: Id, message_id: Id })),
   created_at: Time,
   updated_at: Time,
   last_activity: Time,
@@ -86,6 +90,16 @@ export const MessageSchema = Type.Object({
   deleted_at: Nullable(Time),
 })
 export type Message = Static<typeof MessageSchema>
+
+/** One alternative at a point of a conversation's tree ("2 / 3"). */
+export const SiblingSchema = Type.Object({
+  /** 1 for the oldest alternative. */
+  position: Type.Integer({ minimum: 1 }),
+  message: MessageSchema,
+  /** The newest live message under it (itself when none): the leaf to switch to. */
+  newest_leaf_id: Id,
+})
+export type Sibling = Static<typeof SiblingSchema>
 
 /** One page of a keyset-paginated list, as the OpenAI API shapes it. */
 export interface Page<T> {

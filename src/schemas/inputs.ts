@@ -71,6 +71,8 @@ export const ConversationUpdateSchema = Type.Object(
     status: Type.Optional(ConversationStatusSchema),
     parameters: Type.Optional(JsonObject),
     metadata: Type.Optional(JsonObject),
+    /** Switches branch: a live message of the conversation, whose path reads then follow. */
+    active_leaf_id: Type.Optional(Id),
   },
   strict,
 )
@@ -94,13 +96,29 @@ export const ConversationListSchema = Type.Object(
 )
 export type ConversationListOptions = Static<typeof ConversationListSchema>
 
+export const ForkSchema = Type.Object(
+  {
+    /** The message the copied path ends at; absent: the conversation's active leaf. */
+    message_id: Type.Optional(Id),
+    title: Type.Optional(NullableText(LIMITS.title)),
+  },
+  strict,
+)
+export type ForkOptions = Static<typeof ForkSchema>
+
 export const NewMessageSchema = Type.Object(
   {
     role: RoleSchema,
     content: Type.String({ maxLength: LIMITS.content }),
     parts: Type.Optional(Type.Union([PartsSchema, Type.Null()])),
     request_id: Type.Optional(NullableText(LIMITS.short_text)),
+    /**
+     * The message this one follows (a branch there); absent: the conversation's active leaf;
+     * null: no parent, a new root beside the first message (an edit of it).
+     */
     parent_id: Type.Optional(Type.Union([Id, Type.Null()])),
+    /** false: store it without making it the active leaf (an alternative kept aside). */
+    activate: Type.Optional(Type.Boolean()),
     tokens_used: Type.Optional(Type.Integer({ minimum: 0, maximum: 2_000_000_000 })),
     model_version: Type.Optional(NullableText(LIMITS.short_text)),
     context_documents: Type.Optional(Type.Array(Type.Unknown(), { maxItems: 1000 })),

@@ -10,6 +10,8 @@ import type { Database } from '../db/database.js'
 interface Outcome {
   result: AppendResult | undefined
   sequence: number
+  /** The parent the row was stored with. */
+  parent_id: string | null
   created_at: string
 }
 
@@ -186,6 +188,11 @@ function batchOf(lane: Lane, batch: Waiting[], created_at: string): AppendBatch 
 /** Answers each caller of a written batch: its own sequence, in the batch's order. */
 function settle(batch: Waiting[], result: AppendResult | undefined, created_at: string): void {
   batch.forEach((w, i) =>
-    w.resolve({ result, sequence: (result?.first_sequence ?? 0) + i, created_at }),
+    w.resolve({
+      result,
+      sequence: (result?.first_sequence ?? 0) + i,
+      parent_id: result?.parents[i] ?? null,
+      created_at,
+    }),
   )
 }

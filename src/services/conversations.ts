@@ -1,12 +1,15 @@
 import { Type } from '@sinclair/typebox'
+import type { MessageCipher } from '../crypto/message-cipher.js'
 import { ChatkeepError, notFound } from '../errors.js'
 import { encodeJson } from '../db/codec.js'
+import { insertPlacedMessages, MAX_PATH_DEPTH, pathMessages } from '../db/messages-table.js'
 import type { Database } from '../db/database.js'
 import { isDriverError, violatedUniqueKey } from '../db/driver-errors.js'
 import { isShortId, shortId } from '../lib/short-id.js'
 import { isUuid, uuid7 } from '../lib/uuid7.js'
 import * as conversations from '../repositories/conversations.js'
 import type { Owner } from '../repositories/conversations.js'
+import * as messages from '../repositories/messages.js'
 import {
   type Conversation,
   type ConversationStatus,
@@ -18,11 +21,14 @@ import {
   ConversationListSchema,
   type ConversationUpdate,
   ConversationUpdateSchema,
+  type ForkOptions,
+  ForkSchema,
   type NewConversation,
   NewConversationSchema,
 } from '../schemas/inputs.js'
 import { LIMITS } from '../schemas/limits.js'
 import { checkJsonSize, validator } from '../schemas/validate.js'
+import { sealMessage } from './messages.js'
 import { checkCursors, toPage } from './page.js'
 
 const validateNew = validator(NewConversationSchema)
@@ -31,6 +37,7 @@ const validateList = validator(ConversationListSchema)
 const validateCount = validator(
   Type.Object({ status: Type.Optional(ConversationStatusSchema) }, { additionalProperties: false }),
 )
+const validateFork = validator(ForkSchema)
 
 /**
  * Conversations of one owner (or of anyone, for an admin). Another user's conversation is
@@ -40,6 +47,8 @@ export class ConversationService {
   constructor(
     private readonly db: Database,
     private readonly owner: Owner,
+    /** Encryption at rest: a fork's copies are sealed anew, to their own ids. */
+    private readonly cipher: MessageCipher | null = null,
   ) {}
 
   /**
@@ -65,6 +74,8 @@ export class ConversationService {
       metadata: encodeJson(data.metadata ?? {}),
       message_count: 0,
       total_tokens: 0,
+      active_leaf_id: null,
+      forked_from: null,
       created_at: now,
       updated_at: now,
       last_activity: now,
@@ -152,14 +163,101 @@ export class ConversationService {
       ...(data.parameters !== undefined ? { parameters: encodeJson(data.parameters) } : {}),
       ...(data.metadata !== undefined ? { metadata: encodeJson(data.metadata) } : {}),
       ...(data.status !== undefined ? statusChange(data.status, now) : {}),
+      ...(data.active_leaf_id !== undefined ? { active_leaf_id: data.active_leaf_id } : {}),
       updated_at: now,
     }
     if (!isUuid(id)) throw notFound('conversation', id)
-    const row = await this.db.write(() =>
-      conversations.updateConversation(this.db, id, this.owner, patch),
-    )
+    const leaf = data.active_leaf_id
+    const row = await this.db.transaction(async (tx) => {
+      if (leaf !== undefined) {
+        const message = isUuid(leaf) ? await messages.getMessage(tx, leaf, this.owner) : undefined
+        if (message === undefined || message.conversation_id !== id) {
+          await this.getRow(id, tx)
+          throw new ChatkeepError(
+            'validation_failed',
+            '/active_leaf_id: must be the id of a live message of this conversation.',
+            { field: '/active_leaf_id' },
+          )
+        }
+      }
+      return conversations.updateConversation(tx, id, this.owner, patch)
+    })
     if (row === undefined) throw notFound('conversation', id)
     return conversations.decodeConversation(this.db.codec, row)
+  }
+
+  /**
+   * Copies the path root → `message_id` (the active leaf by default) into a new conversation of
+   * the same owner, with new ids and sequences 1..k and the originals' times; `forked_from`
+   * names where it came from. Soft-deleted messages of the path are not copied.
+   * @example
+   * const copy = await store.conversations.fork(chat.id, { message_id: answer.id })
+   */
+  async fork(id: string, options: ForkOptions = {}): Promise<Conversation> {
+    const data = validateFork(options)
+    const source = await this.getRow(id)
+    const leaf = data.message_id ?? source.active_leaf_id
+    const rows =
+      leaf === null || !isUuid(leaf)
+        ? []
+        : await pathMessages(this.db, {
+            conversation_id: id,
+            owner: this.owner,
+            leaf,
+            n: MAX_PATH_DEPTH,
+          })
+    if (rows.length === 0) {
+      throw new ChatkeepError(
+        data.message_id === undefined ? 'validation_failed' : 'not_found',
+        data.message_id === undefined
+          ? '/message_id: the conversation has no messages to fork; give a message_id.'
+          : `/message_id: no live path ends at message ${data.message_id} in this conversation.`,
+        { field: '/message_id' },
+      )
+    }
+    const path = rows.map((row) => messages.decodeMessage(this.db.codec, row, this.cipher))
+    const now = new Date().toISOString()
+    const copyId = uuid7()
+    let parent: string | null = null
+    const copies = path.map((m) => {
+      const ids = { id: uuid7(), conversation_id: copyId, user_id: source.user_id }
+      const sealed =
+        this.cipher === null ? null : sealMessage(this.cipher, m.content, m.parts ?? null, ids)
+      const copy = { ...m, id: ids.id, parent_id: parent, sealed }
+      parent = copy.id
+      return copy
+    })
+    const row = {
+      id: copyId,
+      short_id: shortId(),
+      user_id: source.user_id,
+      title: data.title !== undefined ? data.title : source.title,
+      status: 'active',
+      origin: source.origin,
+      discord_channel_id: null,
+      parameters: encodeJson(this.db.codec.json(source.parameters)),
+      metadata: encodeJson(this.db.codec.json(source.metadata)),
+      message_count: copies.length,
+      total_tokens: copies.reduce((sum, m) => sum + m.tokens_used, 0),
+      active_leaf_id: copies.at(-1)!.id,
+      forked_from: encodeJson({ conversation_id: id, message_id: path.at(-1)!.id }),
+      created_at: now,
+      updated_at: now,
+      last_activity: now,
+      archived_at: null,
+      ended_at: null,
+      deleted_at: null,
+    }
+    const inserted = await this.db.transaction(async (tx) => {
+      const created = await conversations.insertConversation(tx, row)
+      await insertPlacedMessages(
+        tx,
+        { conversation_id: copyId, user_id: source.user_id, first_sequence: 1 },
+        copies,
+      )
+      return created
+    })
+    return conversations.decodeConversation(this.db.codec, inserted)
   }
 
   archive(id: string): Promise<Conversation> {
@@ -236,10 +334,8 @@ export class ConversationService {
     }
   }
 
-  private async getRow(id: string) {
-    const row = isUuid(id)
-      ? await conversations.getConversation(this.db, id, this.owner)
-      : undefined
+  private async getRow(id: string, db: Database = this.db) {
+    const row = isUuid(id) ? await conversations.getConversation(db, id, this.owner) : undefined
     if (row === undefined) throw notFound('conversation', id)
     return row
   }

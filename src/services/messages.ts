@@ -6,6 +6,9 @@ import {
   appendMessages,
   findAppended,
   type SealedMessage,
+  MAX_PATH_DEPTH,
+  pathMessages,
+  siblingMessages,
 } from '../db/messages-table.js'
 import type { Database } from '../db/database.js'
 import { isDriverError, violatedUniqueKey } from '../db/driver-errors.js'
@@ -14,7 +17,7 @@ import { isUuid, uuid7 } from '../lib/uuid7.js'
 import * as conversations from '../repositories/conversations.js'
 import type { Owner } from '../repositories/conversations.js'
 import * as messages from '../repositories/messages.js'
-import { ROLES, type Message, type Page, type Role } from '../schemas/data.js'
+import { ROLES, type Message, type Page, type Role, type Sibling } from '../schemas/data.js'
 import {
   type Feedback,
   type FeedbackListOptions,
@@ -36,6 +39,12 @@ import { announceAppend, announceAppended } from './append-events.js'
 import type { AppendQueue } from './append-queue.js'
 import { checkCitations } from './citations.js'
 import { checkCursors, toPage } from './page.js'
+
+/** Which path a read follows. */
+export interface PathOptions {
+  /** The message the path ends at; absent: the conversation's active leaf. */
+  leaf?: string
+}
 
 const validateNew = validator(NewMessageSchema)
 const validateList = validator(MessageListSchema)
@@ -104,7 +113,10 @@ export class MessageService {
     return announceAppend(
       this.db,
       row,
-      built(conversationId, outcome.result.user_id, outcome.sequence, outcome.created_at, row),
+      built(conversationId, outcome.result.user_id, outcome.sequence, outcome.created_at, {
+        ...row,
+        parent_id: outcome.parent_id,
+      }),
     )
   }
 
@@ -143,9 +155,58 @@ export class MessageService {
       this.db,
       rows,
       rows.map((row, i) =>
-        built(conversationId, result.user_id, result.first_sequence + i, created_at, row),
+        built(conversationId, result.user_id, result.first_sequence + i, created_at, {
+          ...row,
+          parent_id: result.parents[i] ?? null,
+        }),
       ),
     )
+  }
+
+  /**
+   * Edits a message the way chat apps do: appends a new message beside it (same parent, same
+   * role unless given), which becomes the active leaf; the original stays, as an alternative.
+   * @example
+   * const edited = await store.messages.edit(question.id, { content: 'What about Porto?' })
+   */
+  async edit(id: string, input: Omit<NewMessage, 'parent_id' | 'role'> & { role?: Role }) {
+    const original = await this.get(id)
+    return this.append(original.conversation_id, {
+      ...input,
+      role: input.role ?? original.role,
+      parent_id: original.parent_id,
+    })
+  }
+
+  /**
+   * Regenerates an answer: appends another answer to the same question (a sibling of `id`,
+   * an assistant message unless `role` says otherwise), which becomes the active leaf.
+   * @example
+   * const again = await store.messages.regenerate(answer.id, { content: 'Lisbon has…' })
+   */
+  async regenerate(id: string, input: Omit<NewMessage, 'parent_id' | 'role'> & { role?: Role }) {
+    const original = await this.get(id)
+    return this.append(original.conversation_id, {
+      ...input,
+      role: input.role ?? 'assistant',
+      parent_id: original.parent_id,
+    })
+  }
+
+  /**
+   * The alternatives at a message's point of the tree (it and the live messages sharing its
+   * parent), oldest first, each with its position and the newest leaf under it.
+   * @example
+   * const alternatives = await store.messages.siblings(answer.id) // "2 / 3"
+   */
+  async siblings(id: string): Promise<Sibling[]> {
+    const message = await this.get(id)
+    const rows = await siblingMessages(this.db, message.conversation_id, message.parent_id)
+    return rows.map(({ newest_leaf_id, ...row }, i) => ({
+      position: i + 1,
+      message: messages.decodeMessage(this.db.codec, row, this.cipher),
+      newest_leaf_id,
+    }))
   }
 
   async get(id: string): Promise<Message> {
@@ -185,26 +246,36 @@ export class MessageService {
   }
 
   /**
-   * The last `n` live messages, oldest first: the context window to hand an LLM.
+   * The last `n` live messages of the active path (root → active leaf), oldest first: the
+   * context window to hand an LLM. `leaf` reads the path that ends at that message instead.
    * @example
    * const context = await store.messages.lastN(chat.id, 20)
    */
-  async lastN(conversationId: string, n: number = LIMITS.default_page): Promise<Message[]> {
+  async lastN(
+    conversationId: string,
+    n: number = LIMITS.default_page,
+    options: PathOptions = {},
+  ): Promise<Message[]> {
     checkWindow(n)
-    const rows = await this.lastRows(conversationId, n)
+    const rows = await this.pathRows(conversationId, n, options.leaf)
     return rows.map((row) => messages.decodeMessage(this.db.codec, row, this.cipher))
   }
 
   /**
-   * The last `n` live messages as a page, oldest first: `has_more` says whether live messages
-   * come before them (soft-deleted ones do not count).
+   * The last `n` live messages of the active path (or of the path to `leaf`) as a page, oldest
+   * first: `has_more` says whether live messages of the path come before them (soft-deleted
+   * ones do not count).
    * @example
    * const { data, has_more } = await store.messages.lastPage(chat.id, 20)
    */
-  async lastPage(conversationId: string, n: number = LIMITS.default_page): Promise<Page<Message>> {
+  async lastPage(
+    conversationId: string,
+    n: number = LIMITS.default_page,
+    options: PathOptions = {},
+  ): Promise<Page<Message>> {
     checkWindow(n)
     // One more than asked for, oldest first: when it comes, there is more before the page.
-    const rows = await this.lastRows(conversationId, n + 1)
+    const rows = await this.pathRows(conversationId, n + 1, options.leaf)
     const kept = rows.length > n ? rows.slice(1) : rows
     const data = kept.map((row) => messages.decodeMessage(this.db.codec, row, this.cipher))
     return {
@@ -215,12 +286,38 @@ export class MessageService {
     }
   }
 
-  private async lastRows(conversationId: string, n: number) {
+  /**
+   * Every live message of the active path (or of the path to `leaf`), root first: what a person
+   * or an LLM reads as the conversation.
+   * @example
+   * const shown = await store.messages.path(chat.id)
+   */
+  async path(conversationId: string, options: PathOptions = {}): Promise<Message[]> {
+    const rows = await this.pathRows(conversationId, MAX_PATH_DEPTH, options.leaf)
+    return rows.map((row) => messages.decodeMessage(this.db.codec, row, this.cipher))
+  }
+
+  private async pathRows(conversationId: string, n: number, leaf: string | undefined) {
+    if (leaf !== undefined && !isUuid(leaf)) {
+      await this.conversation(conversationId)
+      throw notFound('message', leaf)
+    }
     const rows = isUuid(conversationId)
-      ? await messages.lastMessages(this.db, conversationId, this.owner, n)
+      ? await pathMessages(this.db, {
+          conversation_id: conversationId,
+          owner: this.owner,
+          leaf: leaf ?? null,
+          n,
+        })
       : []
-    // An empty window may mean no such conversation; only then is it worth asking.
-    if (rows.length === 0) await this.conversation(conversationId)
+    // An empty window may mean no such conversation (or leaf); only then is it worth asking.
+    if (rows.length === 0) {
+      await this.conversation(conversationId)
+      if (leaf !== undefined) {
+        const row = await messages.getMessageAnyState(this.db, leaf)
+        if (row?.conversation_id !== conversationId) throw notFound('message', leaf)
+      }
+    }
     return rows
   }
 
@@ -378,6 +475,8 @@ export class MessageService {
     return {
       id: uuid7(),
       parent_id: data.parent_id ?? null,
+      root: data.parent_id === null,
+      activate: data.activate ?? true,
       role: data.role,
       content: data.content,
       parts: data.parts ?? null,
@@ -546,14 +645,15 @@ function sameBody(message: Message, row: AppendRow): boolean {
     canonicalJson(message.parts) === canonicalJson(row.parts) &&
     message.tokens_used === row.tokens_used &&
     message.model_version === row.model_version &&
-    message.parent_id === row.parent_id &&
+    // Without a parent of its own the append continued the leaf of its time, whatever that was.
+    (row.root || row.parent_id !== null ? message.parent_id === row.parent_id : true) &&
     canonicalJson(message.metadata) === canonicalJson(row.metadata) &&
     canonicalJson(message.context_documents) === canonicalJson(row.context_documents)
   )
 }
 
 /** Content and parts sealed together: the parts under the key the content took, bound to the row. */
-function sealMessage(
+export function sealMessage(
   cipher: MessageCipher,
   content: string,
   parts: unknown[] | null,

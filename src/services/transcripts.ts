@@ -247,18 +247,10 @@ export class TranscriptService {
     return renderTranscript(format, source, sink, options.progress)
   }
 
-  /** The live messages, in sequence order, a page at a time through the message service. */
+  /** The live messages of the active path, root first (one read), a page at a time. */
   private async *pages(conversationId: string): AsyncGenerator<Message[]> {
-    let after: string | undefined
-    for (;;) {
-      const page = await this.source.messages.list(conversationId, {
-        limit: PAGE,
-        ...(after === undefined ? {} : { after }),
-      })
-      if (page.data.length > 0) yield page.data
-      if (!page.has_more || page.last_id === null) return
-      after = page.last_id
-    }
+    const path = await this.source.messages.path(conversationId)
+    for (let i = 0; i < path.length; i += PAGE) yield path.slice(i, i + PAGE)
   }
 }
 

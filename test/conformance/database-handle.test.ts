@@ -133,6 +133,7 @@ describeEachEngine('database handles', (ctx) => {
           ...conversationRow,
           parameters: jsonText(conversationRow.parameters),
           metadata: jsonText(conversationRow.metadata),
+          forked_from: null,
           id: uuid7(),
           short_id: uniqueName('s'),
           ...row,

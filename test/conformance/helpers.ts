@@ -153,6 +153,8 @@ export function expectConversationShape(conversation: Conversation): void {
       'metadata',
       'message_count',
       'total_tokens',
+      'active_leaf_id',
+      'forked_from',
       'created_at',
       'updated_at',
       'last_activity',
@@ -169,6 +171,10 @@ export function expectConversationShape(conversation: Conversation): void {
   expectPlainObject(conversation.metadata)
   expect(Number.isSafeInteger(conversation.message_count)).toBe(true)
   expect(Number.isSafeInteger(conversation.total_tokens)).toBe(true)
+  if (conversation.active_leaf_id !== null) expect(conversation.active_leaf_id).toMatch(UUID)
+  if (conversation.forked_from !== null) {
+    expect(Object.keys(conversation.forked_from).sort()).toEqual(['conversation_id', 'message_id'])
+  }
   for (const key of ['created_at', 'updated_at', 'last_activity'] as const) {
     expectTime(conversation[key])
   }

@@ -73,6 +73,7 @@ const CASES: Record<string, RouteCase> = {
       body({ title: 'taken over' }),
       body({ status: 'active' }),
       body({ status: 'closed', metadata: { tags: ['bob'] }, parameters: { top_p: 1 } }),
+      ({ other }) => ({ payload: { active_leaf_id: other } }),
     ],
   },
   'DELETE /v1/conversations/:id': { kind: 'conversation', refusal: asUser, variants: [plain] },
@@ -80,6 +81,11 @@ const CASES: Record<string, RouteCase> = {
     kind: 'conversation',
     refusal: asUser,
     variants: [plain],
+  },
+  'POST /v1/conversations/:id/fork': {
+    kind: 'conversation',
+    refusal: asUser,
+    variants: [body({}), ({ other }) => ({ payload: { message_id: other } })],
   },
   'POST /v1/conversations/:id/messages': {
     kind: 'conversation',
@@ -114,6 +120,7 @@ const CASES: Record<string, RouteCase> = {
     variants: [
       plain,
       () => ({ query: 'last=5' }),
+      ({ other }) => ({ query: `leaf=${other}` }),
       ({ other }) => ({ query: `after=${other}` }),
       ({ other }) => ({ query: `before=${other}&order=desc` }),
       () => ({ query: 'limit=1&order=desc&role=user' }),
@@ -121,6 +128,7 @@ const CASES: Record<string, RouteCase> = {
   },
   'GET /v1/messages/:id': { kind: 'message', refusal: asUser, variants: [plain] },
   'GET /v1/messages/:id/citations': { kind: 'message', refusal: asUser, variants: [plain] },
+  'GET /v1/messages/:id/siblings': { kind: 'message', refusal: asUser, variants: [plain] },
   'DELETE /v1/messages/:id': { kind: 'message', refusal: asUser, variants: [plain] },
   'POST /v1/messages/:id/restore': { kind: 'message', refusal: asUser, variants: [plain] },
   'PUT /v1/messages/:id/feedback': {

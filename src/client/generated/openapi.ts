@@ -357,8 +357,31 @@ export interface paths {
     delete: operations['deleteConversation']
     options?: never
     head?: never
-    /** Update title, metadata, parameters or status */
+    /**
+     * Update title, metadata, parameters or status, or switch branch
+     * @description `active_leaf_id` switches branch: reads of the conversation then follow the path to that message, and appends continue it.
+     */
     patch: operations['updateConversation']
+    trace?: never
+  }
+  '/v1/conversations/{id}/fork': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /**
+     * Copy the path to a message into a new conversation
+     * @description Copies the live messages of the path root → `message_id` (the active leaf when absent) into a new conversation of the same owner, with `forked_from` naming the source.
+     */
+    post: operations['forkConversation']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
     trace?: never
   }
   '/v1/conversations/{id}/restore': {
@@ -388,7 +411,10 @@ export interface paths {
       path?: never
       cookie?: never
     }
-    /** List messages in sequence order, or the last N */
+    /**
+     * List every message in sequence order, or the last N of a path
+     * @description Without `last` or `leaf`: every live message of every branch in sequence order, each with its `parent_id`, to draw the tree. With `last` and/or `leaf`: the last N live messages of the path to the active leaf (or to `leaf`).
+     */
     get: operations['listMessages']
     put?: never
     /**
@@ -432,6 +458,26 @@ export interface paths {
     post?: never
     /** Soft-delete a message */
     delete: operations['deleteMessage']
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/messages/{id}/siblings': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * The alternatives at a message: edits and regenerations ("2 / 3")
+     * @description The message and the live messages that share its parent, oldest first, each with its `position` and `newest_leaf_id` (the leaf to switch to with `PATCH /v1/conversations/{id}`).
+     */
+    get: operations['listMessageSiblings']
+    put?: never
+    post?: never
+    delete?: never
     options?: never
     head?: never
     patch?: never
@@ -927,7 +973,7 @@ export interface paths {
       cookie?: never
     }
     /**
-     * A live session with its messages in sequence order
+     * A live session with the messages of its active branch, oldest first
      * @description Audited as `conversation.read` (docs/audit-and-config.md).
      */
     get: operations['getChatSession']
@@ -995,6 +1041,13 @@ export interface components {
       }
       message_count: number
       total_tokens: number
+      active_leaf_id: string | null
+      forked_from: {
+        /** Format: uuid */
+        conversation_id: string
+        /** Format: uuid */
+        message_id: string
+      } | null
       /** Format: date-time */
       created_at: string
       /** Format: date-time */
@@ -3354,12 +3407,96 @@ export interface operations {
           metadata?: {
             [key: string]: unknown
           }
+          active_leaf_id?: string
         }
       }
     }
     responses: {
       /** @description OK */
       200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['Conversation']
+        }
+      }
+      /** @description Invalid request: `field` names the input at fault (`validation_failed`). */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No valid credentials (`unauthorized`). */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No such row, or not the caller's (`not_found`). */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description An unexpected failure; the cause is logged, never sent (`internal`). */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The database is unavailable or its schema is not current. */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  forkConversation: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        'application/json': {
+          message_id?: string
+          title?: string | null
+        }
+      }
+    }
+    responses: {
+      /** @description Created */
+      201: {
         headers: {
           [name: string]: unknown
         }
@@ -3507,8 +3644,10 @@ export interface operations {
         before?: string
         order?: 'asc' | 'desc'
         role?: 'system' | 'user' | 'assistant' | 'tool'
-        /** @description The last N messages, oldest first: an LLM context window. */
+        /** @description The last N messages of the active path (root → active leaf), oldest first: an LLM context window. */
         last?: number
+        /** @description Read the path that ends at this message instead of the active one (the last N, default 20, with `last`). */
+        leaf?: string
       }
       header?: never
       path: {
@@ -3656,6 +3795,7 @@ export interface operations {
             | null
           request_id?: string | null
           parent_id?: string | null
+          activate?: boolean
           tokens_used?: number
           model_version?: string | null
           context_documents?: unknown[]
@@ -3813,6 +3953,7 @@ export interface operations {
               | null
             request_id?: string | null
             parent_id?: string | null
+            activate?: boolean
             tokens_used?: number
             model_version?: string | null
             context_documents?: unknown[]
@@ -4004,6 +4145,161 @@ export interface operations {
           [name: string]: unknown
         }
         content?: never
+      }
+      /** @description Invalid request: `field` names the input at fault (`validation_failed`). */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No valid credentials (`unauthorized`). */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No such row, or not the caller's (`not_found`). */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description An unexpected failure; the cause is logged, never sent (`internal`). */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The database is unavailable or its schema is not current. */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  listMessageSiblings: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            /** @constant */
+            object: 'list'
+            data: {
+              position: number
+              message: {
+                /** Format: uuid */
+                id: string
+                /** Format: uuid */
+                conversation_id: string
+                /** Format: uuid */
+                user_id: string
+                sequence: number
+                parent_id: string | null
+                role: 'system' | 'user' | 'assistant' | 'tool'
+                content: string
+                parts:
+                  | (
+                      | {
+                          /** @constant */
+                          type: 'text'
+                          text: string
+                        }
+                      | {
+                          /** @constant */
+                          type: 'image'
+                          url?: string
+                          file_id?: string
+                          media_type?: string
+                          detail?: 'auto' | 'low' | 'high'
+                        }
+                      | {
+                          /** @constant */
+                          type: 'file'
+                          url?: string
+                          file_id?: string
+                          media_type?: string
+                          filename?: string
+                        }
+                      | {
+                          /** @constant */
+                          type: 'tool_call'
+                          id: string
+                          name: string
+                          arguments: {
+                            [key: string]: unknown
+                          }
+                        }
+                      | {
+                          /** @constant */
+                          type: 'tool_result'
+                          tool_call_id: string
+                          output: unknown
+                          is_error?: boolean
+                        }
+                      | {
+                          /** @constant */
+                          type: 'reasoning'
+                          text: string
+                          signature?: string
+                        }
+                    )[]
+                  | null
+                request_id: string | null
+                tokens_used: number
+                model_version: string | null
+                context_documents: unknown[]
+                metadata: {
+                  [key: string]: unknown
+                }
+                feedback: (-1 | 1) | null
+                feedback_reason: string | null
+                /** Format: date-time */
+                created_at: string
+                deleted_at: string | null
+              }
+              /** Format: uuid */
+              newest_leaf_id: string
+            }[]
+          }
+        }
       }
       /** @description Invalid request: `field` names the input at fault (`validation_failed`). */
       400: {

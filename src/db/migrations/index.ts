@@ -9,6 +9,7 @@ import * as unloggedRateLimits from './2026-12-03-01-unlogged-rate-limits.js'
 import * as messageParts from './2026-12-03-03-message-parts.js'
 import * as seedCalls from './2026-12-03-04-seed-calls.js'
 import * as vectors from './2026-12-03-06-vectors.js'
+import * as messageTree from './2026-12-03-02-message-tree.js'
 
 /** Every migration, oldest first. Append only: a released migration is never edited. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -22,4 +23,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-12-03-03-message-parts': messageParts,
   '2026-12-03-04-seed-calls': seedCalls,
   '2026-12-03-06-vectors': vectors,
+  '2026-12-03-02-message-tree': messageTree,
 }

@@ -28,7 +28,8 @@ export interface ChatGptImportOptions {
 /**
  * Imports a ChatGPT data export's `conversations.json` for one user. Each conversation keeps its
  * message tree (parent_id) and takes its current branch, root to current_node, as sequences
- * 1..k; messages of the other branches follow, parents before children. Ids are derived from the
+ * 1..k, with current_node as the active leaf; messages of the other branches follow, parents
+ * before children. Ids are derived from the
  * user and ChatGPT's own ids, so running it again changes nothing and a later export adds only
  * its new messages. The file is read one conversation at a time, whatever its size.
  * @example
@@ -161,6 +162,9 @@ async function importConversation(
     updated_at: latest([created_at, updated ?? created_at]),
     last_activity: created_at,
   }
+  // The branch ChatGPT showed: its tip, or the nearest message kept above it.
+  const tip = nearestKept(nodes, kept, order.path.at(-1))
+  if (tip !== undefined) conversation.active_leaf_id = tip.id
   const problem = conversationProblem(conversation)
   if (problem !== undefined) return skip(`${where}: ${problem}`)
   let outcome

@@ -41,6 +41,11 @@ export interface ImportConversation {
   updated_at: string
   /** The source's own last activity; the newest message moves it later, never earlier. */
   last_activity: string
+  /**
+   * The message the source showed last (ChatGPT's current_node); without one, the last message
+   * written becomes the active leaf, as an append makes it.
+   */
+  active_leaf_id?: string
 }
 
 export type WriteOutcome =
@@ -116,6 +121,8 @@ export async function writeConversation(
       .insertInto('conversations')
       .values({
         ...conversation,
+        // The leaf moves with the messages, below: until they are in, it is none.
+        active_leaf_id: null,
         short_id: shortId(),
         discord_channel_id: null,
         parameters: encodeJson(conversation.parameters),
@@ -142,6 +149,7 @@ export async function writeConversation(
         'updated_at',
         'status',
         'deleted_at',
+        'active_leaf_id',
       ])
       .executeTakeFirstOrThrow()
     const created = inserted !== undefined
@@ -166,15 +174,14 @@ export async function writeConversation(
       }
     }
     const first = Number(current.message_count) + 1
-    const rows = fresh.map((m) => ({
-      ...m,
-      parts: null,
-      sealed: store.messages.sealFor(m.content, {
-        id: m.id,
-        conversation_id: conversation.id,
-        user_id: conversation.user_id,
-      }),
-    }))
+    // A message without a parent continues the conversation where it stands, as an append does.
+    let leaf = current.active_leaf_id
+    const rows = fresh.map((m) => {
+      const parent_id = m.parent_id ?? leaf
+      leaf = m.id
+      const ids = { id: m.id, conversation_id: conversation.id, user_id: conversation.user_id }
+      return { ...m, parent_id, parts: null, sealed: store.messages.sealFor(m.content, ids) }
+    })
     await insertPlacedMessages(
       tx,
       { conversation_id: conversation.id, user_id: conversation.user_id, first_sequence: first },
@@ -192,6 +199,7 @@ export async function writeConversation(
         ),
         last_activity: latest([current.last_activity, newest]),
         updated_at: latest([current.updated_at, newest]),
+        active_leaf_id: conversation.active_leaf_id ?? leaf,
       }))
       .where('id', '=', conversation.id)
       .execute()

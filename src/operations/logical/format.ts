@@ -116,6 +116,8 @@ export const SPECS: {
       metadata: 'json',
       message_count: 'integer',
       total_tokens: 'integer',
+      active_leaf_id: 'text',
+      forked_from: 'nullable_json',
       created_at: 'time',
       updated_at: 'time',
       last_activity: 'time',
@@ -311,12 +313,14 @@ export function decodeValue(
   value: unknown,
   bool: (value: boolean) => boolean | number,
 ): unknown {
-  // Every json column is NOT NULL, so a null there is JSON's null (PostgreSQL hands both out alike).
+  // A `json` column is NOT NULL, so a null there is JSON's null (PostgreSQL hands both out alike).
   if (kind === 'json') return JSON.stringify(value)
-  // A nullable json column (messages.parts) holds SQL null, never JSON's null.
+  // A nullable json column (messages.parts, conversations.forked_from) holds SQL null, never
+  // JSON's null.
   if (value === null) return null
-  if (kind === 'nullable_json') return JSON.stringify(value)
   switch (kind) {
+    case 'nullable_json':
+      return JSON.stringify(value)
     case 'bool':
       if (typeof value !== 'boolean') throw new TypeError('must be true or false')
       return bool(value)

@@ -5,6 +5,7 @@ import { ConversationSchema } from '../../schemas/data.js'
 import {
   ConversationListSchema,
   ConversationUpdateSchema,
+  ForkSchema,
   NewConversationSchema,
 } from '../../schemas/inputs.js'
 import type { Store } from '../../store.js'
@@ -131,7 +132,9 @@ export const conversationRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = a
       schema: {
         operationId: 'updateConversation',
         tags,
-        summary: 'Update title, metadata, parameters or status',
+        summary: 'Update title, metadata, parameters or status, or switch branch',
+        description:
+          '`active_leaf_id` switches branch: reads of the conversation then follow the path to that message, and appends continue it.',
         params: IdParams,
         body: ConversationUpdateSchema,
         response: { 200: Conversation, ...errorResponses(404) },
@@ -139,6 +142,29 @@ export const conversationRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = a
     },
     async (request) =>
       storeFor(store, request).conversations.update(request.params.id, request.body),
+  )
+
+  app.post(
+    '/conversations/:id/fork',
+    {
+      schema: {
+        operationId: 'forkConversation',
+        tags,
+        summary: 'Copy the path to a message into a new conversation',
+        description:
+          'Copies the live messages of the path root → `message_id` (the active leaf when absent) into a new conversation of the same owner, with `forked_from` naming the source.',
+        params: IdParams,
+        body: ForkSchema,
+        response: { 201: Conversation, ...errorResponses(404) },
+      },
+    },
+    async (request, reply) => {
+      const fork = await storeFor(store, request).conversations.fork(
+        request.params.id,
+        request.body,
+      )
+      return reply.code(201).send(fork)
+    },
   )
 
   app.delete(

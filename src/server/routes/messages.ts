@@ -2,7 +2,7 @@ import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ChatkeepError } from '../../errors.js'
 import { CitationSchema } from '../../schemas/citations.js'
-import { MessageSchema } from '../../schemas/data.js'
+import { MessageSchema, SiblingSchema } from '../../schemas/data.js'
 import {
   type FeedbackListOptions,
   FeedbackListSchema,
@@ -71,7 +71,15 @@ const ListQuery = Type.Composite(
         Type.Integer({
           minimum: 1,
           maximum: LIMITS.page,
-          description: 'The last N messages, oldest first: an LLM context window.',
+          description:
+            'The last N messages of the active path (root → active leaf), oldest first: an LLM context window.',
+        }),
+      ),
+      leaf: Type.Optional(
+        Type.String({
+          format: 'uuid',
+          description:
+            'Read the path that ends at this message instead of the active one (the last N, default 20, with `last`).',
         }),
       ),
     }),
@@ -143,25 +151,33 @@ export const messageRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async 
       schema: {
         operationId: 'listMessages',
         tags,
-        summary: 'List messages in sequence order, or the last N',
+        summary: 'List every message in sequence order, or the last N of a path',
+        description:
+          'Without `last` or `leaf`: every live message of every branch in sequence order, each with its `parent_id`, to draw the tree. With `last` and/or `leaf`: the last N live messages of the path to the active leaf (or to `leaf`).',
         params: IdParams,
         querystring: ListQuery,
         response: { 200: PageOf(Message), ...errorResponses(404) },
       },
     },
     async (request) => {
-      const { last, ...options } = request.query
+      const { last, leaf, ...options } = request.query
       const messages = storeFor(store, request).messages
-      if (last === undefined) {
+      if (last === undefined && leaf === undefined) {
         const page = await inQuery(options, messages.list(request.params.id, options))
         return { object: 'list' as const, ...page }
       }
       if (Object.keys(options).length > 0) {
-        throw new ChatkeepError('validation_failed', '/query/last: use it without other options.', {
-          field: '/query/last',
+        const field = last === undefined ? '/query/leaf' : '/query/last'
+        throw new ChatkeepError('validation_failed', `${field}: use it without other options.`, {
+          field,
         })
       }
-      return { object: 'list' as const, ...(await messages.lastPage(request.params.id, last)) }
+      const page = await messages.lastPage(
+        request.params.id,
+        last ?? LIMITS.default_page,
+        leaf === undefined ? {} : { leaf },
+      )
+      return { object: 'list' as const, ...page }
     },
   )
 
@@ -177,6 +193,28 @@ export const messageRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async 
       },
     },
     async (request) => storeFor(store, request).messages.get(request.params.id),
+  )
+
+  app.get(
+    '/messages/:id/siblings',
+    {
+      schema: {
+        operationId: 'listMessageSiblings',
+        tags,
+        summary: 'The alternatives at a message: edits and regenerations ("2 / 3")',
+        description:
+          'The message and the live messages that share its parent, oldest first, each with its `position` and `newest_leaf_id` (the leaf to switch to with `PATCH /v1/conversations/{id}`).',
+        params: IdParams,
+        response: {
+          200: Type.Object({ object: Type.Literal('list'), data: Type.Array(SiblingSchema) }),
+          ...errorResponses(404),
+        },
+      },
+    },
+    async (request) => ({
+      object: 'list' as const,
+      data: await storeFor(store, request).messages.siblings(request.params.id),
+    }),
   )
 
   app.get(

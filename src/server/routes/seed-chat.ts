@@ -8,7 +8,7 @@ import { errorResponses } from '../schemas/common.js'
 
 /**
  * The routes of the hand-built chat layer apps move over from (seed 000): sessions are
- * conversations, and a session's messages come back in sequence order without deleted ones.
+ * conversations, and a session's messages come back as its active branch, root first, without deleted ones.
  */
 const tags = ['seed compatibility']
 
@@ -157,7 +157,7 @@ export const seedChatRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async
       schema: {
         operationId: 'getChatSession',
         tags,
-        summary: 'A live session with its messages in sequence order',
+        summary: 'A live session with the messages of its active branch, oldest first',
         description: 'Audited as `conversation.read` (docs/audit-and-config.md).',
         params: SessionParams,
         response: {
@@ -169,17 +169,7 @@ export const seedChatRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async
     async (request) => {
       const mine = store.forUser(principalOf(request).user_id)
       const conversation = await mine.conversations.get(request.params.id)
-      const messages = []
-      let after: string | undefined
-      for (;;) {
-        const page = await mine.messages.list(conversation.id, {
-          limit: LIMITS.page,
-          ...(after !== undefined ? { after } : {}),
-        })
-        messages.push(...page.data.map(toSessionMessage))
-        if (!page.has_more || page.last_id === null) break
-        after = page.last_id
-      }
+      const messages = (await mine.messages.path(conversation.id)).map(toSessionMessage)
       await request.auditRead(
         'conversation.read',
         { type: 'conversation', id: conversation.id },
