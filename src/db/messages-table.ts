@@ -246,6 +246,16 @@ const bumpConversation = (db: Database, p: BumpParams, owned: boolean) => {
 }
 
 /**
+ * The message an append without parent_id continues: the active leaf while it exists, else (a
+ * purge removed it, or a restore of a backup older than the pointer) the newest message left,
+ * so an append never points at a missing row and the path keeps what survived.
+ */
+const survivingLeaf = sql<string | null>`coalesce(
+  (select m.id from messages m where m.id = conversations.active_leaf_id),
+  (select m.id from messages m where m.conversation_id = conversations.id
+    order by m.sequence desc limit 1))`
+
+/**
  * PostgreSQL: the bump, also returning the active leaf the row had before it (`leaf_before`),
  * which RETURNING alone cannot (it sees the new row). The FOR UPDATE subquery takes the row's
  * lock first and reads the row as the appender before us left it, so two appends to one leaf
@@ -254,7 +264,7 @@ const bumpConversation = (db: Database, p: BumpParams, owned: boolean) => {
 const bumpReturningLeaf = (db: Database, p: BumpParams, owned: boolean) => {
   const before = db.kysely
     .selectFrom('conversations')
-    .select('active_leaf_id as leaf_before')
+    .select(survivingLeaf.as('leaf_before'))
     .where('id', '=', p.conversation_id)
     .forUpdate()
   const q = db.kysely
@@ -296,7 +306,7 @@ const twoStatements = perDatabase((db) => {
     leafBefore: db.prepare((p: { conversation_id: string }) =>
       db.kysely
         .selectFrom('conversations')
-        .select('active_leaf_id')
+        .select(survivingLeaf.as('active_leaf_id'))
         .where('id', '=', p.conversation_id),
     ),
     bump: {
@@ -673,8 +683,8 @@ const pathStatements = perDatabase((db) => {
   const build = (owned: boolean, active: boolean) =>
     db.prepare((p: PathParams) => {
       const leaf = active
-        ? sql`(select c.active_leaf_id from conversations c
-            where c.id = ${p.conversation_id} and c.deleted_at is null)`
+        ? sql`(select ${survivingLeaf} from conversations
+            where conversations.id = ${p.conversation_id} and conversations.deleted_at is null)`
         : sql`${p.leaf}`
       const mine = owned ? sql`and m.user_id = ${p.owner}` : sql``
       const walk = sql<MessageRow>`(with recursive path as (
