@@ -27,6 +27,8 @@ export interface UsersTable {
   created_at: Timestamp
   updated_at: Timestamp
   last_login_at: Timestamp | null
+  retention_mode: string | null
+  retention_days: number | null
 }
 
 export interface AuthSessionsTable {
@@ -83,6 +85,9 @@ export interface ConversationsTable {
   archived_at: Timestamp | null
   ended_at: Timestamp | null
   deleted_at: Timestamp | null
+  retention_mode: string | null
+  retention_days: number | null
+  expires_at: Timestamp | null
 }
 
 export interface DocumentsTable {
@@ -171,6 +176,18 @@ export interface AuditEventsTable {
   created_at: Timestamp
 }
 
+/** A user or a conversation (exactly one) that nothing may delete until the hold is released. */
+export interface LegalHoldsTable {
+  id: string
+  user_id: string | null
+  conversation_id: string | null
+  reason: string
+  created_by: string | null
+  created_at: Timestamp
+  released_at: Timestamp | null
+  released_by: string | null
+}
+
 export interface KyselyMigrationTable {
   name: string
   timestamp: Generated<string>
@@ -191,6 +208,7 @@ export interface Schema {
   system_configs: SystemConfigsTable
   backup_logs: BackupLogsTable
   audit_events: AuditEventsTable
+  legal_holds: LegalHoldsTable
 }
 
 /** Every table of the data model, parents before children (the order a restore writes them in). */
@@ -209,4 +227,5 @@ export const TABLES = [
   'system_configs',
   'backup_logs',
   'audit_events',
+  'legal_holds',
 ] as const satisfies readonly (keyof Schema)[]

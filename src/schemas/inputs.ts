@@ -1,7 +1,8 @@
 import { type Static, Type } from '@sinclair/typebox'
-import { NullableText } from './nullable.js'
+import { Nullable, NullableText } from './nullable.js'
 import { ConversationStatusSchema, RoleSchema, UserRoleSchema } from './data.js'
 import { LIMITS } from './limits.js'
+import { MAX_TEMPORARY_TTL_HOURS, RetentionPolicySchema } from './retention.js'
 
 /** What callers send in. Unknown fields are refused, so a typo never passes silently. */
 
@@ -59,6 +60,10 @@ export const NewConversationSchema = Type.Object(
     discord_channel_id: Type.Optional(NullableText(LIMITS.short_text)),
     parameters: Type.Optional(JsonObject),
     metadata: Type.Optional(JsonObject),
+    retention: Type.Optional(Nullable(RetentionPolicySchema)),
+    /** Not listed by default, and removed `ttl_hours` after creation (24 by default). */
+    temporary: Type.Optional(Type.Boolean()),
+    ttl_hours: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_TEMPORARY_TTL_HOURS })),
   },
   strict,
 )
@@ -70,6 +75,8 @@ export const ConversationUpdateSchema = Type.Object(
     status: Type.Optional(ConversationStatusSchema),
     parameters: Type.Optional(JsonObject),
     metadata: Type.Optional(JsonObject),
+    /** Its own retention policy; null lets its user's or the default apply. */
+    retention: Type.Optional(Nullable(RetentionPolicySchema)),
   },
   strict,
 )
@@ -88,6 +95,8 @@ export const ConversationListSchema = Type.Object(
     tag: Type.Optional(Text(LIMITS.short_text)),
     /** Conversations whose title contains this text, ignoring case. */
     search: Type.Optional(Text(LIMITS.short_text)),
+    /** Temporary conversations are left out unless this is true. */
+    include_temporary: Type.Optional(Type.Boolean()),
   },
   strict,
 )

@@ -19,6 +19,7 @@ import {
   NewMessageSchema,
 } from '../schemas/inputs.js'
 import { LIMITS } from '../schemas/limits.js'
+import { refuseIfConversationHeld } from './legal-holds.js'
 import { checkJsonSize, validator } from '../schemas/validate.js'
 import type { Citation } from '../schemas/citations.js'
 import { announceAppend, announceAppended } from './append-events.js'
@@ -203,10 +204,15 @@ export class MessageService {
   }
 
   /** Soft delete: the message leaves every read; its sequence number stays taken. */
+  /** Soft delete; refused with `legal_hold` while a hold covers its conversation or user. */
   async delete(id: string): Promise<void> {
     const at = new Date().toISOString()
     const row = isUuid(id)
-      ? await this.db.write(() => messages.setMessageDeletedAt(this.db, id, this.owner, at))
+      ? await this.db.transaction(async (tx) => {
+          const deleted = await messages.setMessageDeletedAt(tx, id, this.owner, at)
+          if (deleted !== undefined) await refuseIfConversationHeld(tx, deleted.conversation_id)
+          return deleted
+        })
       : undefined
     if (row === undefined) throw notFound('message', id)
   }

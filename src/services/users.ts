@@ -18,6 +18,7 @@ import {
   UserUpdateSchema,
 } from '../schemas/inputs.js'
 import { LIMITS } from '../schemas/limits.js'
+import { refuseIfUserHeld } from './legal-holds.js'
 import { toPage } from './page.js'
 import { checkJsonSize, validator } from '../schemas/validate.js'
 
@@ -167,11 +168,19 @@ export class UserService {
     return users.decodeUser(this.db.codec, row)
   }
 
-  /** Removes the user and, by cascade, their sessions, keys, conversations, messages and documents. */
+  /**
+   * Removes the user and, by cascade, their sessions, keys, conversations, messages and documents.
+   * Refused with `legal_hold` while a hold covers the user or any conversation of theirs.
+   */
   async delete(id: string): Promise<void> {
     let deleted = false
     try {
-      deleted = isUuid(id) && (await this.db.write(() => users.deleteUser(this.db, id)))
+      deleted =
+        isUuid(id) &&
+        (await this.db.transaction(async (tx) => {
+          await refuseIfUserHeld(tx, id)
+          return users.deleteUser(tx, id)
+        }))
     } finally {
       if (isUuid(id)) await this.cache.delete(userKey(id))
     }

@@ -6,6 +6,7 @@ import * as fullTextSearch from './2026-11-25-04-full-text-search.js'
 import * as metricsTime from './2026-11-25-05-metrics-time.js'
 import * as foreignKeyIndexes from './2026-11-25-06-foreign-key-indexes.js'
 import * as unloggedRateLimits from './2026-12-03-01-unlogged-rate-limits.js'
+import * as retentionAndLegalHolds from './2026-12-03-08-retention-and-legal-holds.js'
 
 /** Every migration, oldest first. Append only: a released migration is never edited. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -16,4 +17,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-25-05-metrics-time': metricsTime,
   '2026-11-25-06-foreign-key-indexes': foreignKeyIndexes,
   '2026-12-03-01-unlogged-rate-limits': unloggedRateLimits,
+  '2026-12-03-08-retention-and-legal-holds': retentionAndLegalHolds,
 }

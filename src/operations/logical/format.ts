@@ -55,6 +55,8 @@ export const SPECS: { readonly [T in keyof Schema]: TableSpec<Schema[T]> } = {
       created_at: 'time',
       updated_at: 'time',
       last_login_at: 'time',
+      retention_mode: 'text',
+      retention_days: 'integer',
     },
   },
   auth_sessions: {
@@ -120,6 +122,9 @@ export const SPECS: { readonly [T in keyof Schema]: TableSpec<Schema[T]> } = {
       archived_at: 'time',
       ended_at: 'time',
       deleted_at: 'time',
+      retention_mode: 'text',
+      retention_days: 'integer',
+      expires_at: 'time',
     },
   },
   messages: {
@@ -240,6 +245,19 @@ export const SPECS: { readonly [T in keyof Schema]: TableSpec<Schema[T]> } = {
       user_agent: 'text',
       details: 'json',
       created_at: 'time',
+    },
+  },
+  legal_holds: {
+    key: 'id',
+    columns: {
+      id: 'text',
+      user_id: 'text',
+      conversation_id: 'text',
+      reason: 'text',
+      created_by: 'text',
+      created_at: 'time',
+      released_at: 'time',
+      released_by: 'text',
     },
   },
 }
