@@ -112,3 +112,15 @@ export async function holdOnUser(db: Database, user_id: string): Promise<LegalHo
     .orderBy('created_at')
     .executeTakeFirst()
 }
+
+/**
+ * Released holds naming the user, removed with the user: what is theirs goes, and the audit
+ * trail keeps that the hold was placed and released.
+ */
+export async function deleteReleasedHoldsOfUser(db: Database, user_id: string): Promise<void> {
+  await db.kysely
+    .deleteFrom('legal_holds')
+    .where('user_id', '=', user_id)
+    .where('released_at', 'is not', null)
+    .execute()
+}

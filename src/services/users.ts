@@ -7,6 +7,7 @@ import type { Database } from '../db/database.js'
 import { violatedUniqueKey } from '../db/driver-errors.js'
 import { isUuid, uuid7 } from '../lib/uuid7.js'
 import { normalizeEmail, normalizeUsername } from '../lib/normalize.js'
+import { deleteReleasedHoldsOfUser } from '../repositories/legal-holds.js'
 import * as users from '../repositories/users.js'
 import type { Page, User } from '../schemas/data.js'
 import {
@@ -179,6 +180,7 @@ export class UserService {
         isUuid(id) &&
         (await this.db.transaction(async (tx) => {
           await refuseIfUserHeld(tx, id)
+          await deleteReleasedHoldsOfUser(tx, id)
           return users.deleteUser(tx, id)
         }))
     } finally {
