@@ -1,4 +1,10 @@
-export { openStore, createStore, type Store, type ScopedStore } from './store.js'
+export {
+  openStore,
+  createStore,
+  type Store,
+  type ScopedStore,
+  type RetentionOption,
+} from './store.js'
 export { type StoreConfig, resolveConfig } from './config/store-config.js'
 export { ChatkeepError, ERROR_CODES, type ErrorCode, isChatkeepError } from './errors.js'
 export type { Database, Engine, PoolStatus } from './db/database.js'
@@ -79,7 +85,18 @@ export {
   type CleanupOptions,
   type CleanupReport,
 } from './operations/cleanup.js'
-export type { RetentionCutoffs } from './repositories/retention.js'
+export type { RetentionCutoffs, PolicyCutoff } from './repositories/retention.js'
+export type {
+  RetentionPolicy,
+  RetentionMode,
+  RetentionSettings,
+  RetentionUpdate,
+  LegalHold,
+  NewLegalHold,
+  LegalHoldListOptions,
+} from './schemas/retention.js'
+export type { RetentionService } from './services/retention.js'
+export type { LegalHoldService } from './services/legal-holds.js'
 export {
   collectStats,
   StatsSchema,

@@ -1,5 +1,6 @@
 import type { Cache } from './cache/cache.js'
 import { MemoryCache } from './cache/memory-cache.js'
+import { DEFAULT_OPERATIONS_CONFIG } from './config/operations-config.js'
 import { encryptionKeyRing, resolveConfig, type StoreConfig } from './config/store-config.js'
 import { MessageCipher } from './crypto/message-cipher.js'
 import type { Database, Engine } from './db/database.js'
@@ -13,6 +14,8 @@ import { AuditService } from './services/audit.js'
 import { ConversationService } from './services/conversations.js'
 import { DocumentService } from './services/documents.js'
 import { SearchService } from './services/search.js'
+import { LegalHoldService } from './services/legal-holds.js'
+import { RetentionService } from './services/retention.js'
 import { SystemConfigService } from './services/system-config.js'
 import { MessageService } from './services/messages.js'
 import { MetricService } from './services/metrics.js'
@@ -52,6 +55,10 @@ export interface Store extends AsyncDisposable {
   readonly audit: AuditService
   /** System configuration, read through a cache; every change is audited. */
   readonly config: SystemConfigService
+  /** Retention policies: the default and each user's; `cleanup` applies them. */
+  readonly retention: RetentionService
+  /** Legal holds: what nobody may delete, purge or erase until released. */
+  readonly legalHolds: LegalHoldService
   /** Every conversation's transcripts: files in `transcript_dir`, or in S3 when `s3` is set. */
   readonly transcripts: TranscriptService
   /** The same API, limited to one user: anyone else's ids answer `not_found`. */
@@ -66,6 +73,14 @@ export interface Store extends AsyncDisposable {
   close(): Promise<void>
 }
 
+export interface RetentionOption {
+  /**
+   * RETENTION_DAYS: how long soft-deleted conversations and messages are kept while no default
+   * retention policy is set (30 by default); `cleanup` takes its own.
+   */
+  retention_days?: number | undefined
+}
+
 export interface CacheOption {
   /** The cache to read through; the caller closes it (after the store). In-process by default. */
   cache?: Cache
@@ -78,7 +93,7 @@ export interface CacheOption {
  * const alice = await store.users.create({ username: 'alice' })
  */
 export async function openStore(
-  config: StoreConfig & TranscriptStorageConfig & CacheOption = {},
+  config: StoreConfig & TranscriptStorageConfig & CacheOption & RetentionOption = {},
 ): Promise<Store> {
   const resolved = resolveConfig(config)
   const database = await openDatabase(resolved)
@@ -99,7 +114,10 @@ export async function openStore(
  */
 export function createStore(
   database: Database,
-  config: Pick<StoreConfig, 'encryption_keys'> & TranscriptStorageConfig & CacheOption = {},
+  config: Pick<StoreConfig, 'encryption_keys'> &
+    TranscriptStorageConfig &
+    CacheOption &
+    RetentionOption = {},
 ): Store {
   const cache = config.cache ?? new MemoryCache()
   const queue = new AppendQueue(database, LIMITS.batch)
@@ -124,6 +142,11 @@ export function createStore(
     metrics: new MetricService(database),
     audit: new AuditService(database),
     config: new SystemConfigService(database, { cache }),
+    retention: new RetentionService(
+      database,
+      config.retention_days ?? DEFAULT_OPERATIONS_CONFIG.retention_days,
+    ),
+    legalHolds: new LegalHoldService(database),
     get transcripts() {
       return new TranscriptService(database, null, transcripts, this)
     },

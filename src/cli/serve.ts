@@ -21,8 +21,8 @@ export async function run(
     ...(values.port !== undefined ? { PORT: String(portOption(values.port)) } : {}),
     ...(values.host !== undefined ? { HOST: hostOption(values.host) } : {}),
   }
-  const { transcript_dir, s3 } = envToOperationsConfig(env)
-  const store_config = { ...envToStoreConfig(env), transcript_dir, s3 }
+  const { transcript_dir, s3, retention_days } = envToOperationsConfig(env)
+  const store_config = { ...envToStoreConfig(env), transcript_dir, s3, retention_days }
   const server_config = envToServerConfig(env)
   const server = await startServer({ store_config, server_config })
   ctx.stdout(

@@ -27,6 +27,8 @@ export interface UsersTable {
   created_at: Timestamp
   updated_at: Timestamp
   last_login_at: Timestamp | null
+  retention_mode: string | null
+  retention_days: number | null
 }
 
 export interface AuthSessionsTable {
@@ -87,6 +89,9 @@ export interface ConversationsTable {
   archived_at: Timestamp | null
   ended_at: Timestamp | null
   deleted_at: Timestamp | null
+  retention_mode: string | null
+  retention_days: number | null
+  expires_at: Timestamp | null
 }
 
 export interface DocumentsTable {
@@ -181,6 +186,18 @@ export interface AuditEventsTable {
   created_at: Timestamp
 }
 
+/** A user or a conversation (exactly one) that nothing may delete until the hold is released. */
+export interface LegalHoldsTable {
+  id: string
+  user_id: string | null
+  conversation_id: string | null
+  reason: string
+  created_by: string | null
+  created_at: Timestamp
+  released_at: Timestamp | null
+  released_by: string | null
+}
+
 export interface KyselyMigrationTable {
   name: string
   timestamp: Generated<string>
@@ -205,6 +222,7 @@ export interface Schema {
   system_configs: SystemConfigsTable
   backup_logs: BackupLogsTable
   audit_events: AuditEventsTable
+  legal_holds: LegalHoldsTable
 }
 
 /** Every table of the data model, parents before children (the order a restore writes them in). */
@@ -223,4 +241,5 @@ export const TABLES = [
   'system_configs',
   'backup_logs',
   'audit_events',
+  'legal_holds',
 ] as const satisfies readonly (keyof Schema)[]

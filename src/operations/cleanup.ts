@@ -2,6 +2,8 @@ import type { Database } from '../db/database.js'
 import { ChatkeepError } from '../errors.js'
 import { DatabaseRateLimitStore } from '../rate-limit/database-store.js'
 import * as retention from '../repositories/retention.js'
+import { policiesInUse } from '../repositories/retention-policies.js'
+import { RetentionService } from '../services/retention.js'
 import type { Store } from '../store.js'
 import { DEFAULT_CLEANUP_BATCH, DEFAULT_CREDENTIAL_GRACE_DAYS } from './defaults.js'
 
@@ -11,6 +13,7 @@ export { DEFAULT_CLEANUP_BATCH, DEFAULT_CREDENTIAL_GRACE_DAYS }
 export const CLEANUP_KINDS = [
   'conversations',
   'inactive_conversations',
+  'temporary_conversations',
   'messages',
   'transcripts',
   'documents',
@@ -24,9 +27,15 @@ export const CLEANUP_KINDS = [
 export type CleanupKind = (typeof CLEANUP_KINDS)[number]
 
 export interface CleanupOptions {
-  /** Soft-deleted rows and revoked API keys older than this many days go (RETENTION_DAYS). */
+  /**
+   * RETENTION_DAYS: soft-deleted documents and revoked API keys older than this many days go, and
+   * so do soft-deleted conversations and messages while no default retention policy is set.
+   */
   retention_days: number
-  /** Also every conversation, live or not, with no activity for this many days, with its messages. */
+  /**
+   * Also every conversation, live or not, with no activity for this many days, with its
+   * messages; not those under a `keep` policy or a legal hold.
+   */
   older_than_days?: number | null | undefined
   /** Count what would go and change nothing. */
   dry_run?: boolean | undefined
@@ -47,8 +56,8 @@ export interface CleanupReport {
   dry_run: boolean
   retention_days: number
   older_than_days: number | null
-  /** The times that decided what went. */
-  cutoffs: retention.RetentionCutoffs & { now: string }
+  /** The times and policies that decided what went. */
+  cutoffs: retention.RetentionCutoffs
   /** Rows removed (or, in a dry run, that would be) per kind. */
   removed: Record<CleanupKind, number>
 }
@@ -56,10 +65,12 @@ export interface CleanupReport {
 const DAY_MS = 86_400_000
 
 /**
- * Removes what is past keeping: conversations, messages and documents (with their chunks)
- * soft-deleted more than `retention_days` ago, revoked API keys as old, sessions and refresh
+ * Removes what is past keeping: temporary conversations past their time; conversations and
+ * messages as their retention policy says (their own, else their user's, else the default, else
+ * soft-deleted more than `retention_days` ago); documents (with their chunks) soft-deleted more
+ * than `retention_days` ago, revoked API keys as old, sessions and refresh
  * tokens that ended more than `credential_grace_days` ago, ended rate-limit windows and, with
- * `older_than_days`, conversations inactive that long. Each batch is one transaction of about
+ * `older_than_days`, conversations inactive that long. Nothing under a legal hold goes. Each batch is one transaction of about
  * `batch_size` rows, so a large purge never holds one long lock, and stopping it anywhere (a
  * failure, a killed process) leaves a consistent database: a conversation goes with all its
  * messages or not at all, and no counter changes. Running it again finishes the work.
@@ -81,11 +92,20 @@ export async function cleanup(store: Store, options: CleanupOptions): Promise<Cl
   const size = wholeNumber(options.batch_size ?? DEFAULT_CLEANUP_BATCH, 'batch_size')
   const nowMs = (options.now ?? new Date()).getTime()
   const daysAgo = (days: number) => new Date(nowMs - days * DAY_MS).toISOString()
+  const { policy: fallback } = await new RetentionService(
+    store.database,
+    retentionDays,
+  ).defaultPolicy()
+  const policies = (await policiesInUse(store.database, fallback)).flatMap((p) =>
+    p.mode === 'keep' ? [] : [{ ...p, before: daysAgo(p.days) }],
+  )
   const cutoffs = {
     now: new Date(nowMs).toISOString(),
     deleted_before: daysAgo(retentionDays),
     inactive_before: olderThan === null ? null : daysAgo(olderThan),
     credentials_before: daysAgo(graceDays),
+    fallback,
+    policies,
   }
   const removed = Object.fromEntries(CLEANUP_KINDS.map((kind) => [kind, 0])) as Record<
     CleanupKind,
@@ -108,19 +128,23 @@ export async function cleanup(store: Store, options: CleanupOptions): Promise<Cl
 }
 
 type Add = (kind: CleanupKind, n: number) => Promise<void>
+
+/** Temporary ones first: a temporary conversation goes at its time whatever its policy says. */
+const CONVERSATION_PURGES = ['expired', 'policy', 'inactive'] as const
+const CONVERSATION_KIND: Record<retention.ConversationPurge, CleanupKind> = {
+  expired: 'temporary_conversations',
+  policy: 'conversations',
+  inactive: 'inactive_conversations',
+}
 type Cutoffs = CleanupReport['cutoffs']
 
 async function dryRun(store: Store, c: Cutoffs, _size: number, add: Add): Promise<void> {
   const db = store.database
-  const deleted = await retention.countConversations(db, 'deleted', c)
-  await add('conversations', deleted.conversations)
-  await add('messages', deleted.messages)
-  await add('transcripts', deleted.transcripts)
-  if (c.inactive_before !== null) {
-    const inactive = await retention.countConversations(db, 'inactive', c)
-    await add('inactive_conversations', inactive.conversations)
-    await add('messages', inactive.messages)
-    await add('transcripts', inactive.transcripts)
+  for (const kind of CONVERSATION_PURGES) {
+    const counted = await retention.countConversations(db, kind, c)
+    await add(CONVERSATION_KIND[kind], counted.conversations)
+    await add('messages', counted.messages)
+    await add('transcripts', counted.transcripts)
   }
   await add('messages', await retention.countMessages(db, c))
   const documents = await retention.countDocuments(db, c)
@@ -135,17 +159,13 @@ async function dryRun(store: Store, c: Cutoffs, _size: number, add: Add): Promis
 
 async function purge(store: Store, c: Cutoffs, size: number, add: Add): Promise<void> {
   const db = store.database
-  for (const kind of ['deleted', 'inactive'] as const) {
-    if (kind === 'inactive' && c.inactive_before === null) continue
+  for (const kind of CONVERSATION_PURGES) {
     for (;;) {
       const batch = await db.transaction((tx) =>
         retention.purgeConversationBatch(tx, kind, c, size),
       )
       if (!batch.remaining) break
-      await add(
-        kind === 'deleted' ? 'conversations' : 'inactive_conversations',
-        batch.conversations,
-      )
+      await add(CONVERSATION_KIND[kind], batch.conversations)
       await add('messages', batch.messages)
       // After the commit: a file without a row is harmless, a row without its file is not.
       await store.transcripts.removeFiles(batch.files)

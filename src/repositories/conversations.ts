@@ -1,21 +1,31 @@
-import { type Insertable, type Selectable, sql, type Updateable } from 'kysely'
+import {
+  type ExpressionBuilder,
+  type Insertable,
+  type Selectable,
+  sql,
+  type Updateable,
+} from 'kysely'
 import type { Codec } from '../db/codec.js'
 import type { Database, Prepared } from '../db/database.js'
 import { jsonArrayContains } from '../db/json.js'
 import { perDatabase } from '../db/memo.js'
 import { containsText } from '../db/text.js'
-import type { ConversationsTable } from '../db/schema.js'
+import type { ConversationsTable, Schema } from '../db/schema.js'
 import type { Conversation, ConversationStatus } from '../schemas/data.js'
+import { decodePolicy } from './retention-policies.js'
 
 export type ConversationRow = Selectable<ConversationsTable>
 
 export function decodeConversation(codec: Codec, row: ConversationRow): Conversation {
+  const { retention_mode, retention_days, ...rest } = row
   return {
-    ...row,
+    ...rest,
     status: row.status as ConversationStatus,
     parameters: codec.json(row.parameters),
     metadata: codec.json(row.metadata),
     forked_from: row.forked_from === null ? null : codec.json(row.forked_from),
+    retention: decodePolicy(retention_mode, retention_days),
+    temporary: row.expires_at !== null,
   }
 }
 
@@ -24,28 +34,37 @@ export type Owner = string | null
 
 const statements = perDatabase((db) => {
   const byId = (owned: boolean) =>
-    db.prepare((p: { id: string; owner: string }) => {
+    db.prepare((p: { id: string; owner: string; now: string }) => {
       const q = db.kysely
         .selectFrom('conversations')
         .selectAll()
         .where('id', '=', p.id)
         .where('deleted_at', 'is', null)
+        .where(unexpired(p.now))
       return owned ? q.where('user_id', '=', p.owner) : q
     })
   return { any: byId(false), owned: byId(true) }
 })
 
-/** A live conversation, or undefined when it is missing, deleted or someone else's. */
+/** Not a temporary conversation past its time: it is gone for reads before cleanup removes it. */
+const unexpired = (now: string) => (eb: ExpressionBuilder<Schema, 'conversations'>) =>
+  eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)])
+
+/**
+ * A live conversation, or undefined when it is missing, deleted, a temporary one past its time
+ * or someone else's.
+ */
 export async function getConversation(
   db: Database,
   id: string,
   owner: Owner,
 ): Promise<ConversationRow | undefined> {
   const set = statements(db)
+  const now = new Date().toISOString()
   const rows =
     owner === null
-      ? await set.any.all(db, { id, owner: '' })
-      : await set.owned.all(db, { id, owner })
+      ? await set.any.all(db, { id, owner: '', now })
+      : await set.owned.all(db, { id, owner, now })
   return rows[0]
 }
 
@@ -119,6 +138,8 @@ export interface ConversationFilter {
   origin?: string | undefined
   tag?: string | undefined
   search?: string | undefined
+  /** Temporary conversations (not past their time) too. */
+  include_temporary?: boolean | undefined
 }
 
 /**
@@ -136,6 +157,7 @@ export async function listConversations(
     status: filter.status !== undefined,
     origin: filter.origin !== undefined,
     cursor: filter.before !== undefined ? 'before' : cursor !== undefined ? 'after' : 'none',
+    temporary: filter.include_temporary === true,
   }
   const params: ListParams = {
     owner: filter.owner ?? '',
@@ -143,6 +165,7 @@ export async function listConversations(
     origin: filter.origin ?? '',
     cursor: cursor ?? '',
     rows: filter.limit + 1,
+    now: new Date().toISOString(),
   }
   if (filter.tag === undefined && filter.search === undefined) {
     return listStatement(db, shape).all(db, params)
@@ -160,6 +183,7 @@ interface ListShape {
   status: boolean
   origin: boolean
   cursor: 'none' | 'after' | 'before'
+  temporary: boolean
 }
 
 interface ListParams {
@@ -169,6 +193,7 @@ interface ListParams {
   cursor: string
   /** limit + 1 */
   rows: number
+  now: string
 }
 
 function listQuery(db: Database, shape: ListShape, p: ListParams) {
@@ -176,6 +201,7 @@ function listQuery(db: Database, shape: ListShape, p: ListParams) {
   if (shape.owned) q = q.where('user_id', '=', p.owner)
   if (shape.status) q = q.where('status', '=', p.status)
   if (shape.origin) q = q.where('origin', '=', p.origin)
+  q = shape.temporary ? q.where(unexpired(p.now)) : q.where('expires_at', 'is', null)
   if (shape.cursor !== 'none') {
     // Someone else's conversation is no cursor for this owner: it pages like a missing id.
     const mine = shape.owned ? sql` and c.user_id = ${p.owner}` : sql``
@@ -191,14 +217,14 @@ function listQuery(db: Database, shape: ListShape, p: ListParams) {
 }
 
 /**
- * The list is the hottest read after the context window: each shape (at most 24) is compiled on
+ * The list is the hottest read after the context window: each shape (at most 48) is compiled on
  * first use and then run as a prepared statement, not built anew per call.
  */
 const listStatements = perDatabase(() => new Map<string, Prepared<ListParams, ConversationRow>>())
 
 function listStatement(db: Database, shape: ListShape): Prepared<ListParams, ConversationRow> {
   const compiled = listStatements(db)
-  const key = `${shape.owned}/${shape.status}/${shape.origin}/${shape.cursor}`
+  const key = `${shape.owned}/${shape.status}/${shape.origin}/${shape.cursor}/${shape.temporary}`
   let statement = compiled.get(key)
   if (statement === undefined) {
     statement = db.prepare((p: ListParams) => listQuery(db, shape, p))

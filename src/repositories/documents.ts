@@ -5,6 +5,7 @@ import type { DocumentsTable } from '../db/schema.js'
 import type { Document } from '../schemas/documents.js'
 import type { Owner } from './conversations.js'
 import { pageById } from './keyset.js'
+import { documentHeld } from './legal-holds.js'
 
 export type DocumentRow = Selectable<DocumentsTable>
 
@@ -106,6 +107,7 @@ export async function purgeDeletedDocuments(
     .select('id')
     .where('deleted_at', 'is not', null)
     .where('deleted_at', '<', before)
+    .where((eb) => eb.not(documentHeld(eb)))
   const { chunks } = await db.kysely
     .selectFrom('document_chunks')
     .select((eb) => eb.fn.countAll<number>().as('chunks'))

@@ -1,6 +1,9 @@
-import type { ExpressionBuilder } from 'kysely'
+import { type ExpressionBuilder, sql } from 'kysely'
 import type { Database } from '../db/database.js'
 import type { Schema } from '../db/schema.js'
+import type { RetentionPolicy } from '../schemas/retention.js'
+import { conversationHeld, documentHeld } from './legal-holds.js'
+import { effectivePolicy } from './retention-policies.js'
 
 /**
  * The queries of `chatkeep cleanup`: for each kind of row that can be past keeping, one
@@ -8,33 +11,80 @@ import type { Schema } from '../db/schema.js'
  * exactly what a real run removes.
  */
 
+/** A retention policy in use, and the time before which what it covers goes. */
+export interface PolicyCutoff {
+  mode: 'after_last_activity' | 'after_soft_delete'
+  days: number
+  before: string
+}
+
 /** The times that decide what goes; ISO-8601 UTC. */
 export interface RetentionCutoffs {
-  /** Soft-deleted rows (and revoked API keys) from before this go. */
+  now: string
+  /** Soft-deleted documents (and revoked API keys) from before this go: RETENTION_DAYS. */
   deleted_before: string
-  /** Conversations with no activity since this go, live or not; null keeps them. */
+  /** With --older-than: conversations with no activity since this go, unless kept; else null. */
   inactive_before: string | null
   /** Sessions and refresh tokens expired or revoked before this go. */
   credentials_before: string
+  /** The policy a conversation is under when neither it nor its user has one. */
+  fallback: RetentionPolicy
+  /** Each policy conversations are under (but `keep`), with its cutoff. */
+  policies: PolicyCutoff[]
 }
 
-/** Which conversations a batch removes: soft-deleted past retention, or inactive (--older-than). */
-export type ConversationPurge = 'deleted' | 'inactive'
+/**
+ * Why a batch removes conversations: a temporary one past its time, its retention policy, or
+ * the operator's --older-than. The three never overlap, so each conversation is counted once and
+ * a dry run reports exactly what a run removes.
+ */
+export type ConversationPurge = 'expired' | 'policy' | 'inactive'
 
-type ConversationsEb = ExpressionBuilder<Schema, 'conversations'>
+const ref = (column: string) => sql.ref(`conversations.${column}`)
+const before = (column: string, at: string) =>
+  sql<boolean>`(${ref(column)} is not null and ${ref(column)} < ${at})`
 
+function expired(c: RetentionCutoffs) {
+  return before('expires_at', c.now)
+}
+
+/** Whether the `conversations` row is due under the policy it is under. */
+function dueByPolicy(c: RetentionCutoffs) {
+  const policy = effectivePolicy(c.fallback)
+  if (c.policies.length === 0) return sql<boolean>`(1 = 0)`
+  return sql<boolean>`(${sql.join(
+    c.policies.map((p) => {
+      const due =
+        p.mode === 'after_soft_delete'
+          ? before('deleted_at', p.before)
+          : sql`(${ref('last_activity')} < ${p.before} or ${before('deleted_at', p.before)})`
+      return sql`(${policy.mode} = ${p.mode} and ${policy.days} = ${p.days} and ${due})`
+    }),
+    sql` or `,
+  )})`
+}
+
+function inactive(c: RetentionCutoffs) {
+  if (c.inactive_before === null) return sql<boolean>`(1 = 0)`
+  return sql<boolean>`(${ref('last_activity')} < ${c.inactive_before} and ${
+    effectivePolicy(c.fallback).mode
+  } <> 'keep')`
+}
+
+/** The `conversations` rows a purge of this kind takes: never one under a legal hold. */
 function conversationWhere(kind: ConversationPurge, c: RetentionCutoffs) {
-  return (eb: ConversationsEb) => {
-    if (kind === 'deleted') return eb('conversations.deleted_at', '<', c.deleted_before)
-    // Not those the 'deleted' purge takes: each conversation is counted once.
-    return eb.and([
-      eb('conversations.last_activity', '<', c.inactive_before ?? ''),
-      eb.or([
-        eb('conversations.deleted_at', 'is', null),
-        eb('conversations.deleted_at', '>=', c.deleted_before),
-      ]),
-    ])
-  }
+  const which =
+    kind === 'expired'
+      ? expired(c)
+      : kind === 'policy'
+        ? sql`(not ${expired(c)} and ${dueByPolicy(c)})`
+        : sql`(not ${expired(c)} and not ${dueByPolicy(c)} and ${inactive(c)})`
+  return sql<boolean>`(${which} and not ${conversationHeld()})`
+}
+
+/** A conversation that no purge of any kind takes now. */
+function conversationStays(c: RetentionCutoffs) {
+  return sql<boolean>`(not ${expired(c)} and not ${dueByPolicy(c)} and not ${inactive(c)})`
 }
 
 const sumBy = (rows: { key: string; n: number | string | bigint }[], keys: Set<string>) =>
@@ -144,26 +194,31 @@ export async function purgeConversationBatch(
 }
 
 /**
- * Messages soft-deleted one by one before the cutoff. Those of a conversation that a conversation
- * purge takes are left to it, and so are those deleted together with their conversation (same
- * deleted_at): restoring the conversation brings them back, so they live as long as it does.
- * A message deleted before its conversation was is not restored with it, so it goes on its own.
+ * Messages soft-deleted one by one before their conversation's policy cutoff. Those of a
+ * conversation that a conversation purge takes are left to it, and so are those deleted together
+ * with their conversation (same deleted_at): restoring the conversation brings them back, so they
+ * live as long as it does. A message deleted before its conversation was is not restored with
+ * it, so it goes on its own. Nothing of a held conversation goes.
  */
 function messagesQuery(db: Database, c: RetentionCutoffs) {
-  let q = db.kysely
+  const policy = effectivePolicy(c.fallback)
+  const due =
+    c.policies.length === 0
+      ? sql<boolean>`(1 = 0)`
+      : sql<boolean>`(${sql.join(
+          c.policies.map(
+            (p) =>
+              sql`(${policy.mode} = ${p.mode} and ${policy.days} = ${p.days} and messages.deleted_at < ${p.before})`,
+          ),
+          sql` or `,
+        )})`
+  return db.kysely
     .selectFrom('messages')
     .innerJoin('conversations', 'conversations.id', 'messages.conversation_id')
-    .where('messages.deleted_at', '<', c.deleted_before)
-    .where((eb) =>
-      eb.or([
-        eb('conversations.deleted_at', 'is', null),
-        eb('conversations.deleted_at', '>=', c.deleted_before),
-      ]),
-    )
-  if (c.inactive_before !== null) {
-    q = q.where('conversations.last_activity', '>=', c.inactive_before)
-  }
-  return q
+    .where('messages.deleted_at', 'is not', null)
+    .where(due)
+    .where(conversationStays(c))
+    .where(sql<boolean>`not ${conversationHeld()}`)
 }
 
 export async function countMessages(db: Database, c: RetentionCutoffs): Promise<number> {
@@ -185,7 +240,6 @@ export async function purgeMessageBatch(
 ): Promise<number> {
   const result = await db.kysely
     .deleteFrom('messages')
-    .where('deleted_at', '<', c.deleted_before)
     .where('id', 'in', messagesQuery(db, c).select('messages.id').limit(size))
     .executeTakeFirst()
   return Number(result.numDeletedRows)
@@ -199,11 +253,13 @@ export async function countDocuments(
     .selectFrom('documents')
     .select('id')
     .where('deleted_at', '<', c.deleted_before)
+    .where((eb) => eb.not(documentHeld(eb)))
   const [documents, chunks] = await Promise.all([
     db.kysely
       .selectFrom('documents')
       .select((eb) => eb.fn.countAll().as('n'))
       .where('deleted_at', '<', c.deleted_before)
+      .where((eb) => eb.not(documentHeld(eb)))
       .executeTakeFirstOrThrow(),
     db.kysely
       .selectFrom('document_chunks')
@@ -235,6 +291,7 @@ export async function nextDocumentBound(
         .as('chunks'),
     ])
     .where('deleted_at', '<', c.deleted_before)
+    .where((eb) => eb.not(documentHeld(eb)))
     .orderBy('deleted_at')
     .limit(size)
     .execute()

@@ -1,6 +1,7 @@
 import { type Static, Type } from '@sinclair/typebox'
 import { Nullable } from './nullable.js'
 import { PartsSchema } from './parts.js'
+import { RetentionPolicySchema } from './retention.js'
 
 /** The data objects Chatkeep hands out: the same snake_case shape in SQL, TypeScript and JSON. */
 
@@ -65,6 +66,11 @@ export const ConversationSchema = Type.Object({
   archived_at: Nullable(Time),
   ended_at: Nullable(Time),
   deleted_at: Nullable(Time),
+  /** Its own retention policy; null when its user's or the default applies. */
+  retention: Nullable(RetentionPolicySchema),
+  /** Temporary: not listed by default, and gone at expires_at. */
+  temporary: Type.Boolean(),
+  expires_at: Nullable(Time),
 })
 export type Conversation = Static<typeof ConversationSchema>
 

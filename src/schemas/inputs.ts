@@ -1,8 +1,9 @@
 import { type Static, Type } from '@sinclair/typebox'
-import { NullableText } from './nullable.js'
+import { Nullable, NullableText } from './nullable.js'
 import { ConversationStatusSchema, RoleSchema, UserRoleSchema } from './data.js'
 import { LIMITS } from './limits.js'
 import { PartsSchema } from './parts.js'
+import { MAX_TEMPORARY_TTL_HOURS, RetentionPolicySchema } from './retention.js'
 
 /** What callers send in. Unknown fields are refused, so a typo never passes silently. */
 
@@ -60,6 +61,10 @@ export const NewConversationSchema = Type.Object(
     discord_channel_id: Type.Optional(NullableText(LIMITS.short_text)),
     parameters: Type.Optional(JsonObject),
     metadata: Type.Optional(JsonObject),
+    retention: Type.Optional(Nullable(RetentionPolicySchema)),
+    /** Not listed by default, and removed `ttl_hours` after creation (24 by default). */
+    temporary: Type.Optional(Type.Boolean()),
+    ttl_hours: Type.Optional(Type.Integer({ minimum: 1, maximum: MAX_TEMPORARY_TTL_HOURS })),
   },
   strict,
 )
@@ -73,6 +78,8 @@ export const ConversationUpdateSchema = Type.Object(
     metadata: Type.Optional(JsonObject),
     /** Switches branch: a live message of the conversation, whose path reads then follow. */
     active_leaf_id: Type.Optional(Id),
+    /** Its own retention policy; null lets its user's or the default apply. */
+    retention: Type.Optional(Nullable(RetentionPolicySchema)),
   },
   strict,
 )
@@ -91,6 +98,8 @@ export const ConversationListSchema = Type.Object(
     tag: Type.Optional(Text(LIMITS.short_text)),
     /** Conversations whose title contains this text, ignoring case. */
     search: Type.Optional(Text(LIMITS.short_text)),
+    /** Temporary conversations are left out unless this is true. */
+    include_temporary: Type.Optional(Type.Boolean()),
   },
   strict,
 )

@@ -31,6 +31,7 @@ import { documentRoutes } from './routes/documents.js'
 import { healthRoutes } from './routes/health.js'
 import { messageRoutes } from './routes/messages.js'
 import { responseCacheRoutes } from './routes/response-cache.js'
+import { retentionRoutes } from './routes/retention.js'
 import { metricIngestRoutes } from './routes/metrics-ingest.js'
 import { searchRoutes } from './routes/search.js'
 import { seedChatRoutes } from './routes/seed-chat.js'
@@ -122,6 +123,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(auditRoutes, { prefix: '/v1', store: options.store })
   await app.register(backupRoutes, { prefix: '/v1', store: options.store })
   await app.register(systemConfigRoutes, { prefix: '/v1', store: options.store })
+  await app.register(retentionRoutes, { prefix: '/v1', store: options.store })
   await app.register(statsRoutes, { prefix: '/v1', store: options.store })
   await app.register(transcriptRoutes, { prefix: '/v1', store: options.store })
   await app.register(responseCacheRoutes, {

@@ -11,6 +11,7 @@ const TITLES: Record<ErrorCode, string> = {
   request_timeout: 'Request timeout',
   conflict: 'Conflict',
   conversation_closed: 'Conversation closed',
+  legal_hold: 'Under legal hold',
   payload_too_large: 'Request body too large',
   unsupported_media_type: 'Unsupported media type',
   headers_too_large: 'Request headers too large',

@@ -10,13 +10,13 @@ import { ChatkeepError } from '../errors.js'
 import { openRateLimitStore } from '../rate-limit/open.js'
 import type { RateLimitStore } from '../rate-limit/store.js'
 import { AuthService } from '../services/auth.js'
-import { openStore, type Store } from '../store.js'
+import { openStore, type RetentionOption, type Store } from '../store.js'
 import type { TranscriptStorageConfig } from '../transcripts/transcript-storage.js'
 import { buildApp } from './app.js'
 
 export interface StartServerOptions {
   /** The database and transcript storage; migrations are applied on start whatever `migrate` says. */
-  store_config: StoreConfig & TranscriptStorageConfig
+  store_config: StoreConfig & TranscriptStorageConfig & RetentionOption
   /** Filled with defaults and checked here; `envToServerConfig` gives one from the environment. */
   server_config: Partial<ServerConfig>
   /** Where the server logs; by default pino on stdout at `log_level`. */

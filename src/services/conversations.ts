@@ -29,6 +29,9 @@ import {
 import { LIMITS } from '../schemas/limits.js'
 import { checkJsonSize, validator } from '../schemas/validate.js'
 import { sealMessage } from './messages.js'
+import { encodePolicy } from '../repositories/retention-policies.js'
+import { DEFAULT_TEMPORARY_TTL_HOURS } from '../schemas/retention.js'
+import { refuseIfConversationHeld } from './legal-holds.js'
 import { checkCursors, toPage } from './page.js'
 
 const validateNew = validator(NewConversationSchema)
@@ -60,8 +63,15 @@ export class ConversationService {
     checkJsonSize('parameters', data.parameters)
     checkJsonSize('metadata', data.metadata)
     const userId = this.ownerFor(data.user_id)
-    const now = new Date().toISOString()
+    if (data.ttl_hours !== undefined && data.temporary !== true) {
+      throw new ChatkeepError('validation_failed', '/ttl_hours: only with temporary: true.', {
+        field: '/ttl_hours',
+      })
+    }
+    const created = new Date()
+    const now = created.toISOString()
     const status = data.status ?? 'active'
+    const ttlHours = data.ttl_hours ?? DEFAULT_TEMPORARY_TTL_HOURS
     const row = {
       id: uuid7(),
       short_id: shortId(),
@@ -82,6 +92,11 @@ export class ConversationService {
       archived_at: status === 'archived' ? now : null,
       ended_at: status === 'closed' ? now : null,
       deleted_at: null,
+      ...encodePolicy(data.retention ?? null),
+      expires_at:
+        data.temporary === true
+          ? new Date(created.getTime() + ttlHours * 3_600_000).toISOString()
+          : null,
     }
     for (let attempt = 0; ; attempt++) {
       try {
@@ -133,7 +148,7 @@ export class ConversationService {
       .reduce((sum, c) => sum + c.count, 0)
   }
 
-  /** Live conversations, most recently active first. */
+  /** Live conversations, most recently active first; temporary ones only with include_temporary. */
   async list(
     options: ConversationListOptions & { user_id?: string } = {},
   ): Promise<Page<Conversation>> {
@@ -164,6 +179,7 @@ export class ConversationService {
       ...(data.metadata !== undefined ? { metadata: encodeJson(data.metadata) } : {}),
       ...(data.status !== undefined ? statusChange(data.status, now) : {}),
       ...(data.active_leaf_id !== undefined ? { active_leaf_id: data.active_leaf_id } : {}),
+      ...(data.retention !== undefined ? encodePolicy(data.retention) : {}),
       updated_at: now,
     }
     if (!isUuid(id)) throw notFound('conversation', id)
@@ -268,14 +284,20 @@ export class ConversationService {
     return this.update(id, { status: 'active' })
   }
 
-  /** Soft delete: the conversation and its messages disappear from every read until restored. */
+  /**
+   * Soft delete: the conversation and its messages disappear from every read until restored.
+   * Refused with `legal_hold` while a hold covers it or its user.
+   */
   async delete(id: string): Promise<void> {
     const at = new Date().toISOString()
     const deleted =
       isUuid(id) &&
-      (await this.db.transaction((tx) =>
-        conversations.softDeleteConversation(tx, id, this.owner, at),
-      ))
+      (await this.db.transaction(async (tx) => {
+        if (!(await conversations.softDeleteConversation(tx, id, this.owner, at))) return false
+        // Asked once the caller is known to own it, so a hold is never news to anyone else.
+        await refuseIfConversationHeld(tx, id)
+        return true
+      }))
     if (!deleted) throw notFound('conversation', id)
   }
 

@@ -25,6 +25,7 @@ import {
 import { LIMITS } from '../schemas/limits.js'
 import { checkJsonSize, validator } from '../schemas/validate.js'
 import { checkCursors, toPage } from './page.js'
+import { refuseIfOwnerHeld } from './legal-holds.js'
 
 const validateNew = validator(NewDocumentSchema)
 /** Chunks compared (and at most removed) per transaction. */
@@ -253,11 +254,15 @@ export class DocumentService {
     return documents.decodeDocument(this.db.codec, row)
   }
 
-  /** Soft delete: the document and its chunks leave every read and search at once. */
+  /**
+   * Soft delete: the document and its chunks leave every read and search at once. Refused with
+   * `legal_hold` while a hold covers its owner.
+   */
   async delete(id: string): Promise<void> {
     const at = new Date().toISOString()
     await this.db.transaction(async (tx) => {
-      await this.writableRow(tx, id)
+      const row = await this.writableRow(tx, id)
+      await refuseIfOwnerHeld(tx, row.user_id, `Document ${id}`)
       await documents.updateDocument(tx, id, { deleted_at: at, updated_at: at })
     })
   }

@@ -33,6 +33,7 @@ import {
 } from '../schemas/inputs.js'
 import { LIMITS } from '../schemas/limits.js'
 import { checkParts, type Part } from '../schemas/parts.js'
+import { refuseIfConversationHeld } from './legal-holds.js'
 import { checkJsonSize, validator } from '../schemas/validate.js'
 import type { Citation } from '../schemas/citations.js'
 import { announceAppend, announceAppended } from './append-events.js'
@@ -257,7 +258,7 @@ export class MessageService {
     options: PathOptions = {},
   ): Promise<Message[]> {
     checkWindow(n)
-    const rows = await this.pathRows(conversationId, n, options.leaf)
+    const rows = await this.#pathRows(conversationId, n, options.leaf)
     return rows.map((row) => messages.decodeMessage(this.db.codec, row, this.cipher))
   }
 
@@ -275,7 +276,7 @@ export class MessageService {
   ): Promise<Page<Message>> {
     checkWindow(n)
     // One more than asked for, oldest first: when it comes, there is more before the page.
-    const rows = await this.pathRows(conversationId, n + 1, options.leaf)
+    const rows = await this.#pathRows(conversationId, n + 1, options.leaf)
     const kept = rows.length > n ? rows.slice(1) : rows
     const data = kept.map((row) => messages.decodeMessage(this.db.codec, row, this.cipher))
     return {
@@ -293,11 +294,11 @@ export class MessageService {
    * const shown = await store.messages.path(chat.id)
    */
   async path(conversationId: string, options: PathOptions = {}): Promise<Message[]> {
-    const rows = await this.pathRows(conversationId, MAX_PATH_DEPTH, options.leaf)
+    const rows = await this.#pathRows(conversationId, MAX_PATH_DEPTH, options.leaf)
     return rows.map((row) => messages.decodeMessage(this.db.codec, row, this.cipher))
   }
 
-  private async pathRows(conversationId: string, n: number, leaf: string | undefined) {
+  async #pathRows(conversationId: string, n: number, leaf: string | undefined) {
     if (leaf !== undefined && !isUuid(leaf)) {
       await this.conversation(conversationId)
       throw notFound('message', leaf)
@@ -433,10 +434,15 @@ export class MessageService {
   }
 
   /** Soft delete: the message leaves every read; its sequence number stays taken. */
+  /** Soft delete; refused with `legal_hold` while a hold covers its conversation or user. */
   async delete(id: string): Promise<void> {
     const at = new Date().toISOString()
     const row = isUuid(id)
-      ? await this.db.write(() => messages.setMessageDeletedAt(this.db, id, this.owner, at))
+      ? await this.db.transaction(async (tx) => {
+          const deleted = await messages.setMessageDeletedAt(tx, id, this.owner, at)
+          if (deleted !== undefined) await refuseIfConversationHeld(tx, deleted.conversation_id)
+          return deleted
+        })
       : undefined
     if (row === undefined) throw notFound('message', id)
   }

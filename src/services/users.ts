@@ -8,6 +8,7 @@ import type { Database } from '../db/database.js'
 import { violatedUniqueKey } from '../db/driver-errors.js'
 import { isUuid, uuid7 } from '../lib/uuid7.js'
 import { normalizeEmail, normalizeUsername } from '../lib/normalize.js'
+import { deleteReleasedHoldsOfUser } from '../repositories/legal-holds.js'
 import * as users from '../repositories/users.js'
 import type { Page, User } from '../schemas/data.js'
 import {
@@ -19,6 +20,7 @@ import {
   UserUpdateSchema,
 } from '../schemas/inputs.js'
 import { LIMITS } from '../schemas/limits.js'
+import { refuseIfUserHeld } from './legal-holds.js'
 import { toPage } from './page.js'
 import { checkJsonSize, validator } from '../schemas/validate.js'
 
@@ -217,11 +219,20 @@ export class UserService {
     return users.decodeUser(this.db.codec, row)
   }
 
-  /** Removes the user and, by cascade, their sessions, keys, conversations, messages and documents. */
+  /**
+   * Removes the user and, by cascade, their sessions, keys, conversations, messages and documents.
+   * Refused with `legal_hold` while a hold covers the user or any conversation of theirs.
+   */
   async delete(id: string): Promise<void> {
     let deleted = false
     try {
-      deleted = isUuid(id) && (await this.db.write(() => users.deleteUser(this.db, id)))
+      deleted =
+        isUuid(id) &&
+        (await this.db.transaction(async (tx) => {
+          await refuseIfUserHeld(tx, id)
+          await deleteReleasedHoldsOfUser(tx, id)
+          return users.deleteUser(tx, id)
+        }))
     } finally {
       if (isUuid(id)) await this.cache.delete(userKey(id))
     }

@@ -29,6 +29,7 @@ const DATABASE_CALLS: Record<string, Calls> = {
     get: (ids) => [ids.conversation],
     list: () => [{}],
     update: (ids) => [ids.conversation, { title: 'x' }],
+    fork: (ids) => [ids.conversation, {}],
     archive: (ids) => [ids.conversation],
     unarchive: (ids) => [ids.conversation],
     delete: (ids) => [ids.conversation],
@@ -41,6 +42,10 @@ const DATABASE_CALLS: Record<string, Calls> = {
     appendMany: (ids) => [ids.conversation, [{ role: 'user', content: 'x' }]],
     get: (ids) => [ids.message],
     citations: (ids) => [ids.message],
+    edit: (ids) => [ids.message, { content: 'x' }],
+    regenerate: (ids) => [ids.message, { content: 'x' }],
+    siblings: (ids) => [ids.message],
+    path: (ids) => [ids.conversation, {}],
     list: (ids) => [ids.conversation],
     lastN: (ids) => [ids.conversation, 20],
     lastPage: (ids) => [ids.conversation, 20],
@@ -76,6 +81,16 @@ const DATABASE_CALLS: Record<string, Calls> = {
   audit: {
     record: () => [{ action: 'system.started' }],
     list: () => [{}],
+  },
+  retention: {
+    defaultPolicy: () => [],
+    settings: () => [],
+    update: () => [{ default: null }],
+  },
+  legalHolds: {
+    create: (ids) => [{ user_id: ids.user, reason: 'r' }],
+    list: () => [],
+    release: (ids) => [ids.message],
   },
   config: {
     list: () => [],

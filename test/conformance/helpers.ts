@@ -161,6 +161,9 @@ export function expectConversationShape(conversation: Conversation): void {
       'archived_at',
       'ended_at',
       'deleted_at',
+      'retention',
+      'temporary',
+      'expires_at',
     ].sort(),
   )
   expect(conversation.id).toMatch(UUID)

@@ -81,6 +81,9 @@ async function ownEverything(store: Store, user: User): Promise<void> {
       revoked_at: null,
     })
     .execute()
+  // A hold once placed on them and released: a live one would refuse the deletion.
+  const hold = await store.legalHolds.create({ user_id: user.id, reason: 'a closed case' })
+  await store.legalHolds.release(hold.id)
   const document = randomUUID()
   await db
     .insertInto('documents')

@@ -222,6 +222,7 @@ async function scenario(store: Store, now: number) {
     expected: {
       conversations: 2,
       inactive_conversations: 0,
+      temporary_conversations: 0,
       // 3 + 2 with their conversations, one of `live`, one of `restorable`.
       messages: 7,
       transcripts: 0,
@@ -325,6 +326,9 @@ for (const engine of ENGINES) {
         deleted_before: ago(now, 30 * DAY),
         inactive_before: null,
         credentials_before: ago(now, 7 * DAY),
+        // No policy set: RETENTION_DAYS after soft delete, the one policy in use.
+        fallback: { mode: 'after_soft_delete', days: 30 },
+        policies: [{ mode: 'after_soft_delete', days: 30, before: ago(now, 30 * DAY) }],
       })
       expect(report.removed).toEqual(s.expected)
       await expectSurvivors(store, s)

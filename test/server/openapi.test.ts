@@ -90,6 +90,11 @@ const OPERATION_IDS: Record<string, string> = {
   'POST /v1/search/similar': 'searchSimilar',
   'POST /v1/users/discord': 'findOrCreateDiscordUser',
   'PUT /v1/admin/config/{key}': 'setSetting',
+  'GET /v1/admin/retention': 'getRetention',
+  'PUT /v1/admin/retention': 'setRetention',
+  'POST /v1/admin/legal-holds': 'createLegalHold',
+  'GET /v1/admin/legal-holds': 'listLegalHolds',
+  'DELETE /v1/admin/legal-holds/{id}': 'releaseLegalHold',
   'PUT /v1/messages/{id}/feedback': 'setMessageFeedback',
 }
 

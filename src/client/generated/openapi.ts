@@ -794,6 +794,71 @@ export interface paths {
     patch?: never
     trace?: never
   }
+  '/v1/admin/retention': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * The default retention policy and every user’s own (admin)
+     * @description A conversation is under its own policy (`retention` in its PATCH), else its user’s, else the default; with no default set, soft-deleted conversations and messages are kept RETENTION_DAYS. `chatkeep cleanup` applies them (docs/privacy.md).
+     */
+    get: operations['getRetention']
+    /**
+     * Set the default and users’ retention policies (admin)
+     * @description All in one transaction, audited as `retention.update` with the settings before and after. A null policy goes back to the next one up.
+     */
+    put: operations['setRetention']
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/admin/legal-holds': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** Legal holds in force, or released ones, newest first (admin) */
+    get: operations['listLegalHolds']
+    put?: never
+    /**
+     * Place a legal hold on a user or a conversation (admin)
+     * @description Until released, nobody can delete, purge or erase what it holds: such a request answers 409 `legal_hold` and is audited as `legal_hold.refused`. Audited as `legal_hold.create`.
+     */
+    post: operations['createLegalHold']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/admin/legal-holds/{id}': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    post?: never
+    /**
+     * Release a legal hold (admin)
+     * @description The hold stays on record with who released it and when; audited as `legal_hold.release`.
+     */
+    delete: operations['releaseLegalHold']
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
   '/v1/admin/stats': {
     parameters: {
       query?: never
@@ -1057,6 +1122,35 @@ export interface components {
       archived_at: string | null
       ended_at: string | null
       deleted_at: string | null
+      retention:
+        | (
+            | {
+                /**
+                 * @description Kept until deleted by hand and purged.
+                 * @constant
+                 */
+                mode: 'keep'
+              }
+            | {
+                /**
+                 * @description Removed, deleted or not, `days` after its last message or change; a message soft-deleted in it goes `days` after its deletion.
+                 * @constant
+                 */
+                mode: 'after_last_activity'
+                days: number
+              }
+            | {
+                /**
+                 * @description Removed `days` after it (or one of its messages) was soft-deleted.
+                 * @constant
+                 */
+                mode: 'after_soft_delete'
+                days: number
+              }
+          )
+        | null
+      temporary: boolean
+      expires_at: string | null
     }
     /** Message */
     Message: {
@@ -1204,6 +1298,78 @@ export interface components {
       /** @description The admin who set it; null when set by the library or once that user is deleted. */
       updated_by: string | null
     }
+    /** LegalHold */
+    LegalHold: {
+      /** Format: uuid */
+      id: string
+      user_id: string | null
+      conversation_id: string | null
+      reason: string
+      created_by: string | null
+      /** Format: date-time */
+      created_at: string
+      released_at: string | null
+      released_by: string | null
+    }
+    /** RetentionSettings */
+    RetentionSettings: {
+      /** RetentionPolicy */
+      default:
+        | {
+            /**
+             * @description Kept until deleted by hand and purged.
+             * @constant
+             */
+            mode: 'keep'
+          }
+        | {
+            /**
+             * @description Removed, deleted or not, `days` after its last message or change; a message soft-deleted in it goes `days` after its deletion.
+             * @constant
+             */
+            mode: 'after_last_activity'
+            days: number
+          }
+        | {
+            /**
+             * @description Removed `days` after it (or one of its messages) was soft-deleted.
+             * @constant
+             */
+            mode: 'after_soft_delete'
+            days: number
+          }
+      default_source: 'config' | 'retention_days'
+      users: {
+        /** Format: uuid */
+        user_id: string
+        username: string
+        /** RetentionPolicy */
+        policy:
+          | {
+              /**
+               * @description Kept until deleted by hand and purged.
+               * @constant
+               */
+              mode: 'keep'
+            }
+          | {
+              /**
+               * @description Removed, deleted or not, `days` after its last message or change; a message soft-deleted in it goes `days` after its deletion.
+               * @constant
+               */
+              mode: 'after_last_activity'
+              days: number
+            }
+          | {
+              /**
+               * @description Removed `days` after it (or one of its messages) was soft-deleted.
+               * @constant
+               */
+              mode: 'after_soft_delete'
+              days: number
+            }
+      }[]
+    }
     /** Stats */
     Stats: {
       engine: 'sqlite' | 'postgres'
@@ -1227,6 +1393,7 @@ export interface components {
         system_configs: number
         backup_logs: number
         audit_events: number
+        legal_holds: number
       }
       /** @description Rows soft-deleted and not yet purged. */
       soft_deleted: {
@@ -2941,6 +3108,7 @@ export interface operations {
         origin?: string
         tag?: string
         search?: string
+        include_temporary?: boolean
         user_id?: string
       }
       header?: never
@@ -3033,6 +3201,35 @@ export interface operations {
           metadata?: {
             [key: string]: unknown
           }
+          retention?:
+            | (
+                | {
+                    /**
+                     * @description Kept until deleted by hand and purged.
+                     * @constant
+                     */
+                    mode: 'keep'
+                  }
+                | {
+                    /**
+                     * @description Removed, deleted or not, `days` after its last message or change; a message soft-deleted in it goes `days` after its deletion.
+                     * @constant
+                     */
+                    mode: 'after_last_activity'
+                    days: number
+                  }
+                | {
+                    /**
+                     * @description Removed `days` after it (or one of its messages) was soft-deleted.
+                     * @constant
+                     */
+                    mode: 'after_soft_delete'
+                    days: number
+                  }
+              )
+            | null
+          temporary?: boolean
+          ttl_hours?: number
         }
       }
     }
@@ -3140,6 +3337,35 @@ export interface operations {
           metadata?: {
             [key: string]: unknown
           }
+          retention?:
+            | (
+                | {
+                    /**
+                     * @description Kept until deleted by hand and purged.
+                     * @constant
+                     */
+                    mode: 'keep'
+                  }
+                | {
+                    /**
+                     * @description Removed, deleted or not, `days` after its last message or change; a message soft-deleted in it goes `days` after its deletion.
+                     * @constant
+                     */
+                    mode: 'after_last_activity'
+                    days: number
+                  }
+                | {
+                    /**
+                     * @description Removed `days` after it (or one of its messages) was soft-deleted.
+                     * @constant
+                     */
+                    mode: 'after_soft_delete'
+                    days: number
+                  }
+              )
+            | null
+          temporary?: boolean
+          ttl_hours?: number
           discord_channel_id: string
         }
       }
@@ -3408,6 +3634,33 @@ export interface operations {
             [key: string]: unknown
           }
           active_leaf_id?: string
+          retention?:
+            | (
+                | {
+                    /**
+                     * @description Kept until deleted by hand and purged.
+                     * @constant
+                     */
+                    mode: 'keep'
+                  }
+                | {
+                    /**
+                     * @description Removed, deleted or not, `days` after its last message or change; a message soft-deleted in it goes `days` after its deletion.
+                     * @constant
+                     */
+                    mode: 'after_last_activity'
+                    days: number
+                  }
+                | {
+                    /**
+                     * @description Removed `days` after it (or one of its messages) was soft-deleted.
+                     * @constant
+                     */
+                    mode: 'after_soft_delete'
+                    days: number
+                  }
+              )
+            | null
         }
       }
     }
@@ -6201,6 +6454,483 @@ export interface operations {
           [name: string]: unknown
         }
         content?: never
+      }
+      /** @description Invalid request: `field` names the input at fault (`validation_failed`). */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No valid credentials (`unauthorized`). */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The caller may not do this (`forbidden`). */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No such row, or not the caller's (`not_found`). */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description An unexpected failure; the cause is logged, never sent (`internal`). */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The database is unavailable or its schema is not current. */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  getRetention: {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['RetentionSettings']
+        }
+      }
+      /** @description Invalid request: `field` names the input at fault (`validation_failed`). */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No valid credentials (`unauthorized`). */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The caller may not do this (`forbidden`). */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description An unexpected failure; the cause is logged, never sent (`internal`). */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The database is unavailable or its schema is not current. */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  setRetention: {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        'application/json': {
+          default?:
+            | (
+                | {
+                    /**
+                     * @description Kept until deleted by hand and purged.
+                     * @constant
+                     */
+                    mode: 'keep'
+                  }
+                | {
+                    /**
+                     * @description Removed, deleted or not, `days` after its last message or change; a message soft-deleted in it goes `days` after its deletion.
+                     * @constant
+                     */
+                    mode: 'after_last_activity'
+                    days: number
+                  }
+                | {
+                    /**
+                     * @description Removed `days` after it (or one of its messages) was soft-deleted.
+                     * @constant
+                     */
+                    mode: 'after_soft_delete'
+                    days: number
+                  }
+              )
+            | null
+          users?: {
+            user_id: string
+            policy:
+              | (
+                  | {
+                      /**
+                       * @description Kept until deleted by hand and purged.
+                       * @constant
+                       */
+                      mode: 'keep'
+                    }
+                  | {
+                      /**
+                       * @description Removed, deleted or not, `days` after its last message or change; a message soft-deleted in it goes `days` after its deletion.
+                       * @constant
+                       */
+                      mode: 'after_last_activity'
+                      days: number
+                    }
+                  | {
+                      /**
+                       * @description Removed `days` after it (or one of its messages) was soft-deleted.
+                       * @constant
+                       */
+                      mode: 'after_soft_delete'
+                      days: number
+                    }
+                )
+              | null
+          }[]
+        }
+      }
+    }
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['RetentionSettings']
+        }
+      }
+      /** @description Invalid request: `field` names the input at fault (`validation_failed`). */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No valid credentials (`unauthorized`). */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The caller may not do this (`forbidden`). */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No such row, or not the caller's (`not_found`). */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description An unexpected failure; the cause is logged, never sent (`internal`). */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The database is unavailable or its schema is not current. */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  listLegalHolds: {
+    parameters: {
+      query?: {
+        active?: boolean
+        user_id?: string
+        conversation_id?: string
+      }
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            /** @constant */
+            object: 'list'
+            data: components['schemas']['LegalHold'][]
+          }
+        }
+      }
+      /** @description Invalid request: `field` names the input at fault (`validation_failed`). */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No valid credentials (`unauthorized`). */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The caller may not do this (`forbidden`). */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description An unexpected failure; the cause is logged, never sent (`internal`). */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The database is unavailable or its schema is not current. */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  createLegalHold: {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        'application/json': {
+          user_id?: string
+          conversation_id?: string
+          reason: string
+        }
+      }
+    }
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['LegalHold']
+        }
+      }
+      /** @description Invalid request: `field` names the input at fault (`validation_failed`). */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No valid credentials (`unauthorized`). */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The caller may not do this (`forbidden`). */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No such row, or not the caller's (`not_found`). */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description An unexpected failure; the cause is logged, never sent (`internal`). */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The database is unavailable or its schema is not current. */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  releaseLegalHold: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['LegalHold']
+        }
       }
       /** @description Invalid request: `field` names the input at fault (`validation_failed`). */
       400: {

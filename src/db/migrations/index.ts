@@ -10,6 +10,7 @@ import * as messageParts from './2026-12-03-03-message-parts.js'
 import * as seedCalls from './2026-12-03-04-seed-calls.js'
 import * as vectors from './2026-12-03-06-vectors.js'
 import * as messageTree from './2026-12-03-02-message-tree.js'
+import * as retentionAndLegalHolds from './2026-12-03-08-retention-and-legal-holds.js'
 
 /** Every migration, oldest first. Append only: a released migration is never edited. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -24,4 +25,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-12-03-04-seed-calls': seedCalls,
   '2026-12-03-06-vectors': vectors,
   '2026-12-03-02-message-tree': messageTree,
+  '2026-12-03-08-retention-and-legal-holds': retentionAndLegalHolds,
 }

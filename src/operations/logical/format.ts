@@ -57,6 +57,8 @@ export const SPECS: {
       created_at: 'time',
       updated_at: 'time',
       last_login_at: 'time',
+      retention_mode: 'text',
+      retention_days: 'integer',
     },
   },
   auth_sessions: {
@@ -124,6 +126,9 @@ export const SPECS: {
       archived_at: 'time',
       ended_at: 'time',
       deleted_at: 'time',
+      retention_mode: 'text',
+      retention_days: 'integer',
+      expires_at: 'time',
     },
   },
   messages: {
@@ -247,6 +252,19 @@ export const SPECS: {
       user_agent: 'text',
       details: 'json',
       created_at: 'time',
+    },
+  },
+  legal_holds: {
+    key: 'id',
+    columns: {
+      id: 'text',
+      user_id: 'text',
+      conversation_id: 'text',
+      reason: 'text',
+      created_by: 'text',
+      created_at: 'time',
+      released_at: 'time',
+      released_by: 'text',
     },
   },
 }

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
+import { isChatkeepError } from '../../errors.js'
 import type { AuditContext, AuditService, AuditTarget } from '../../services/audit.js'
 
 export type { AuditTarget } from '../../services/audit.js'
@@ -33,6 +34,14 @@ export function auditContextOf(request: FastifyRequest): AuditContext {
   }
 }
 
+/** What a refused request named: `/v1/conversations/:id` → `{ type: 'conversation', id }`. */
+function refusedTarget(request: FastifyRequest): AuditTarget | null {
+  const id = (request.params as { id?: unknown } | undefined)?.id
+  const collection = /\/([a-z-]+)\/:id(?:\/|$)/.exec(request.routeOptions.url ?? '')?.[1]
+  if (typeof id !== 'string' || collection === undefined) return null
+  return { type: collection.replace(/s$/, ''), id }
+}
+
 /** `request.audit(…)` and `request.auditRead(…)` on every route registered after it. */
 export const auditPlugin = fp(
   async (app: FastifyInstance, options: { audit: AuditService }) => {
@@ -58,6 +67,20 @@ export const auditPlugin = fp(
         if (must) throw error
       }
     }
+    // A refusal under legal hold is evidence too: who tried to remove what, and when.
+    app.addHook('onError', async (request, _reply, error) => {
+      if (!isChatkeepError(error, 'legal_hold')) return
+      await write(
+        request,
+        'legal_hold.refused',
+        refusedTarget(request),
+        {
+          method: request.method,
+          route: request.routeOptions.url ?? request.url,
+        },
+        false,
+      )
+    })
     app.decorateRequest(
       'audit',
       function (this: FastifyRequest, action: string, target?: AuditTarget | null, details?) {

@@ -44,6 +44,11 @@ const TAGS = [
     description: 'System configuration: typed settings with who set them (admin).',
   },
   {
+    name: 'retention',
+    description:
+      'Retention policies and legal holds: how long conversations are kept, and what nothing may remove (admin).',
+  },
+  {
     name: 'stats',
     description: 'Rows, database size, activity per day, tokens per model, top users (admin).',
   },
