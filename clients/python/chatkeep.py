@@ -58,6 +58,7 @@ ERROR_CODES: Dict[str, int] = {
     "request_timeout": 408,
     "conflict": 409,
     "conversation_closed": 409,
+    "legal_hold": 409,
     "payload_too_large": 413,
     "unsupported_media_type": 415,
     "headers_too_large": 431,

@@ -246,9 +246,10 @@ const bumpConversation = (db: Database, p: BumpParams, owned: boolean) => {
 }
 
 /**
- * The message an append without parent_id continues: the active leaf while it exists, else (a
- * purge removed it, or a restore of a backup older than the pointer) the newest message left,
- * so an append never points at a missing row and the path keeps what survived.
+ * The message a path read (and a SQLite append) starts from: the active leaf while it exists,
+ * else the newest message left. A purge moves the pointer itself (purgeMessageBatch); this covers
+ * any other hard delete. Not for PostgreSQL's append: its FOR UPDATE read of the conversation
+ * re-reads the row after the lock, but a subquery would still see the statement's snapshot.
  */
 const survivingLeaf = sql<string | null>`coalesce(
   (select m.id from messages m where m.id = conversations.active_leaf_id),
@@ -264,7 +265,7 @@ const survivingLeaf = sql<string | null>`coalesce(
 const bumpReturningLeaf = (db: Database, p: BumpParams, owned: boolean) => {
   const before = db.kysely
     .selectFrom('conversations')
-    .select(survivingLeaf.as('leaf_before'))
+    .select('active_leaf_id as leaf_before')
     .where('id', '=', p.conversation_id)
     .forUpdate()
   const q = db.kysely

@@ -238,11 +238,28 @@ export async function purgeMessageBatch(
   c: RetentionCutoffs,
   size: number,
 ): Promise<number> {
-  const result = await db.kysely
+  const deleted = await db.kysely
     .deleteFrom('messages')
     .where('id', 'in', messagesQuery(db, c).select('messages.id').limit(size))
-    .executeTakeFirst()
-  return Number(result.numDeletedRows)
+    .returning('conversation_id')
+    .execute()
+  const touched = [...new Set(deleted.map((row) => row.conversation_id))]
+  if (touched.length > 0) {
+    // An active leaf purged: the conversation goes on from the newest message left.
+    await db.kysely
+      .updateTable('conversations')
+      .set({
+        active_leaf_id: sql`(select m.id from messages m where m.conversation_id = conversations.id
+          order by m.sequence desc limit 1)`,
+      })
+      .where('id', 'in', touched)
+      .where('active_leaf_id', 'is not', null)
+      .where(
+        sql<boolean>`not exists (select 1 from messages m where m.id = conversations.active_leaf_id)`,
+      )
+      .execute()
+  }
+  return deleted.length
 }
 
 export async function countDocuments(

@@ -182,7 +182,7 @@ describeEachEngine('validation wording', (ctx) => {
       ],
       [
         'a field the conversation does not have',
-        'is not a known field; the fields are user_id, title, status, origin, discord_channel_id, parameters, metadata',
+        'is not a known field; the fields are user_id, title, status, origin, discord_channel_id, parameters, metadata, retention, temporary, ttl_hours',
         [
           { http: '/v1/conversations', body: { colour: 'red' }, field: '/colour' },
           {

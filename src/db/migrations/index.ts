@@ -6,10 +6,10 @@ import * as fullTextSearch from './2026-11-25-04-full-text-search.js'
 import * as metricsTime from './2026-11-25-05-metrics-time.js'
 import * as foreignKeyIndexes from './2026-11-25-06-foreign-key-indexes.js'
 import * as unloggedRateLimits from './2026-12-03-01-unlogged-rate-limits.js'
+import * as messageTree from './2026-12-03-02-message-tree.js'
 import * as messageParts from './2026-12-03-03-message-parts.js'
 import * as seedCalls from './2026-12-03-04-seed-calls.js'
 import * as vectors from './2026-12-03-06-vectors.js'
-import * as messageTree from './2026-12-03-02-message-tree.js'
 import * as retentionAndLegalHolds from './2026-12-03-08-retention-and-legal-holds.js'
 
 /** Every migration, oldest first. Append only: a released migration is never edited. */
@@ -21,9 +21,9 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-11-25-05-metrics-time': metricsTime,
   '2026-11-25-06-foreign-key-indexes': foreignKeyIndexes,
   '2026-12-03-01-unlogged-rate-limits': unloggedRateLimits,
+  '2026-12-03-02-message-tree': messageTree,
   '2026-12-03-03-message-parts': messageParts,
   '2026-12-03-04-seed-calls': seedCalls,
   '2026-12-03-06-vectors': vectors,
-  '2026-12-03-02-message-tree': messageTree,
   '2026-12-03-08-retention-and-legal-holds': retentionAndLegalHolds,
 }
