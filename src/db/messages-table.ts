@@ -1,9 +1,15 @@
-import { type Insertable, type RawBuilder, type Selectable, sql } from 'kysely'
+import {
+  type ExpressionBuilder,
+  type Insertable,
+  type RawBuilder,
+  type Selectable,
+  sql,
+} from 'kysely'
 import type { Sealed } from '../crypto/message-cipher.js'
 import { encodeJson } from './codec.js'
 import type { Database } from './database.js'
 import { perDatabase } from './memo.js'
-import type { BytesColumn, JsonColumn, Timestamp } from './schema.js'
+import type { BytesColumn, JsonColumn, Schema, Timestamp } from './schema.js'
 import { type HeldConnection, SqliteDatabase } from './sqlite.js'
 
 /**
@@ -226,16 +232,19 @@ interface BumpParams {
  * Takes the next `n` sequences, returning the new message_count, and moves the active leaf;
  * takes the row's write lock.
  */
+/** What an append changes on its conversation, the same on both engines. */
+const bumpedColumns = (p: BumpParams) => (eb: ExpressionBuilder<Schema, 'conversations'>) => ({
+  message_count: eb('message_count', '+', p.n),
+  total_tokens: eb('total_tokens', '+', p.tokens),
+  last_activity: p.now,
+  updated_at: p.now,
+  active_leaf_id: sql<string | null>`coalesce(${p.leaf}, active_leaf_id)`,
+})
+
 const bumpConversation = (db: Database, p: BumpParams, owned: boolean) => {
   const q = db.kysely
     .updateTable('conversations')
-    .set((eb) => ({
-      message_count: eb('message_count', '+', p.n),
-      total_tokens: eb('total_tokens', '+', p.tokens),
-      last_activity: p.now,
-      updated_at: p.now,
-      active_leaf_id: sql<string | null>`coalesce(${p.leaf}, active_leaf_id)`,
-    }))
+    .set(bumpedColumns(p))
     .where('id', '=', p.conversation_id)
     .where('deleted_at', 'is', null)
     .where('status', '!=', 'closed')
@@ -271,13 +280,7 @@ const bumpReturningLeaf = (db: Database, p: BumpParams, owned: boolean) => {
   const q = db.kysely
     .updateTable('conversations')
     .from(before.as('o'))
-    .set((eb) => ({
-      message_count: eb('message_count', '+', p.n),
-      total_tokens: eb('total_tokens', '+', p.tokens),
-      last_activity: p.now,
-      updated_at: p.now,
-      active_leaf_id: sql<string | null>`coalesce(${p.leaf}, active_leaf_id)`,
-    }))
+    .set(bumpedColumns(p))
     .where('id', '=', p.conversation_id)
     .where('deleted_at', 'is', null)
     .where('status', '!=', 'closed')

@@ -1,4 +1,11 @@
-import { type ExpressionBuilder, type Insertable, type Selectable, sql } from 'kysely'
+import {
+  type Expression,
+  type ExpressionBuilder,
+  type Insertable,
+  type Selectable,
+  type SqlBool,
+  sql,
+} from 'kysely'
 import type { Database } from '../db/database.js'
 import type { LegalHoldsTable, Schema } from '../db/schema.js'
 import type { LegalHold } from '../schemas/retention.js'
@@ -70,47 +77,49 @@ export function documentHeld(eb: ExpressionBuilder<Schema, 'documents'>) {
   )
 }
 
-/** The hold in force on this conversation or on its user, if any. */
-export async function holdOnConversation(
+/** The oldest hold in force that `covers` picks out, if any. */
+function firstActiveHold(
   db: Database,
-  conversation_id: string,
+  covers: (eb: ExpressionBuilder<Schema, 'legal_holds'>) => Expression<SqlBool>,
 ): Promise<LegalHoldRow | undefined> {
   return db.kysely
     .selectFrom('legal_holds')
     .selectAll()
     .where('released_at', 'is', null)
-    .where((eb) =>
-      eb.or([
-        eb('conversation_id', '=', conversation_id),
-        eb(
-          'user_id',
-          '=',
-          eb.selectFrom('conversations').select('user_id').where('id', '=', conversation_id),
-        ),
-      ]),
-    )
+    .where(covers)
     .orderBy('created_at')
     .executeTakeFirst()
 }
 
+/** The hold in force on this conversation or on its user, if any. */
+export function holdOnConversation(
+  db: Database,
+  conversation_id: string,
+): Promise<LegalHoldRow | undefined> {
+  return firstActiveHold(db, (eb) =>
+    eb.or([
+      eb('conversation_id', '=', conversation_id),
+      eb(
+        'user_id',
+        '=',
+        eb.selectFrom('conversations').select('user_id').where('id', '=', conversation_id),
+      ),
+    ]),
+  )
+}
+
 /** The hold in force on this user or on any conversation of theirs, if any. */
-export async function holdOnUser(db: Database, user_id: string): Promise<LegalHoldRow | undefined> {
-  return db.kysely
-    .selectFrom('legal_holds')
-    .selectAll()
-    .where('released_at', 'is', null)
-    .where((eb) =>
-      eb.or([
-        eb('user_id', '=', user_id),
-        eb(
-          'conversation_id',
-          'in',
-          eb.selectFrom('conversations').select('id').where('user_id', '=', user_id),
-        ),
-      ]),
-    )
-    .orderBy('created_at')
-    .executeTakeFirst()
+export function holdOnUser(db: Database, user_id: string): Promise<LegalHoldRow | undefined> {
+  return firstActiveHold(db, (eb) =>
+    eb.or([
+      eb('user_id', '=', user_id),
+      eb(
+        'conversation_id',
+        'in',
+        eb.selectFrom('conversations').select('id').where('user_id', '=', user_id),
+      ),
+    ]),
+  )
 }
 
 /**
