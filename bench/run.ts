@@ -20,10 +20,11 @@ import { type BenchOptions, type EngineName, readOptions } from './options.js'
 import { printTable, type ReportRow } from './report.js'
 import { runSimilarity } from './similarity.js'
 import type { Subject } from './subject.js'
+import { runStreams } from './streams.js'
 import { WORKLOADS } from './workloads.js'
 
 /**
- * `npm run bench`: BENCH.md's workloads W1–W5 and W9 on each engine, Chatkeep beside the raw driver (or,
+ * `npm run bench`: BENCH.md's workloads W1–W5, W8 and W9 on each engine, Chatkeep beside the raw driver (or,
  * for W5's reads, the no-work ceiling) in the same run, one table per engine. It reports; it
  * never fails. BENCH_WORKLOADS=W5 (say) runs some of them only.
  */
@@ -123,6 +124,16 @@ async function runEngine(engine: EngineName, options: BenchOptions): Promise<Rep
       const message = error instanceof Error ? error.message : String(error)
       const seconds = (performance.now() - started) / 1000
       rows.push({ id: 'W5', title: 'HTTP', target: null, error: message, seconds })
+    }
+  }
+  if (options.workloads.includes('W8')) {
+    const started = performance.now()
+    try {
+      rows.push(await runStreams(engine, options))
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error)
+      const seconds = (performance.now() - started) / 1000
+      rows.push({ id: 'W8', title: 'live replies', target: null, error: message, seconds })
     }
   }
   if (options.workloads.includes('W9')) {

@@ -11,6 +11,7 @@ export const ERROR_CODES = {
   conflict: 409,
   conversation_closed: 409,
   legal_hold: 409,
+  message_not_streaming: 409,
   payload_too_large: 413,
   unsupported_media_type: 415,
   headers_too_large: 431,

@@ -21,10 +21,14 @@ export type {
   Feedback,
   FeedbackListOptions,
   SourceListOptions,
+  Delta,
+  Finish,
+  Abort,
 } from './schemas/inputs.js'
 export type { Part } from './schemas/parts.js'
 export type { SaveOptions } from './services/messages.js'
 export type { ReconcileOptions, ReconcileReport } from './services/documents.js'
+export type { StreamEvent, FollowOptions } from './services/stream-follower.js'
 export { LIMITS } from './schemas/limits.js'
 export type {
   Document,

@@ -1,7 +1,12 @@
 import type { Cache } from './cache/cache.js'
 import { MemoryCache } from './cache/memory-cache.js'
 import { DEFAULT_OPERATIONS_CONFIG } from './config/operations-config.js'
-import { encryptionKeyRing, resolveConfig, type StoreConfig } from './config/store-config.js'
+import {
+  encryptionKeyRing,
+  resolveConfig,
+  resolveStreamOptions,
+  type StoreConfig,
+} from './config/store-config.js'
 import { MessageCipher } from './crypto/message-cipher.js'
 import type { Database, Engine } from './db/database.js'
 import { prepareSchema } from './db/migrator.js'
@@ -17,7 +22,9 @@ import { SearchService } from './services/search.js'
 import { LegalHoldService } from './services/legal-holds.js'
 import { RetentionService } from './services/retention.js'
 import { SystemConfigService } from './services/system-config.js'
-import { MessageService } from './services/messages.js'
+import { type LiveReplies, MessageService } from './services/messages.js'
+import { MessageSignals } from './services/message-signals.js'
+import { StreamWriter } from './services/stream-writer.js'
 import { MetricService } from './services/metrics.js'
 import { TranscriptService } from './services/transcripts.js'
 import { UserService } from './services/users.js'
@@ -70,6 +77,14 @@ export interface Store extends AsyncDisposable {
    * server's is Redis with REDIS_URL), else an in-process MemoryCache. Also for ResponseCache.
    */
   readonly cache: Cache
+  /**
+   * Marks `aborted` every live reply that has had no delta for `stream_timeout_ms`, keeping its
+   * content; each is aborted by exactly one store, however many sweep at once. The server sweeps
+   * on its own; a library app with live replies calls this now and then. Returns their ids.
+   */
+  sweepStreams(): Promise<string[]>
+  /** Stores the deltas of live replies accepted but not yet checkpointed. */
+  flushStreams(): Promise<void>
   close(): Promise<void>
 }
 
@@ -114,7 +129,14 @@ export async function openStore(
  */
 export function createStore(
   database: Database,
-  config: Pick<StoreConfig, 'encryption_keys'> &
+  config: Pick<
+    StoreConfig,
+    | 'encryption_keys'
+    | 'stream_timeout_ms'
+    | 'stream_checkpoint_ms'
+    | 'stream_checkpoint_chars'
+    | 'stream_poll_ms'
+  > &
     TranscriptStorageConfig &
     CacheOption &
     RetentionOption = {},
@@ -124,11 +146,22 @@ export function createStore(
   const ring = encryptionKeyRing(config.encryption_keys)
   const cipher = ring === null ? null : new MessageCipher(ring)
   const transcripts = new TranscriptStorage(config)
+  const streams = resolveStreamOptions(config)
+  const signals = new MessageSignals(database, streams.poll_ms)
+  const live: LiveReplies = {
+    signals,
+    writer: new StreamWriter(database, cipher, signals, streams),
+  }
   let closed = false
   const close = async () => {
     if (closed) return
     closed = true
-    await database.close()
+    try {
+      await live.writer.close()
+    } finally {
+      await signals.close()
+      await database.close()
+    }
   }
   return {
     engine: database.engine,
@@ -136,7 +169,7 @@ export function createStore(
     cache,
     users: new UserService(database, cache),
     conversations: new ConversationService(database, null, cipher),
-    messages: new MessageService(database, null, queue, cipher),
+    messages: new MessageService(database, null, queue, cipher, live),
     documents: new DocumentService(database, null),
     search: new SearchService(database, null),
     metrics: new MetricService(database),
@@ -159,7 +192,7 @@ export function createStore(
       return {
         user_id,
         conversations: new ConversationService(database, user_id, cipher),
-        messages: new MessageService(database, user_id, queue, cipher),
+        messages: new MessageService(database, user_id, queue, cipher, live),
         documents: new DocumentService(database, user_id),
         search: new SearchService(database, user_id),
         get transcripts() {
@@ -167,6 +200,8 @@ export function createStore(
         },
       }
     },
+    sweepStreams: () => live.writer.sweep(),
+    flushStreams: () => live.writer.flush(),
     close,
     [Symbol.asyncDispose]: close,
   }

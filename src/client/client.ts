@@ -1,11 +1,12 @@
 // The typed HTTP client: openapi-fetch over the generated paths, with the transport's
 // credentials and retries under it, and a few methods for the common calls on top.
 import createFetchClient, { type Client } from 'openapi-fetch'
-import { ChatkeepError } from '../errors.js'
+import { ChatkeepError, ERROR_CODES, type ErrorCode } from '../errors.js'
 import { answerOf, Credentials, type CredentialOptions, type Tokens } from './credentials.js'
 import type { paths } from './generated/openapi.js'
 import { iteratePages, type Paged } from './pages.js'
 import { errorFromAnswer } from './problem.js'
+import { readEventStream } from './sse.js'
 import { DEFAULT_RETRY, type Fetch, type RetryPolicy, Transport } from './transport.js'
 import type {
   Conversation,
@@ -17,10 +18,14 @@ import type {
   DocumentPage,
   DocumentUpdate,
   DocumentWithChunks,
+  Abort,
+  Delta,
   Feedback,
   FeedbackListOptions,
   FeedbackPage,
+  Finish,
   IngestResult,
+  MessageStreamEvent,
   Login,
   Message,
   MessageListOptions,
@@ -89,6 +94,7 @@ export class ChatkeepClient {
    */
   readonly fetch: Fetch
   readonly #credentials: Credentials
+  readonly #base_url: string
   readonly #transport: Transport
 
   constructor(options: ClientOptions) {
@@ -101,6 +107,7 @@ export class ChatkeepClient {
       credentials: this.#credentials,
     })
     this.fetch = this.#transport.fetch
+    this.#base_url = options.base_url.replace(/\/+$/, '')
     this.raw = createFetchClient<paths>({
       baseUrl: options.base_url.replace(/\/+$/, ''),
       fetch: this.#transport.fetch,
@@ -229,6 +236,36 @@ export class ChatkeepClient {
     delete: (id: string): Promise<void> => ok(this.raw.DELETE('/v1/messages/{id}', byId(id))),
     restore: (id: string): Promise<Message> =>
       ok(this.raw.POST('/v1/messages/{id}/restore', byId(id))),
+    /** Starts a live reply (status `streaming`): its id and sequence are fixed at once. */
+    start: (conversation_id: string, message: Omit<NewMessage, 'status'>): Promise<Message> =>
+      this.messages.append(conversation_id, { ...message, status: 'streaming' }),
+    /** Adds text to a live reply; accepted at once, stored with the next checkpoint. */
+    appendDelta: (id: string, delta: Delta): Promise<void> =>
+      ok(this.raw.POST('/v1/messages/{id}/deltas', { ...byId(id), body: delta })),
+    /** Ends a live reply as `complete` with its last deltas, tokens and finish_reason. */
+    finish: (id: string, finish: Finish = {}): Promise<Message> =>
+      ok(this.raw.POST('/v1/messages/{id}/finish', { ...byId(id), body: finish })),
+    /** Ends a live reply as `aborted`, keeping what arrived. */
+    abort: (id: string, abort: Abort = {}): Promise<Message> =>
+      ok(this.raw.POST('/v1/messages/{id}/abort', { ...byId(id), body: abort })),
+    /**
+     * Follows a message until it ends, from any server instance: its content so far, each
+     * delta, then the end. A dropped connection is opened again where it stopped.
+     * @example
+     * for await (const e of client.messages.follow(id)) if (e.type !== 'end') show(e.content)
+     */
+    follow: (
+      id: string,
+      options: { after?: number; signal?: AbortSignal } = {},
+    ): AsyncGenerator<MessageStreamEvent, void, undefined> =>
+      followStream(
+        readEventStream({
+          url: `${this.#base_url}/v1/messages/${encodeURIComponent(id)}/stream`,
+          fetch: this.fetch,
+          ...(options.after === undefined ? {} : { last_event_id: String(options.after) }),
+          ...(options.signal === undefined ? {} : { signal: options.signal }),
+        }),
+      ),
   }
 
   readonly documents = {
@@ -270,6 +307,27 @@ export class ChatkeepClient {
       refresh_token: answer.refresh_token,
     })
     return answer
+  }
+}
+
+/** A message's event stream as typed events, until its `end`; an `error` event throws. */
+async function* followStream(
+  events: AsyncGenerator<{ event: string; data: string; id: string }, void, undefined>,
+): AsyncGenerator<MessageStreamEvent, void, undefined> {
+  for await (const { event, data, id } of events) {
+    const offset = Number(id)
+    if (event === 'content' || event === 'delta') {
+      yield { type: event, offset, content: (JSON.parse(data) as { content: string }).content }
+    } else if (event === 'end') {
+      yield { type: 'end', offset, message: JSON.parse(data) as Message }
+      return
+    } else if (event === 'error') {
+      const problem = JSON.parse(data) as { code: string; detail: string }
+      throw new ChatkeepError(
+        problem.code in ERROR_CODES ? (problem.code as ErrorCode) : 'internal',
+        problem.detail,
+      )
+    }
   }
 }
 

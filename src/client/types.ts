@@ -38,6 +38,18 @@ export type MessagePage = Answer<'listMessages', 200>
 export type Feedback = JsonBody<'setMessageFeedback'>['feedback']
 export type FeedbackListOptions = Query<'listFeedback'>
 export type FeedbackPage = Answer<'listFeedback', 200>
+export type Delta = JsonBody<'appendMessageDelta'>
+export type Finish = NonNullable<JsonBody<'finishMessage'>>
+export type Abort = NonNullable<JsonBody<'abortMessage'>>
+
+/**
+ * An event of a followed message (`client.messages.follow`): the content so far, each
+ * checkpoint's delta, then the message as it ended. `offset` is where the content stands after
+ * it, in UTF-16 code units; following again with `after: offset` goes on from there.
+ */
+export type MessageStreamEvent =
+  | { type: 'content' | 'delta'; offset: number; content: string }
+  | { type: 'end'; offset: number; message: Message }
 
 export type NewDocument = JsonBody<'ingestDocument'>
 export type IngestResult = Answer<'ingestDocument', 201>

@@ -159,6 +159,10 @@ const VARIABLES: Variables<StoreConfig> = [
   ['SQLITE_BUSY_TIMEOUT_MS', 'sqlite_busy_timeout_ms', whole],
   // Never echoed: KeyRing.parse names a bad entry by position and id only.
   ['ENCRYPTION_KEYS', 'encryption_keys', text],
+  ['STREAM_TIMEOUT_MS', 'stream_timeout_ms', whole],
+  ['STREAM_CHECKPOINT_MS', 'stream_checkpoint_ms', whole],
+  ['STREAM_CHECKPOINT_CHARS', 'stream_checkpoint_chars', whole],
+  ['STREAM_POLL_MS', 'stream_poll_ms', whole],
 ]
 
 /** Every variable the HTTP server reads, and the ServerConfig field it fills. */

@@ -35,6 +35,35 @@ export interface StoreConfig {
    * separated, the active key first, every key 32 random bytes. See docs/encryption.md.
    */
   encryption_keys?: string
+  /** Live replies: a streaming message without a delta for this long is aborted by the sweeper. */
+  stream_timeout_ms?: number
+  /** Live replies: deltas are checkpointed at least this often (milliseconds)… */
+  stream_checkpoint_ms?: number
+  /** …and as soon as this many characters of one message are waiting. */
+  stream_checkpoint_chars?: number
+  /** How often a follower looks again when nothing woke it (milliseconds). */
+  stream_poll_ms?: number
+}
+
+/** How live replies are written, swept and followed. */
+export interface StreamOptions {
+  timeout_ms: number
+  checkpoint_ms: number
+  checkpoint_chars: number
+  poll_ms: number
+}
+
+/**
+ * The live-reply settings with their defaults: a checkpoint every 50 ms (or 2048 characters),
+ * so a crash loses at most that much of an answer; followers look again every 200 ms at most.
+ */
+export function resolveStreamOptions(config: StoreConfig = {}): StreamOptions {
+  return {
+    timeout_ms: count(config, 'stream_timeout_ms', 120_000, 1),
+    checkpoint_ms: count(config, 'stream_checkpoint_ms', 50, 1),
+    checkpoint_chars: count(config, 'stream_checkpoint_chars', 2048, 1),
+    poll_ms: count(config, 'stream_poll_ms', 200, 1),
+  }
 }
 
 export const DEFAULT_SQLITE_PATH = './data/chatkeep.db'
@@ -96,6 +125,7 @@ export function resolveConfig(config: StoreConfig = {}): ResolvedConfig {
   }
   // Checked here so a bad ring stops the open before any connection; createStore builds its own.
   encryptionKeyRing(config.encryption_keys)
+  resolveStreamOptions(config)
   const common: Common = {
     database_timeout: count(config, 'database_timeout', 30),
     pool_size: count(config, 'pool_size', 5, 1),

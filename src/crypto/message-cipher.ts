@@ -40,8 +40,8 @@ export class MessageCipher {
     return this.ring.active_id
   }
 
-  seal(content: string, ids: MessageIds): Sealed {
-    const key_id = this.ring.active_id
+  /** Under the ring's active key, or `key_id` (a row sealed again keeps its key). */
+  seal(content: string, ids: MessageIds, key_id: string = this.ring.active_id): Sealed {
     return { encrypted_content: this.encrypt(content, key_id, 'message', ids), key_id }
   }
 

@@ -1,5 +1,6 @@
 import {
   type ExpressionBuilder,
+  type Generated,
   type Insertable,
   type RawBuilder,
   type Selectable,
@@ -40,6 +41,13 @@ export interface MessagesTable {
   feedback_reason: string | null
   created_at: Timestamp
   deleted_at: Timestamp | null
+  /** `complete`, `streaming` while deltas arrive (live replies), `aborted` or `failed`. */
+  status: Generated<string>
+  finish_reason: string | null
+  /** When a streamed answer ended; null for a message appended whole. */
+  completed_at: Timestamp | null
+  /** A streaming message's latest checkpoint, which the sweeper measures its silence from. */
+  last_delta_at: Timestamp | null
 }
 
 type PgType = 'uuid' | 'text' | 'integer' | 'jsonb' | 'bytea' | 'timestamptz'
@@ -67,6 +75,10 @@ const COLUMNS = {
   feedback_reason: 'text',
   created_at: 'timestamptz',
   deleted_at: 'timestamptz',
+  status: 'text',
+  finish_reason: 'text',
+  completed_at: 'timestamptz',
+  last_delta_at: 'timestamptz',
 } as const satisfies { readonly [C in Column]-?: PgType }
 
 /** Every column: what a reader selects (an encrypted row's content is opened from the ciphertext). */
@@ -76,15 +88,23 @@ export type MessageRow = Selectable<MessagesTable>
 
 /** Where an appended message goes and when: from the conversation row it bumps, and the batch. */
 type Placed = 'conversation_id' | 'user_id' | 'sequence' | 'created_at'
-/** Changed only later (feedback, soft delete): a new message has them null. */
-type Later = 'feedback' | 'feedback_reason' | 'deleted_at'
+/** Changed only later (feedback, soft delete, a stream's end): a new message has them null. */
+type Later =
+  'feedback' | 'feedback_reason' | 'deleted_at' | 'finish_reason' | 'completed_at' | 'last_delta_at'
 /** How the content is stored: `content`, or sealed into these (encryption at rest). */
 type SealedColumn = 'encrypted_content' | 'key_id' | 'encrypted_parts'
 /** The columns whose values the writer of an append chooses. */
 type OwnColumn = Exclude<Column, Placed | Later>
 
 const PLACED: readonly Placed[] = ['conversation_id', 'user_id', 'sequence', 'created_at']
-const LATER: readonly Later[] = ['feedback', 'feedback_reason', 'deleted_at']
+const LATER: readonly Later[] = [
+  'feedback',
+  'feedback_reason',
+  'deleted_at',
+  'finish_reason',
+  'completed_at',
+  'last_delta_at',
+]
 const SEALED: readonly SealedColumn[] = ['encrypted_content', 'key_id', 'encrypted_parts']
 const OWN = MESSAGE_COLUMNS.filter(
   (c): c is OwnColumn => !(PLACED as Column[]).includes(c) && !(LATER as Column[]).includes(c),
@@ -120,6 +140,11 @@ export interface AppendRow {
   model_version: string | null
   context_documents: unknown[]
   metadata: Record<string, unknown>
+  /**
+   * `streaming` starts a live reply; absent, the message is complete. A copy (fork) keeps the
+   * status its original ended with.
+   */
+  status?: 'complete' | 'streaming' | 'aborted' | 'failed'
 }
 
 /** A row's own column values as bound to a statement: JSON as text, the content as stored. */
@@ -145,6 +170,8 @@ function ownValue(row: Omit<AppendRow, 'activate' | 'root'>, c: OwnColumn): unkn
       return row.sealed === null ? row.parts : null
     case 'encrypted_parts':
       return row.sealed?.encrypted_parts ?? null
+    case 'status':
+      return row.status ?? 'complete'
     default:
       return row[c]
   }

@@ -4,7 +4,7 @@ import type { Codec } from '../db/codec.js'
 import { MESSAGE_COLUMNS, type MessageRow, type MessagesTable } from '../db/messages-table.js'
 import type { Database } from '../db/database.js'
 import { perDatabase } from '../db/memo.js'
-import type { Message, Role } from '../schemas/data.js'
+import type { Message, MessageStatus, Role } from '../schemas/data.js'
 import type { Owner } from './conversations.js'
 import { type IdCursor, pageById } from './keyset.js'
 
@@ -37,6 +37,9 @@ export function decodeMessage(
     feedback_reason: row.feedback_reason,
     created_at: row.created_at,
     deleted_at: row.deleted_at,
+    status: row.status as MessageStatus,
+    finish_reason: row.finish_reason,
+    completed_at: row.completed_at,
   }
 }
 

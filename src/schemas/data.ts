@@ -74,6 +74,15 @@ export const ConversationSchema = Type.Object({
 })
 export type Conversation = Static<typeof ConversationSchema>
 
+/** `streaming` while a live reply's deltas arrive; `aborted` or `failed` when it ended unfinished. */
+export const MessageStatusSchema = Type.Union([
+  Type.Literal('complete'),
+  Type.Literal('streaming'),
+  Type.Literal('aborted'),
+  Type.Literal('failed'),
+])
+export type MessageStatus = Static<typeof MessageStatusSchema>
+
 export const MessageSchema = Type.Object({
   id: Id,
   conversation_id: Id,
@@ -94,6 +103,9 @@ export const MessageSchema = Type.Object({
   feedback_reason: Nullable(Type.String()),
   created_at: Time,
   deleted_at: Nullable(Time),
+  status: MessageStatusSchema,
+  finish_reason: Nullable(Type.String()),
+  completed_at: Nullable(Time),
 })
 export type Message = Static<typeof MessageSchema>
 

@@ -118,8 +118,11 @@ export type ForkOptions = Static<typeof ForkSchema>
 export const NewMessageSchema = Type.Object(
   {
     role: RoleSchema,
-    content: Type.String({ maxLength: LIMITS.content }),
+    /** Required, except when the message starts a live reply (`status: "streaming"`). */
+    content: Type.Optional(Type.String({ maxLength: LIMITS.content })),
     parts: Type.Optional(Type.Union([PartsSchema, Type.Null()])),
+    /** `streaming` starts a live reply that deltas extend until it is finished or aborted. */
+    status: Type.Optional(Type.Union([Type.Literal('complete'), Type.Literal('streaming')])),
     request_id: Type.Optional(NullableText(LIMITS.short_text)),
     /**
      * The message this one follows (a branch there); absent: the conversation's active leaf;
@@ -136,6 +139,32 @@ export const NewMessageSchema = Type.Object(
   strict,
 )
 export type NewMessage = Static<typeof NewMessageSchema>
+
+/** A delta of a live reply: text to add to its content. */
+export const DeltaSchema = Type.Object(
+  { content: Type.String({ maxLength: LIMITS.content }) },
+  strict,
+)
+export type Delta = Static<typeof DeltaSchema>
+
+/** How a live reply finished: the counts and reasons an LLM API reports at the end. */
+export const FinishSchema = Type.Object(
+  {
+    tokens_used: Type.Optional(Type.Integer({ minimum: 0, maximum: 2_000_000_000 })),
+    finish_reason: Type.Optional(NullableText(LIMITS.short_text)),
+    /** Replaces the metadata given at the start (latency_ms, confidence, …). */
+    metadata: Type.Optional(JsonObject),
+  },
+  strict,
+)
+export type Finish = Static<typeof FinishSchema>
+
+/** Why a live reply was cut short (the user pressed stop, the model failed, …). */
+export const AbortSchema = Type.Object(
+  { finish_reason: Type.Optional(NullableText(LIMITS.short_text)) },
+  strict,
+)
+export type Abort = Static<typeof AbortSchema>
 
 export const MessageListSchema = Type.Object(
   {

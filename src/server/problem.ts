@@ -12,6 +12,7 @@ const TITLES: Record<ErrorCode, string> = {
   conflict: 'Conflict',
   conversation_closed: 'Conversation closed',
   legal_hold: 'Under legal hold',
+  message_not_streaming: 'Message not streaming',
   payload_too_large: 'Request body too large',
   unsupported_media_type: 'Unsupported media type',
   headers_too_large: 'Request headers too large',

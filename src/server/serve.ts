@@ -11,6 +11,8 @@ import { openRateLimitStore } from '../rate-limit/open.js'
 import type { RateLimitStore } from '../rate-limit/store.js'
 import { AuthService } from '../services/auth.js'
 import { openStore, type RetentionOption, type Store } from '../store.js'
+import { resolveStreamOptions } from '../config/store-config.js'
+import { startStreamSweeper, sweepInterval } from './stream-sweeper.js'
 import type { TranscriptStorageConfig } from '../transcripts/transcript-storage.js'
 import { buildApp } from './app.js'
 
@@ -96,8 +98,11 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
         auth_per_minute: config.auth_rate_limit_per_minute,
       },
     })
+    const timeout_ms = resolveStreamOptions(options.store_config).timeout_ms
+    const sweeper = startStreamSweeper(store, sweepInterval(timeout_ms), logger)
     // onClose hooks run once the HTTP server has closed, so no request is using either store.
     app.addHook('onClose', async () => {
+      sweeper.stop()
       try {
         await rateLimits.close()
       } finally {

@@ -239,7 +239,9 @@ export class ConversationService {
       const ids = { id: uuid7(), conversation_id: copyId, user_id: source.user_id }
       const sealed =
         this.cipher === null ? null : sealMessage(this.cipher, m.content, m.parts ?? null, ids)
-      const copy = { ...m, id: ids.id, parent_id: parent, sealed }
+      // A copy is a snapshot: an answer still streaming in the original ends there with what it had.
+      const status = m.status === 'streaming' ? 'aborted' : m.status
+      const copy = { ...m, id: ids.id, parent_id: parent, sealed, status }
       parent = copy.id
       return copy
     })

@@ -19,6 +19,10 @@ import type { Owner } from '../repositories/conversations.js'
 import * as messages from '../repositories/messages.js'
 import { ROLES, type Message, type Page, type Role, type Sibling } from '../schemas/data.js'
 import {
+  type Abort,
+  AbortSchema,
+  type Delta,
+  DeltaSchema,
   type Feedback,
   type FeedbackListOptions,
   FeedbackListSchema,
@@ -26,6 +30,8 @@ import {
   FeedbackSchema,
   type SourceListOptions,
   SourceListSchema,
+  type Finish,
+  FinishSchema,
   type MessageListOptions,
   MessageListSchema,
   type NewMessage,
@@ -39,7 +45,10 @@ import type { Citation } from '../schemas/citations.js'
 import { announceAppend, announceAppended } from './append-events.js'
 import type { AppendQueue } from './append-queue.js'
 import { checkCitations } from './citations.js'
+import type { MessageSignals } from './message-signals.js'
 import { checkCursors, toPage } from './page.js'
+import { type FollowOptions, followMessage, type StreamEvent } from './stream-follower.js'
+import type { StreamEnding, StreamWriter } from './stream-writer.js'
 
 /** Which path a read follows. */
 export interface PathOptions {
@@ -61,6 +70,15 @@ const validateRequestId = validator(
 const validateSource = validator(
   Type.Object({ source: Type.String({ minLength: 1, maxLength: LIMITS.short_text }) }),
 )
+const validateDelta = validator(DeltaSchema)
+const validateFinish = validator(FinishSchema)
+const validateAbort = validator(AbortSchema)
+
+/** What a store's message services share for live replies. */
+export interface LiveReplies {
+  writer: StreamWriter
+  signals: MessageSignals
+}
 
 /** What the seed's save_*_message calls take besides the text; latency_ms goes to metadata. */
 export type SaveOptions = Omit<NewMessage, 'role' | 'content'> & { latency_ms?: number }
@@ -81,8 +99,64 @@ export class MessageService {
     private readonly db: Database,
     private readonly owner: Owner,
     private readonly queue: AppendQueue,
-    private readonly cipher: MessageCipher | null = null,
+    private readonly cipher: MessageCipher | null,
+    private readonly live: LiveReplies,
   ) {}
+
+  /**
+   * Adds text to a live reply. The delta is accepted at once and checkpointed with others
+   * within `stream_checkpoint_ms`; `finish` stores every delta accepted before it. Fails with
+   * `message_not_streaming` once the message has ended.
+   * @example
+   * for await (const chunk of llm) await store.messages.appendDelta(answer.id, { content: chunk })
+   */
+  async appendDelta(id: string, delta: Delta): Promise<void> {
+    const data = validateDelta(delta)
+    if (!isUuid(id)) throw notFound('message', id)
+    await this.live.writer.add(id, this.owner, data.content)
+  }
+
+  /**
+   * Ends a live reply as `complete`, in one transaction with its last deltas, its tokens_used,
+   * finish_reason and metadata, and its conversation's total_tokens.
+   * @example
+   * await store.messages.finish(answer.id, { tokens_used: 812, finish_reason: 'stop' })
+   */
+  async finish(id: string, finish: Finish = {}): Promise<Message> {
+    const data = validateFinish(finish)
+    checkJsonSize('metadata', data.metadata)
+    return this.end(id, { status: 'complete', ...data })
+  }
+
+  /** Ends a live reply as `aborted`, keeping the content that arrived. */
+  async abort(id: string, abort: Abort = {}): Promise<Message> {
+    const data = validateAbort(abort)
+    return this.end(id, { status: 'aborted', finish_reason: data.finish_reason ?? null })
+  }
+
+  /**
+   * Follows a message until it ends: its content so far, each checkpoint's delta, then the
+   * end, from whichever process writes it. `after` resumes at an offset already received.
+   * @example
+   * for await (const event of store.messages.follow(answer.id)) {
+   *   if (event.type !== 'end') process.stdout.write(event.content)
+   * }
+   */
+  follow(id: string, options: FollowOptions = {}): AsyncGenerator<StreamEvent, void, undefined> {
+    const after = options.after ?? 0
+    if (!Number.isSafeInteger(after) || after < 0) {
+      throw new ChatkeepError('validation_failed', '/after: must be a whole number, 0 or more.', {
+        field: '/after',
+      })
+    }
+    return followMessage(id, () => this.get(id), this.live.signals, options)
+  }
+
+  private async end(id: string, ending: StreamEnding): Promise<Message> {
+    if (!isUuid(id)) throw notFound('message', id)
+    const row = await this.live.writer.end(id, this.owner, ending)
+    return messages.decodeMessage(this.db.codec, row, this.cipher)
+  }
 
   /**
    * The sealed content of a message written outside `append` (imports keep their own times
@@ -119,6 +193,17 @@ export class MessageService {
         parent_id: outcome.parent_id,
       }),
     )
+  }
+
+  /**
+   * Starts a live reply: a message with status `streaming` whose id and sequence are fixed at
+   * once, which `appendDelta` extends and `finish` or `abort` ends. Idempotent by request_id,
+   * as `append` is: a replayed start returns the message as it stands.
+   * @example
+   * const answer = await store.messages.start(chat.id, { role: 'assistant', request_id: 'turn-1' })
+   */
+  start(conversationId: string, input: Omit<NewMessage, 'status'>): Promise<Message> {
+    return this.append(conversationId, { ...input, status: 'streaming' })
   }
 
   /** Appends several messages in one transaction: all of them, in order, or none. */
@@ -478,14 +563,21 @@ export class MessageService {
       const reason = error.message.slice(error.field?.length ?? 0)
       throw new ChatkeepError(error.code, `${field}${reason}`, { field })
     }
+    const streaming = data.status === 'streaming'
+    if (data.content === undefined && !streaming) {
+      throw new ChatkeepError('validation_failed', `${at}/content: is required.`, {
+        field: `${at}/content`,
+      })
+    }
     return {
       id: uuid7(),
       parent_id: data.parent_id ?? null,
       root: data.parent_id === null,
       activate: data.activate ?? true,
       role: data.role,
-      content: data.content,
+      content: data.content ?? '',
       parts: data.parts ?? null,
+      ...(streaming ? { status: 'streaming' as const } : {}),
       request_id: data.request_id ?? null,
       tokens_used: data.tokens_used ?? 0,
       model_version: data.model_version ?? null,
@@ -609,6 +701,10 @@ const notStored = (cause: unknown) =>
     { cause, retriable: true },
   )
 
+/** A live reply is streaming, or has ended; a message appended whole never had completed_at. */
+const startedStreaming = (message: Message) =>
+  message.status !== 'complete' || message.completed_at !== null
+
 function checkWindow(n: number): void {
   if (!Number.isInteger(n) || n < 1 || n > 10_000) {
     throw new ChatkeepError('validation_failed', '/n: must be a whole number from 1 to 10000.', {
@@ -642,17 +738,36 @@ function built(
     feedback_reason: null,
     created_at,
     deleted_at: null,
+    status: row.status ?? 'complete',
+    finish_reason: null,
+    completed_at: null,
   }
 }
 
+/**
+ * Whether a replayed append asks for what the first one stored. A live reply's content, tokens
+ * and metadata grow after its start, so a replayed start matches when the stored message began
+ * as a stream with the same start.
+ */
 function sameBody(message: Message, row: AppendRow): boolean {
+  // Without a parent of its own the append continued the leaf of its time, whatever that was.
+  const sameParent = row.root || row.parent_id !== null ? message.parent_id === row.parent_id : true
+  if (row.status === 'streaming') {
+    return (
+      startedStreaming(message) &&
+      message.content.startsWith(row.content) &&
+      message.model_version === row.model_version &&
+      sameParent &&
+      canonicalJson(message.context_documents) === canonicalJson(row.context_documents)
+    )
+  }
   return (
+    !startedStreaming(message) &&
     message.content === row.content &&
     canonicalJson(message.parts) === canonicalJson(row.parts) &&
     message.tokens_used === row.tokens_used &&
     message.model_version === row.model_version &&
-    // Without a parent of its own the append continued the leaf of its time, whatever that was.
-    (row.root || row.parent_id !== null ? message.parent_id === row.parent_id : true) &&
+    sameParent &&
     canonicalJson(message.metadata) === canonicalJson(row.metadata) &&
     canonicalJson(message.context_documents) === canonicalJson(row.context_documents)
   )

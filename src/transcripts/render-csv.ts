@@ -15,6 +15,7 @@ export const CSV_COLUMNS = [
   'feedback',
   'metadata',
   'context_documents',
+  'status',
 ] as const
 
 /**

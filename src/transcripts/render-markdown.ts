@@ -38,6 +38,8 @@ function closeFences(content: string): string {
  */
 function message(m: Message): string {
   const details = [
+    // A live reply still streaming, or cut short, says so; a complete message says nothing.
+    m.status === 'complete' ? undefined : m.status,
     m.model_version === null ? undefined : `model ${oneLine(m.model_version)}`,
     m.tokens_used > 0 ? `${m.tokens_used} tokens` : undefined,
     m.feedback === null ? undefined : `feedback ${m.feedback > 0 ? '+1' : '-1'}`,

@@ -206,8 +206,13 @@ export function expectMessageShape(message: Message): void {
       'feedback_reason',
       'created_at',
       'deleted_at',
+      'status',
+      'finish_reason',
+      'completed_at',
     ].sort(),
   )
+  expect(['complete', 'streaming', 'aborted', 'failed']).toContain(message.status)
+  if (message.completed_at !== null) expectTime(message.completed_at)
   expect(message.id).toMatch(UUID)
   expect(message.conversation_id).toMatch(UUID)
   expect(message.user_id).toMatch(UUID)

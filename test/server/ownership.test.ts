@@ -131,6 +131,14 @@ const CASES: Record<string, RouteCase> = {
   'GET /v1/messages/:id/siblings': { kind: 'message', refusal: asUser, variants: [plain] },
   'DELETE /v1/messages/:id': { kind: 'message', refusal: asUser, variants: [plain] },
   'POST /v1/messages/:id/restore': { kind: 'message', refusal: asUser, variants: [plain] },
+  'POST /v1/messages/:id/deltas': {
+    kind: 'message',
+    refusal: asUser,
+    variants: [body({ content: 'taken over' })],
+  },
+  'POST /v1/messages/:id/finish': { kind: 'message', refusal: asUser, variants: [body({})] },
+  'POST /v1/messages/:id/abort': { kind: 'message', refusal: asUser, variants: [body({})] },
+  'GET /v1/messages/:id/stream': { kind: 'message', refusal: asUser, variants: [plain] },
   'PUT /v1/messages/:id/feedback': {
     kind: 'message',
     refusal: asUser,

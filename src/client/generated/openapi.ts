@@ -404,6 +404,83 @@ export interface paths {
     patch?: never
     trace?: never
   }
+  '/v1/messages/{id}/deltas': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /**
+     * Add text to a streaming message
+     * @description Accepted at once (204) and stored with the next checkpoint (within `STREAM_CHECKPOINT_MS`); `finish` stores every delta accepted before it. A message that is no longer streaming answers 409 `message_not_streaming`.
+     */
+    post: operations['appendMessageDelta']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/messages/{id}/finish': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /**
+     * End a streaming message as complete
+     * @description Stores its last deltas, tokens_used, finish_reason and metadata, and moves the conversation's total_tokens, in one transaction. Finishing it again answers the message as it was finished.
+     */
+    post: operations['finishMessage']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/messages/{id}/abort': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /** End a streaming message as aborted, keeping what arrived */
+    post: operations['abortMessage']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/messages/{id}/stream': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * Follow a message as Server-Sent Events
+     * @description Events: `content` (the content stored so far), then `delta` for each checkpoint, then `end` with the message as it ended; each `data` is JSON and each `id` the offset reached. Reconnecting with `Last-Event-ID` goes on from there. Works from any instance, for a message that is streaming or has ended.
+     */
+    get: operations['streamMessage']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
   '/v1/conversations/{id}/messages': {
     parameters: {
       query?: never
@@ -1223,6 +1300,9 @@ export interface components {
       /** Format: date-time */
       created_at: string
       deleted_at: string | null
+      status: 'complete' | 'streaming' | 'aborted' | 'failed'
+      finish_reason: string | null
+      completed_at: string | null
     }
     /** Document */
     Document: {
@@ -3889,6 +3969,369 @@ export interface operations {
       }
     }
   }
+  appendMessageDelta: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        'application/json': {
+          content: string
+        }
+      }
+    }
+    responses: {
+      /** @description No content */
+      204: {
+        headers: {
+          [name: string]: unknown
+        }
+        content?: never
+      }
+      /** @description Invalid request: `field` names the input at fault (`validation_failed`). */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No valid credentials (`unauthorized`). */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No such row, or not the caller's (`not_found`). */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description A unique value is taken, an idempotency key was reused, or the conversation is closed. */
+      409: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The request body is too large (`payload_too_large`). */
+      413: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description An unexpected failure; the cause is logged, never sent (`internal`). */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The database is unavailable or its schema is not current. */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  finishMessage: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        'application/json': {
+          tokens_used?: number
+          finish_reason?: string | null
+          metadata?: {
+            [key: string]: unknown
+          }
+        }
+      }
+    }
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['Message']
+        }
+      }
+      /** @description Invalid request: `field` names the input at fault (`validation_failed`). */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No valid credentials (`unauthorized`). */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No such row, or not the caller's (`not_found`). */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description A unique value is taken, an idempotency key was reused, or the conversation is closed. */
+      409: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description An unexpected failure; the cause is logged, never sent (`internal`). */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The database is unavailable or its schema is not current. */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  abortMessage: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        'application/json': {
+          finish_reason?: string | null
+        }
+      }
+    }
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['Message']
+        }
+      }
+      /** @description Invalid request: `field` names the input at fault (`validation_failed`). */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No valid credentials (`unauthorized`). */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No such row, or not the caller's (`not_found`). */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description A unique value is taken, an idempotency key was reused, or the conversation is closed. */
+      409: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description An unexpected failure; the cause is logged, never sent (`internal`). */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The database is unavailable or its schema is not current. */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  streamMessage: {
+    parameters: {
+      query?: never
+      header?: {
+        /** @description The `id` of the last event received: the stream goes on after that many characters (UTF-16 code units) of content. */
+        'last-event-id'?: string
+      }
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description text/event-stream */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'text/event-stream': string
+        }
+      }
+      /** @description Invalid request: `field` names the input at fault (`validation_failed`). */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No valid credentials (`unauthorized`). */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No such row, or not the caller's (`not_found`). */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description An unexpected failure; the cause is logged, never sent (`internal`). */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The database is unavailable or its schema is not current. */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
   listMessages: {
     parameters: {
       query?: {
@@ -3998,7 +4441,7 @@ export interface operations {
       content: {
         'application/json': {
           role: 'system' | 'user' | 'assistant' | 'tool'
-          content: string
+          content?: string
           parts?:
             | (
                 | {
@@ -4046,6 +4489,7 @@ export interface operations {
                   }
               )[]
             | null
+          status?: 'complete' | 'streaming'
           request_id?: string | null
           parent_id?: string | null
           activate?: boolean
@@ -4156,7 +4600,7 @@ export interface operations {
         'application/json': {
           messages: {
             role: 'system' | 'user' | 'assistant' | 'tool'
-            content: string
+            content?: string
             parts?:
               | (
                   | {
@@ -4204,6 +4648,7 @@ export interface operations {
                     }
                 )[]
               | null
+            status?: 'complete' | 'streaming'
             request_id?: string | null
             parent_id?: string | null
             activate?: boolean
@@ -4547,6 +4992,9 @@ export interface operations {
                 /** Format: date-time */
                 created_at: string
                 deleted_at: string | null
+                status: 'complete' | 'streaming' | 'aborted' | 'failed'
+                finish_reason: string | null
+                completed_at: string | null
               }
               /** Format: uuid */
               newest_leaf_id: string

@@ -11,6 +11,7 @@ import * as messageParts from './2026-12-03-03-message-parts.js'
 import * as seedCalls from './2026-12-03-04-seed-calls.js'
 import * as vectors from './2026-12-03-06-vectors.js'
 import * as retentionAndLegalHolds from './2026-12-03-08-retention-and-legal-holds.js'
+import * as streaming from './2026-12-03-09-streaming.js'
 
 /** Every migration, oldest first. Append only: a released migration is never edited. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -26,4 +27,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-12-03-04-seed-calls': seedCalls,
   '2026-12-03-06-vectors': vectors,
   '2026-12-03-08-retention-and-legal-holds': retentionAndLegalHolds,
+  '2026-12-03-09-streaming': streaming,
 }

@@ -155,6 +155,10 @@ export const SPECS: {
       feedback_reason: 'text',
       created_at: 'time',
       deleted_at: 'time',
+      status: 'text',
+      finish_reason: 'text',
+      completed_at: 'time',
+      last_delta_at: 'time',
     },
   },
   documents: {

@@ -15,6 +15,7 @@ import {
 import { LIMITS } from '../../schemas/limits.js'
 import type { Store } from '../../store.js'
 import { inQuery } from '../in-query.js'
+import { messageStreamRoutes } from './message-streams.js'
 import { storeFor } from '../plugins/auth.js'
 import { errorResponses, IdParams, NoContent, PageOf } from '../schemas/common.js'
 
@@ -93,6 +94,8 @@ export const messageRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async 
 ) => {
   app.addSchema({ ...MessageSchema, $id: 'Message', title: 'Message' })
   app.addHook('onRequest', app.requireUser)
+  // Within this plugin, so that it shares the Message schema and the hook.
+  await app.register(messageStreamRoutes, { store })
 
   app.post(
     '/conversations/:id/messages',
