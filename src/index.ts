@@ -128,6 +128,9 @@ export type {
   GeneratedPassword,
 } from './operations/import/report.js'
 export type { AuditEvent, NewAuditEvent, AuditListOptions } from './schemas/audit.js'
+export { EVENT_TYPES } from './schemas/events.js'
+export type { ChangeEvent, EventListOptions, EventPage, EventType } from './schemas/events.js'
+export type { EventService } from './services/events.js'
 export type { AuditService, AuditContext, AuditTarget } from './services/audit.js'
 export { KNOWN_CONFIG_KEYS, type SystemConfig } from './schemas/system-config.js'
 export {

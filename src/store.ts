@@ -18,6 +18,7 @@ import { AppendQueue } from './services/append-queue.js'
 import { AuditService } from './services/audit.js'
 import { ConversationService } from './services/conversations.js'
 import { DocumentService } from './services/documents.js'
+import { EventService } from './services/events.js'
 import { SearchService } from './services/search.js'
 import { LegalHoldService } from './services/legal-holds.js'
 import { RetentionService } from './services/retention.js'
@@ -44,6 +45,8 @@ export interface ScopedStore {
   readonly search: SearchService
   /** Transcripts of their own conversations. */
   readonly transcripts: TranscriptService
+  /** The change feed of their own conversations, messages, documents and account. */
+  readonly events: EventService
 }
 
 export interface Store extends AsyncDisposable {
@@ -58,6 +61,8 @@ export interface Store extends AsyncDisposable {
   readonly search: SearchService
   /** Metrics apps and bots post (seed 004), read back raw or per UTC bucket. */
   readonly metrics: MetricService
+  /** The change feed: every change of conversations, messages, documents and users, in commit order. */
+  readonly events: EventService
   /** The audit trail: what the server's callers read, changed, exported and deleted. */
   readonly audit: AuditService
   /** System configuration, read through a cache; every change is audited. */
@@ -174,6 +179,7 @@ export function createStore(
     search: new SearchService(database, null),
     metrics: new MetricService(database),
     audit: new AuditService(database),
+    events: new EventService(database, null),
     config: new SystemConfigService(database, { cache }),
     retention: new RetentionService(
       database,
@@ -195,6 +201,7 @@ export function createStore(
         messages: new MessageService(database, user_id, queue, cipher, live),
         documents: new DocumentService(database, user_id),
         search: new SearchService(database, user_id),
+        events: new EventService(database, user_id),
         get transcripts() {
           return new TranscriptService(database, user_id, transcripts, this)
         },

@@ -22,7 +22,8 @@ export async function run(
   const retentionFlag = wholeNumberOption(values['retention-days'], '--retention-days')
   const olderThan = wholeNumberOption(values['older-than'], '--older-than')
   const batchSize = wholeNumberOption(values['batch-size'], '--batch-size')
-  const retention_days = retentionFlag ?? envToOperationsConfig(ctx.env()).retention_days
+  const operations = envToOperationsConfig(ctx.env())
+  const retention_days = retentionFlag ?? operations.retention_days
   const dry_run = values['dry-run']
   const embeddingIds = values['embedding-ids']
   if (embeddingIds !== undefined) {
@@ -39,6 +40,7 @@ export async function run(
     try {
       return await cleanup(store, {
         retention_days,
+        events_retention_days: operations.events_retention_days,
         older_than_days: olderThan,
         dry_run,
         batch_size: batchSize,

@@ -9,6 +9,9 @@ import { errorFromAnswer } from './problem.js'
 import { readEventStream } from './sse.js'
 import { DEFAULT_RETRY, type Fetch, type RetryPolicy, Transport } from './transport.js'
 import type {
+  ChangeEvent,
+  EventListOptions,
+  EventPage,
   Conversation,
   ConversationListOptions,
   ConversationPage,
@@ -99,6 +102,7 @@ export class ChatkeepClient {
 
   constructor(options: ClientOptions) {
     this.#credentials = new Credentials(options)
+    this.#base_url = options.base_url.replace(/\/+$/, '')
     const send = options.fetch ?? ((request: Request) => globalThis.fetch(request))
     this.#transport = new Transport({
       base_url: options.base_url,
@@ -107,7 +111,6 @@ export class ChatkeepClient {
       credentials: this.#credentials,
     })
     this.fetch = this.#transport.fetch
-    this.#base_url = options.base_url.replace(/\/+$/, '')
     this.raw = createFetchClient<paths>({
       baseUrl: options.base_url.replace(/\/+$/, ''),
       fetch: this.#transport.fetch,
@@ -301,6 +304,48 @@ export class ChatkeepClient {
       (await ok(this.raw.POST('/v1/search/similar', { body: query }))).data,
   }
 
+  /** The change feed: your own events (an admin's: everyone's), in commit order. */
+  readonly events = {
+    list: (options: EventListOptions = {}): Promise<EventPage> =>
+      ok(this.raw.GET('/v1/events', { params: { query: options } })),
+    /**
+     * Follows the feed (Server-Sent Events) from `after`, across reconnections: each event once,
+     * in order, until `signal` aborts or the loop breaks. Keep the last event's `cursor` to go on
+     * later from where you stopped.
+     * @example
+     * for await (const event of client.events.stream({ after: cursor, types: 'message.*' })) {
+     *   cursor = event.cursor
+     * }
+     */
+    stream: (
+      options: { after?: string; types?: string; signal?: AbortSignal } = {},
+    ): AsyncGenerator<ChangeEvent> => this.#followEvents(options),
+  }
+
+  async *#followEvents(options: {
+    after?: string
+    types?: string
+    signal?: AbortSignal
+  }): AsyncGenerator<ChangeEvent> {
+    const query = options.types === undefined ? '' : `?types=${encodeURIComponent(options.types)}`
+    const stream = readEventStream({
+      url: `${this.#base_url}/v1/events/stream${query}`,
+      fetch: this.fetch,
+      ...(options.after === undefined ? {} : { last_event_id: options.after }),
+      ...(options.signal === undefined ? {} : { signal: options.signal }),
+    })
+    for await (const message of stream) {
+      if (message.event === 'error') {
+        const problem = JSON.parse(message.data) as { code?: string; detail?: string }
+        throw new ChatkeepError(
+          isErrorCode(problem.code) ? problem.code : 'unavailable',
+          problem.detail ?? 'The event stream failed.',
+        )
+      }
+      yield JSON.parse(message.data) as ChangeEvent
+    }
+  }
+
   #keep(answer: TokenResponse): TokenResponse {
     this.#credentials.set({
       access_token: answer.access_token,
@@ -330,6 +375,8 @@ async function* followStream(
     }
   }
 }
+const isErrorCode = (code: unknown): code is ErrorCode =>
+  typeof code === 'string' && Object.hasOwn(ERROR_CODES, code)
 
 /** A client of the Chatkeep server at `options.base_url`. */
 export const createClient = (options: ClientOptions): ChatkeepClient => new ChatkeepClient(options)

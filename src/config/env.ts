@@ -179,11 +179,13 @@ const SERVER_VARIABLES: Variables<ServerConfig> = [
   ['BODY_LIMIT', 'body_limit', whole],
   ['LOG_LEVEL', 'log_level', logLevel],
   ['CORS_ORIGINS', 'cors_origins', list],
+  ['WEBHOOK_ALLOW_PRIVATE', 'webhook_allow_private', flag],
 ]
 
 /** Every variable the operator's commands read besides the database, and the field it fills. */
 const OPERATIONS_VARIABLES: Variables<OperationsConfig> = [
   ['RETENTION_DAYS', 'retention_days', whole],
+  ['EVENTS_RETENTION_DAYS', 'events_retention_days', whole],
   ['BACKUP_DIR', 'backup_dir', text],
   ['BACKUP_KEEP', 'backup_keep', whole],
   ['TRANSCRIPT_DIR', 'transcript_dir', text],

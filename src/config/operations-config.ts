@@ -18,6 +18,8 @@ export interface S3Config {
 export interface OperationsConfig {
   /** Soft-deleted rows older than this many days are purged by `chatkeep cleanup`. */
   retention_days: number
+  /** Events of the change feed older than this many days are purged by `chatkeep cleanup`. */
+  events_retention_days: number
   /** Where `chatkeep backup` writes and prunes. */
   backup_dir: string
   /** How many completed backups `chatkeep backup` keeps; older ones are pruned. */
@@ -30,6 +32,7 @@ export interface OperationsConfig {
 
 export const DEFAULT_OPERATIONS_CONFIG: OperationsConfig = {
   retention_days: 30,
+  events_retention_days: 7,
   backup_dir: './data/backups',
   backup_keep: 7,
   transcript_dir: './data/transcripts',
@@ -41,7 +44,7 @@ export function resolveOperationsConfig(config: Partial<OperationsConfig> = {}):
   for (const [key, value] of Object.entries(config)) {
     if (value !== undefined) (merged as unknown as Record<string, unknown>)[key] = value
   }
-  for (const field of ['retention_days', 'backup_keep'] as const) {
+  for (const field of ['retention_days', 'events_retention_days', 'backup_keep'] as const) {
     const value = merged[field]
     if (!Number.isInteger(value) || value < 1) {
       throw new ChatkeepError(

@@ -22,6 +22,8 @@ export interface ServerConfig {
    * none by default, so no page of another origin can read an answer.
    */
   cors_origins: string[]
+  /** Let webhooks go to private, loopback and link-local addresses (WEBHOOK_ALLOW_PRIVATE). */
+  webhook_allow_private: boolean
 }
 
 export const LOG_LEVELS = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'] as const
@@ -38,6 +40,7 @@ export const DEFAULT_SERVER_CONFIG: ServerConfig = {
   body_limit: 4 * 1024 * 1024,
   log_level: 'info',
   cors_origins: [],
+  webhook_allow_private: false,
 }
 
 /** Fills defaults and checks ranges; a bad value is one `invalid_config` error naming it. */

@@ -198,6 +198,57 @@ export interface LegalHoldsTable {
   released_by: string | null
 }
 
+/**
+ * The change feed's outbox (see the change-feed migration). The cursor a reader pages by is
+ * the id on SQLite and a `cursor` column PostgreSQL numbers after commit: only `event-feed.ts`
+ * reads it, so it is not part of this type.
+ */
+export interface EventsTable {
+  id: Generated<number>
+  type: string
+  user_id: string | null
+  conversation_id: string | null
+  message_id: string | null
+  at: Timestamp
+  data: JsonColumn
+}
+
+export interface EventFeedTable {
+  id: number
+  head: number
+  purged_through: number
+}
+
+export interface WebhooksTable {
+  id: string
+  url: string
+  secret: string
+  types: JsonColumn
+  description: string | null
+  enabled: BoolColumn
+  disabled_reason: string | null
+  cursor: number
+  failing_since: Timestamp | null
+  next_attempt_at: Timestamp | null
+  lease_owner: string | null
+  lease_until: Timestamp | null
+  created_at: Timestamp
+  updated_at: Timestamp
+}
+
+export interface WebhookDeliveriesTable {
+  id: string
+  webhook_id: string
+  event_cursor: number
+  event_type: string
+  attempt: number
+  status_code: number | null
+  ok: BoolColumn
+  error: string | null
+  duration_ms: number
+  at: Timestamp
+}
+
 export interface KyselyMigrationTable {
   name: string
   timestamp: Generated<string>
@@ -223,7 +274,20 @@ export interface Schema {
   backup_logs: BackupLogsTable
   audit_events: AuditEventsTable
   legal_holds: LegalHoldsTable
+  events: EventsTable
+  event_feed: EventFeedTable
+  webhooks: WebhooksTable
+  webhook_deliveries: WebhookDeliveriesTable
 }
+
+/**
+ * The change feed and the webhooks that follow it: state of this one database (feed cursors
+ * mean nothing in another), so exports, imports and stats leave them out.
+ */
+export const FEED_TABLES = ['events', 'event_feed', 'webhooks', 'webhook_deliveries'] as const
+export type FeedTable = (typeof FEED_TABLES)[number]
+/** The tables that hold the data model's rows. */
+export type DataTable = Exclude<keyof Schema, FeedTable | DerivedTable>
 
 /** Every table of the data model, parents before children (the order a restore writes them in). */
 export const TABLES = [
@@ -242,4 +306,4 @@ export const TABLES = [
   'backup_logs',
   'audit_events',
   'legal_holds',
-] as const satisfies readonly (keyof Schema)[]
+] as const satisfies readonly DataTable[]

@@ -5,9 +5,14 @@ import * as retention from '../repositories/retention.js'
 import { policiesInUse } from '../repositories/retention-policies.js'
 import { RetentionService } from '../services/retention.js'
 import type { Store } from '../store.js'
-import { DEFAULT_CLEANUP_BATCH, DEFAULT_CREDENTIAL_GRACE_DAYS } from './defaults.js'
+import { countEventsBefore, purgeEvents } from '../db/event-feed.js'
+import {
+  DEFAULT_CLEANUP_BATCH,
+  DEFAULT_CREDENTIAL_GRACE_DAYS,
+  DEFAULT_EVENTS_RETENTION_DAYS,
+} from './defaults.js'
 
-export { DEFAULT_CLEANUP_BATCH, DEFAULT_CREDENTIAL_GRACE_DAYS }
+export { DEFAULT_CLEANUP_BATCH, DEFAULT_CREDENTIAL_GRACE_DAYS, DEFAULT_EVENTS_RETENTION_DAYS }
 
 /** What `chatkeep cleanup` removes, each kind counted on its own. */
 export const CLEANUP_KINDS = [
@@ -22,6 +27,7 @@ export const CLEANUP_KINDS = [
   'refresh_tokens',
   'api_keys',
   'rate_limits',
+  'events',
 ] as const
 
 export type CleanupKind = (typeof CLEANUP_KINDS)[number]
@@ -46,6 +52,8 @@ export interface CleanupOptions {
    * stays readable. Default 7.
    */
   credential_grace_days?: number | undefined
+  /** Days the change feed keeps its events (EVENTS_RETENTION_DAYS). Default 7. */
+  events_retention_days?: number | undefined
   /** The clock; tests set it. */
   now?: Date | undefined
   /** Called after each committed batch (and once per kind in a dry run), e.g. for progress. */
@@ -57,7 +65,7 @@ export interface CleanupReport {
   retention_days: number
   older_than_days: number | null
   /** The times and policies that decided what went. */
-  cutoffs: retention.RetentionCutoffs
+  cutoffs: retention.RetentionCutoffs & { events_before: string }
   /** Rows removed (or, in a dry run, that would be) per kind. */
   removed: Record<CleanupKind, number>
 }
@@ -89,6 +97,10 @@ export async function cleanup(store: Store, options: CleanupOptions): Promise<Cl
     'credential_grace_days',
     0,
   )
+  const eventDays = wholeNumber(
+    options.events_retention_days ?? DEFAULT_EVENTS_RETENTION_DAYS,
+    'events_retention_days',
+  )
   const size = wholeNumber(options.batch_size ?? DEFAULT_CLEANUP_BATCH, 'batch_size')
   const nowMs = (options.now ?? new Date()).getTime()
   const daysAgo = (days: number) => new Date(nowMs - days * DAY_MS).toISOString()
@@ -106,6 +118,7 @@ export async function cleanup(store: Store, options: CleanupOptions): Promise<Cl
     credentials_before: daysAgo(graceDays),
     fallback,
     policies,
+    events_before: daysAgo(eventDays),
   }
   const removed = Object.fromEntries(CLEANUP_KINDS.map((kind) => [kind, 0])) as Record<
     CleanupKind,
@@ -155,6 +168,7 @@ async function dryRun(store: Store, c: Cutoffs, _size: number, add: Add): Promis
   await add('auth_sessions', credentials.sessions)
   await add('api_keys', await retention.countRevokedApiKeys(db, c))
   await add('rate_limits', await withRateLimits(db, c, (limits) => limits.countEnded()))
+  await add('events', await countEventsBefore(db, c.events_before))
 }
 
 async function purge(store: Store, c: Cutoffs, size: number, add: Add): Promise<void> {
@@ -190,6 +204,8 @@ async function purge(store: Store, c: Cutoffs, size: number, add: Add): Promise<
   }
   await repeat(db, 'api_keys', add, (tx) => retention.purgeRevokedApiKeyBatch(tx, c, size))
   await add('rate_limits', await withRateLimits(db, c, (limits) => limits.prune()))
+  // A reader behind what goes here is told its cursor expired (cursor_expired).
+  await add('events', await purgeEvents(db, c.events_before))
 }
 
 /** The counters the rate limiter keeps for this database, on the cleanup's clock. */

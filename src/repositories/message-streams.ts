@@ -1,5 +1,6 @@
 import { sql } from 'kysely'
 import type { Sealed } from '../crypto/message-cipher.js'
+import { eventRow, insertEvents } from './events.js'
 import type { Database } from '../db/database.js'
 import { MESSAGE_COLUMNS, type MessageRow } from '../db/messages-table.js'
 
@@ -131,7 +132,24 @@ export async function endStreaming(db: Database, end: StreamEnd): Promise<Messag
     }))
     .where('id', '=', end.conversation_id)
     .execute()
+  await insertEvents(db, endedEvent(row, end.at))
   return row
+}
+
+/** `message.completed` or `message.aborted`: how a streamed answer ended, without its content. */
+function endedEvent(
+  row: Pick<MessageRow, 'id' | 'user_id' | 'conversation_id' | 'status'> &
+    Partial<Pick<MessageRow, 'tokens_used' | 'finish_reason'>>,
+  at: string,
+) {
+  const subject = { user_id: row.user_id, conversation_id: row.conversation_id, message_id: row.id }
+  const type = row.status === 'complete' ? 'message.completed' : 'message.aborted'
+  const data = {
+    status: row.status,
+    tokens_used: row.tokens_used,
+    finish_reason: row.finish_reason,
+  }
+  return eventRow(type, subject, data, at)
 }
 
 /**
@@ -149,7 +167,11 @@ export async function abortSilentStreams(
     .set({ status: 'aborted', finish_reason: 'timeout', completed_at: p.at })
     .where('status', '=', 'streaming')
     .where(sql<boolean>`coalesce(last_delta_at, created_at) < ${p.before}`)
-    .returning('id')
+    .returning(['id', 'user_id', 'conversation_id', 'status', 'tokens_used', 'finish_reason'])
     .execute()
+  await insertEvents(
+    db,
+    rows.map((row) => endedEvent(row, p.at)),
+  )
   return rows.map((r) => r.id)
 }

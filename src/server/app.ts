@@ -23,11 +23,16 @@ import { openapiPlugin } from './plugins/openapi.js'
 import { buildValidator, jsonBodyPlugin } from './plugins/validation.js'
 import { type RateLimitOptions, rateLimitPlugin } from './plugins/rate-limit.js'
 import { ProblemSchema } from './schemas/common.js'
+import { FeedWatcher } from './feed-watcher.js'
 import { auditRoutes } from './routes/audit.js'
 import { authRoutes } from './routes/auth.js'
 import { backupRoutes } from './routes/backups.js'
 import { conversationRoutes } from './routes/conversations.js'
 import { documentRoutes } from './routes/documents.js'
+import { eventRoutes } from './routes/events.js'
+import { webhookRoutes } from './routes/webhooks.js'
+import { WebhookService } from '../services/webhooks.js'
+import { type DispatcherOptions, WebhookDispatcher } from '../webhooks/dispatcher.js'
 import { healthRoutes } from './routes/health.js'
 import { messageRoutes } from './routes/messages.js'
 import { responseCacheRoutes } from './routes/response-cache.js'
@@ -59,6 +64,10 @@ export interface AppOptions {
   rate_limit?: RateLimitOptions
   /** Origins whose pages may call the API (CORS); none by default. */
   cors_origins?: readonly string[]
+  /** How often the change feed's streams look for new events (ms); PostgreSQL wakes them sooner. */
+  feed_poll_ms?: number
+  /** Webhook delivery: where it may go (WEBHOOK_ALLOW_PRIVATE) and how it retries. */
+  webhooks?: DispatcherOptions
 }
 
 /**
@@ -121,6 +130,21 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(searchRoutes, { prefix: '/v1', store: options.store })
   await app.register(metricIngestRoutes, { prefix: '/v1', store: options.store })
   await app.register(auditRoutes, { prefix: '/v1', store: options.store })
+  const watcher = new FeedWatcher(options.store.database, options.feed_poll_ms ?? 250)
+  await watcher.start()
+  await app.register(eventRoutes, { prefix: '/v1', store: options.store, watcher })
+  const webhookOptions = options.webhooks ?? { allow_private: false }
+  const webhooks = new WebhookService(options.store.database, webhookOptions)
+  await app.register(webhookRoutes, { prefix: '/v1', webhooks })
+  // Every instance delivers; each endpoint's lease lets one of them at a time work it.
+  const dispatcher = new WebhookDispatcher(options.store.database, webhookOptions)
+  dispatcher.start()
+  const stopWaking = watcher.onChange(() => dispatcher.wake())
+  app.addHook('onClose', async () => {
+    stopWaking()
+    await dispatcher.close()
+    await watcher.close()
+  })
   await app.register(backupRoutes, { prefix: '/v1', store: options.store })
   await app.register(systemConfigRoutes, { prefix: '/v1', store: options.store })
   await app.register(retentionRoutes, { prefix: '/v1', store: options.store })

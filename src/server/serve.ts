@@ -92,6 +92,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       body_limit: config.body_limit,
       trust_proxy: config.trust_proxy,
       cors_origins: config.cors_origins,
+      webhooks: { allow_private: config.webhook_allow_private },
       rate_limit: {
         store: rateLimits,
         per_minute: config.rate_limit_per_minute,

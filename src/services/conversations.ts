@@ -7,6 +7,7 @@ import type { Database } from '../db/database.js'
 import { isDriverError, violatedUniqueKey } from '../db/driver-errors.js'
 import { isShortId, shortId } from '../lib/short-id.js'
 import { isUuid, uuid7 } from '../lib/uuid7.js'
+import { eventRow, insertEvents } from '../repositories/events.js'
 import * as conversations from '../repositories/conversations.js'
 import type { Owner } from '../repositories/conversations.js'
 import * as messages from '../repositories/messages.js'
@@ -100,7 +101,19 @@ export class ConversationService {
     }
     for (let attempt = 0; ; attempt++) {
       try {
-        const inserted = await this.db.write(() => conversations.insertConversation(this.db, row))
+        const inserted = await this.db.transaction(async (tx) => {
+          const stored = await conversations.insertConversation(tx, row)
+          await insertEvents(
+            tx,
+            eventRow(
+              'conversation.created',
+              { user_id: userId, conversation_id: row.id },
+              { title: row.title, status, origin: row.origin },
+              now,
+            ),
+          )
+          return stored
+        })
         return conversations.decodeConversation(this.db.codec, inserted)
       } catch (error) {
         const mine = await conversations.getConversationAnyState(this.db, row.id, null)
@@ -196,7 +209,19 @@ export class ConversationService {
           )
         }
       }
-      return conversations.updateConversation(tx, id, this.owner, patch)
+      const updated = await conversations.updateConversation(tx, id, this.owner, patch)
+      if (updated !== undefined) {
+        await insertEvents(
+          tx,
+          eventRow(
+            'conversation.updated',
+            subjectOf(updated),
+            { changed: Object.keys(data), ...data },
+            now,
+          ),
+        )
+      }
+      return updated
     })
     if (row === undefined) throw notFound('conversation', id)
     return conversations.decodeConversation(this.db.codec, row)
@@ -295,9 +320,12 @@ export class ConversationService {
     const deleted =
       isUuid(id) &&
       (await this.db.transaction(async (tx) => {
+        const owner = await conversations.getConversation(tx, id, this.owner)
+        if (owner === undefined) return false
         if (!(await conversations.softDeleteConversation(tx, id, this.owner, at))) return false
         // Asked once the caller is known to own it, so a hold is never news to anyone else.
         await refuseIfConversationHeld(tx, id)
+        await insertEvents(tx, eventRow('conversation.deleted', subjectOf(owner), {}, at))
         return true
       }))
     if (!deleted) throw notFound('conversation', id)
@@ -311,7 +339,9 @@ export class ConversationService {
       const current = await conversations.getConversationAnyState(tx, id, this.owner)
       if (current === undefined) return undefined
       if (current.deleted_at === null) return current
-      return conversations.restoreConversation(tx, current, at)
+      const restored = await conversations.restoreConversation(tx, current, at)
+      await insertEvents(tx, eventRow('conversation.restored', subjectOf(current), {}, at))
+      return restored
     })
     if (row === undefined) throw notFound('conversation', id)
     return conversations.decodeConversation(this.db.codec, row)
@@ -397,6 +427,11 @@ export class ConversationService {
     return error
   }
 }
+
+const subjectOf = (row: { id: string; user_id: string }) => ({
+  user_id: row.user_id,
+  conversation_id: row.id,
+})
 
 function statusChange(status: ConversationStatus, now: string) {
   switch (status) {

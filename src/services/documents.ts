@@ -8,6 +8,7 @@ import { encodeEmbedding } from '../lib/embedding.js'
 import { isUuid, uuid7 } from '../lib/uuid7.js'
 import type { Owner } from '../repositories/conversations.js'
 import * as chunks from '../repositories/document-chunks.js'
+import { eventRow, insertEvents } from '../repositories/events.js'
 import * as documents from '../repositories/documents.js'
 import type { Page } from '../schemas/data.js'
 import {
@@ -205,6 +206,21 @@ export class DocumentService {
       removed.map((row) => row.id),
     )
     await chunks.insertChunks(tx, inserts)
+    await insertEvents(
+      tx,
+      eventRow(
+        existing === undefined ? 'document.created' : 'document.updated',
+        { user_id: userId },
+        {
+          document_id: document.id,
+          source_url: fields.source_url,
+          title: fields.title,
+          new_chunks: newChunks,
+          removed_chunks: removed.length,
+        },
+        now,
+      ),
+    )
     return {
       document: documents.decodeDocument(this.db.codec, document),
       created: existing === undefined,
@@ -247,8 +263,18 @@ export class DocumentService {
       updated_at: new Date().toISOString(),
     }
     const row = await this.db.transaction(async (tx) => {
-      await this.writableRow(tx, id)
-      return documents.updateDocument(tx, id, patch)
+      const current = await this.writableRow(tx, id)
+      const updated = await documents.updateDocument(tx, id, patch)
+      await insertEvents(
+        tx,
+        eventRow(
+          'document.updated',
+          { user_id: current.user_id },
+          { document_id: id, changed: Object.keys(data), ...data },
+          patch.updated_at,
+        ),
+      )
+      return updated
     })
     if (row === undefined) throw notFound('document', id)
     return documents.decodeDocument(this.db.codec, row)
@@ -261,9 +287,13 @@ export class DocumentService {
   async delete(id: string): Promise<void> {
     const at = new Date().toISOString()
     await this.db.transaction(async (tx) => {
-      const row = await this.writableRow(tx, id)
-      await refuseIfOwnerHeld(tx, row.user_id, `Document ${id}`)
+      const current = await this.writableRow(tx, id)
+      await refuseIfOwnerHeld(tx, current.user_id, `Document ${id}`)
       await documents.updateDocument(tx, id, { deleted_at: at, updated_at: at })
+      await insertEvents(
+        tx,
+        eventRow('document.deleted', { user_id: current.user_id }, { document_id: id }, at),
+      )
     })
   }
 

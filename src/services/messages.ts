@@ -9,6 +9,7 @@ import {
   MAX_PATH_DEPTH,
   pathMessages,
   siblingMessages,
+  type MessageRow,
 } from '../db/messages-table.js'
 import type { Database } from '../db/database.js'
 import { isDriverError, violatedUniqueKey } from '../db/driver-errors.js'
@@ -16,7 +17,9 @@ import { canonicalJson } from '../lib/canonical-json.js'
 import { isUuid, uuid7 } from '../lib/uuid7.js'
 import * as conversations from '../repositories/conversations.js'
 import type { Owner } from '../repositories/conversations.js'
+import { eventRow, insertEvents } from '../repositories/events.js'
 import * as messages from '../repositories/messages.js'
+import type { EventType } from '../schemas/events.js'
 import { ROLES, type Message, type Page, type Role, type Sibling } from '../schemas/data.js'
 import {
   type Abort,
@@ -428,7 +431,9 @@ export class MessageService {
     }
     const rating = { feedback: value.feedback, feedback_reason: value.feedback_reason ?? null }
     const row = isUuid(id)
-      ? await this.db.write(() => messages.setMessageFeedback(this.db, id, this.owner, rating))
+      ? await this.withEvent('message.feedback', rating, (tx) =>
+          messages.setMessageFeedback(tx, id, this.owner, rating),
+        )
       : undefined
     if (row === undefined) throw notFound('message', id)
     return messages.decodeMessage(this.db.codec, row, this.cipher)
@@ -523,7 +528,7 @@ export class MessageService {
   async delete(id: string): Promise<void> {
     const at = new Date().toISOString()
     const row = isUuid(id)
-      ? await this.db.transaction(async (tx) => {
+      ? await this.withEvent('message.deleted', {}, async (tx) => {
           const deleted = await messages.setMessageDeletedAt(tx, id, this.owner, at)
           if (deleted !== undefined) await refuseIfConversationHeld(tx, deleted.conversation_id)
           return deleted
@@ -534,7 +539,9 @@ export class MessageService {
 
   async restore(id: string): Promise<Message> {
     const row = isUuid(id)
-      ? await this.db.write(() => messages.setMessageDeletedAt(this.db, id, this.owner, null))
+      ? await this.withEvent('message.restored', {}, (tx) =>
+          messages.setMessageDeletedAt(tx, id, this.owner, null),
+        )
       : undefined
     if (row === undefined) throw notFound('deleted message', id)
     return messages.decodeMessage(this.db.codec, row, this.cipher)
@@ -547,6 +554,26 @@ export class MessageService {
     const counts = Object.fromEntries(ROLES.map((r) => [r, 0])) as Record<Role, number>
     for (const { role, count } of rows) counts[role as Role] = count
     return counts
+  }
+
+  /** A change of one message and its event in the feed, in one transaction. */
+  private withEvent(
+    type: EventType,
+    data: Record<string, unknown>,
+    change: (tx: Database) => Promise<MessageRow | undefined>,
+  ): Promise<MessageRow | undefined> {
+    return this.db.transaction(async (tx) => {
+      const row = await change(tx)
+      if (row !== undefined) {
+        const subject = {
+          user_id: row.user_id,
+          conversation_id: row.conversation_id,
+          message_id: row.id,
+        }
+        await insertEvents(tx, eventRow(type, subject, data))
+      }
+      return row
+    })
   }
 
   private toRow(input: NewMessage, at: string): AppendRow {

@@ -9,6 +9,7 @@ import { violatedUniqueKey } from '../db/driver-errors.js'
 import { isUuid, uuid7 } from '../lib/uuid7.js'
 import { normalizeEmail, normalizeUsername } from '../lib/normalize.js'
 import { deleteReleasedHoldsOfUser } from '../repositories/legal-holds.js'
+import { deleteUserEvents, eventRow, insertEvents } from '../repositories/events.js'
 import * as users from '../repositories/users.js'
 import type { Page, User } from '../schemas/data.js'
 import {
@@ -81,10 +82,15 @@ export class UserService {
       last_login_at: null,
     }
     try {
-      return users.decodeUser(
-        this.db.codec,
-        await this.db.write(() => users.insertUser(this.db, row)),
-      )
+      const inserted = await this.db.transaction(async (tx) => {
+        const stored = await users.insertUser(tx, row)
+        await insertEvents(
+          tx,
+          eventRow('user.created', { user_id: row.id }, { username, role: row.role }, now),
+        )
+        return stored
+      })
+      return users.decodeUser(this.db.codec, inserted)
     } catch (error) {
       // A retry of an insert that did commit meets its own row: that is success.
       const existing = await users.getUser(this.db, row.id)
@@ -208,7 +214,16 @@ export class UserService {
     }
     let row
     try {
-      row = await this.db.write(() => users.updateUser(this.db, id, patch))
+      row = await this.db.transaction(async (tx) => {
+        const updated = await users.updateUser(tx, id, patch)
+        if (updated !== undefined) {
+          await insertEvents(
+            tx,
+            eventRow('user.updated', { user_id: id }, userChanges(data), patch.updated_at),
+          )
+        }
+        return updated
+      })
     } catch (error) {
       throw uniqueConflict(error)
     } finally {
@@ -231,13 +246,30 @@ export class UserService {
         (await this.db.transaction(async (tx) => {
           await refuseIfUserHeld(tx, id)
           await deleteReleasedHoldsOfUser(tx, id)
-          return users.deleteUser(tx, id)
+          if (!(await users.deleteUser(tx, id))) return false
+          // Their own events go with them; the feed's readers of everyone's learn of it.
+          await deleteUserEvents(tx, id)
+          await insertEvents(tx, eventRow('user.deleted', { user_id: null }, { user_id: id }))
+          return true
         }))
     } finally {
       if (isUuid(id)) await this.cache.delete(userKey(id))
     }
     if (!deleted) throw notFound('user', id)
   }
+}
+
+/**
+ * A user.updated event's data: which fields changed, with the values of those that are not
+ * personal data (an email address stays out of the feed).
+ */
+function userChanges(data: UserUpdate): Record<string, unknown> {
+  const changed = Object.keys(data).filter((k) => data[k as keyof UserUpdate] !== undefined)
+  const values: Record<string, unknown> = {}
+  for (const key of ['display_name', 'role', 'is_active', 'preferences'] as const) {
+    if (data[key] !== undefined) values[key] = data[key]
+  }
+  return { changed, ...values }
 }
 
 /** The field each unique constraint of users keeps unique. */

@@ -164,6 +164,7 @@ describeEachEngine('isolation', (ctx) => {
       documents: ctx.store.documents,
       search: ctx.store.search,
       transcripts: ctx.store.transcripts,
+      events: ctx.store.events,
     }
     const before = await snapshot(alice)
     for (const as of [asAlice, admin]) {

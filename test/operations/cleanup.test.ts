@@ -234,6 +234,8 @@ async function scenario(store: Store, now: number) {
       refresh_tokens: 2,
       api_keys: 1,
       rate_limits: 1,
+      // The scenario's events are all younger than EVENTS_RETENTION_DAYS.
+      events: 0,
     },
   }
 }
@@ -329,6 +331,7 @@ for (const engine of ENGINES) {
         // No policy set: RETENTION_DAYS after soft delete, the one policy in use.
         fallback: { mode: 'after_soft_delete', days: 30 },
         policies: [{ mode: 'after_soft_delete', days: 30, before: ago(now, 30 * DAY) }],
+        events_before: ago(now, 7 * DAY),
       })
       expect(report.removed).toEqual(s.expected)
       await expectSurvivors(store, s)

@@ -1,3 +1,4 @@
+import { FEED_TABLES } from '../../src/db/schema.js'
 import { createHash } from 'node:crypto'
 import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -613,6 +614,8 @@ describe('logical export and import', () => {
           (name) =>
             !/^chatkeep_migration|_fts($|_)|^chunk_vector_changes$|^chunk_vectors_\d+/.test(name),
         )
+        // The feed's tables are this database's own state (cursors mean nothing elsewhere).
+        .filter((name) => !(FEED_TABLES as readonly string[]).includes(name))
       const counts = (fileLines(text).at(-1)!.end as { counts: object }).counts
       expect(Object.keys(counts).sort()).toEqual(data.sort())
 
@@ -635,6 +638,7 @@ describe('logical export and import', () => {
             ).rows
       expect(references.length).toBeGreaterThan(10)
       for (const { child, parent } of references) {
+        if ((FEED_TABLES as readonly string[]).includes(child)) continue
         const order = TABLE_ORDER as readonly string[]
         expect(order.indexOf(parent), `${child} → ${parent}`).toBeLessThanOrEqual(
           order.indexOf(child),

@@ -563,9 +563,12 @@ describeEachEngine('hostile requests', (ctx) => {
     const document = (await t.app.inject({ url: '/openapi.json' })).json<{
       paths: Record<string, Record<string, unknown>>
     }>()
-    operations = Object.entries(document.paths).flatMap(([path, item]) =>
-      Object.keys(item).map((method) => ({ method: method.toUpperCase() as Method, path })),
-    )
+    operations = Object.entries(document.paths)
+      // A live stream answers for as long as its client stays (test/server/events.test.ts).
+      .filter(([path]) => path !== '/v1/events/stream')
+      .flatMap(([path, item]) =>
+        Object.keys(item).map((method) => ({ method: method.toUpperCase() as Method, path })),
+      )
     // Rows of every kind, for alice and bob, and two users only the admin touches.
     for (const caller of ['alice', 'bob'] as const) {
       const mine = ctx.store.forUser(t.users[caller].id)

@@ -172,6 +172,14 @@ const CASES: Record<string, RouteCase> = {
   'DELETE /v1/admin/config/:key': { kind: 'user', refusal: asAdmin, variants: [plain] },
   // Legal holds are an admin's alone, whatever they hold.
   'DELETE /v1/admin/legal-holds/:id': { kind: 'user', refusal: asAdmin, variants: [plain] },
+  'GET /v1/admin/webhooks/:id': { kind: 'user', refusal: asAdmin, variants: [plain] },
+  'PATCH /v1/admin/webhooks/:id': {
+    kind: 'user',
+    refusal: asAdmin,
+    variants: [body({ enabled: false })],
+  },
+  'DELETE /v1/admin/webhooks/:id': { kind: 'user', refusal: asAdmin, variants: [plain] },
+  'GET /v1/admin/webhooks/:id/deliveries': { kind: 'user', refusal: asAdmin, variants: [plain] },
   // Cached responses are keyed by a hash under the caller's own scope: no id is a key, so both
   // answer 404. test/server/response-cache.test.ts checks that Bob never reaches Alice's entries.
   'GET /v1/cache/responses/:key': { kind: 'conversation', refusal: asUser, variants: [plain] },

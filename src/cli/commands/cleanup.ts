@@ -1,4 +1,8 @@
-import { DEFAULT_CLEANUP_BATCH, DEFAULT_CREDENTIAL_GRACE_DAYS } from '../../operations/defaults.js'
+import {
+  DEFAULT_CLEANUP_BATCH,
+  DEFAULT_CREDENTIAL_GRACE_DAYS,
+  DEFAULT_EVENTS_RETENTION_DAYS,
+} from '../../operations/defaults.js'
 import { DATABASE_URL_HELP, DATABASE_URL_OPTION, defineCommand } from '../command.js'
 
 const USAGE = `Usage: chatkeep cleanup [options]
@@ -11,6 +15,7 @@ finishes the work:
   - API keys revoked that long ago
   - login sessions and refresh tokens expired or revoked more than ${DEFAULT_CREDENTIAL_GRACE_DAYS} days ago
   - rate-limit windows that have ended
+  - change-feed events older than EVENTS_RETENTION_DAYS days (default ${DEFAULT_EVENTS_RETENTION_DAYS})
   - with --older-than DAYS: every conversation, live ones too, with no activity for DAYS days
 
 With --embedding-ids FILE it does only this instead: removes the document chunks whose

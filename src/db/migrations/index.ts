@@ -12,6 +12,7 @@ import * as seedCalls from './2026-12-03-04-seed-calls.js'
 import * as vectors from './2026-12-03-06-vectors.js'
 import * as retentionAndLegalHolds from './2026-12-03-08-retention-and-legal-holds.js'
 import * as streaming from './2026-12-03-09-streaming.js'
+import * as changeFeed from './2026-12-03-10-change-feed.js'
 
 /** Every migration, oldest first. Append only: a released migration is never edited. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -28,4 +29,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-12-03-06-vectors': vectors,
   '2026-12-03-08-retention-and-legal-holds': retentionAndLegalHolds,
   '2026-12-03-09-streaming': streaming,
+  '2026-12-03-10-change-feed': changeFeed,
 }

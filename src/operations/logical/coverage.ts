@@ -1,14 +1,17 @@
 import type { Database } from '../../db/database.js'
+import { FEED_TABLES } from '../../db/schema.js'
 import { ChatkeepError } from '../../errors.js'
 import { isTableName, specOf, TABLE_ORDER } from './format.js'
 
 /**
- * Tables the engine or the migrator keeps for itself: their contents are not data. The vector
- * index (chunk_vectors_<n> and sqlite-vec's shadow tables) and its change log are rebuilt from
- * document_chunks by their triggers.
+ * Tables the engine or the migrator keeps for itself, and the feed's (FEED_TABLES): their
+ * contents are not data to move. The vector index (chunk_vectors_<n> and sqlite-vec's shadow
+ * tables) and its change log are rebuilt from document_chunks by their triggers.
  */
 const BOOKKEEPING =
   /^(chatkeep_migration(_lock)?|.+_fts(_(data|idx|docsize|config|content))?|chunk_vector_changes|chunk_vectors_\d+(_.+)?)$/
+const isBookkeeping = (name: string) =>
+  BOOKKEEPING.test(name) || (FEED_TABLES as readonly string[]).includes(name)
 
 /**
  * Compares the export format with the live database: every table and column there must be one
@@ -19,7 +22,7 @@ export async function checkCoverage(db: Database): Promise<void> {
   const tables = await db.kysely.introspection.getTables()
   // PostgreSQL lists every schema; ours is the one the users table lives in.
   const home = tables.find((t) => t.name === 'users')?.schema
-  const live = tables.filter((t) => !t.isView && t.schema === home && !BOOKKEEPING.test(t.name))
+  const live = tables.filter((t) => !t.isView && t.schema === home && !isBookkeeping(t.name))
   const problems: string[] = []
   for (const table of live) {
     if (!isTableName(table.name)) {

@@ -1,5 +1,5 @@
 import type { Engine } from '../../db/database.js'
-import { type DerivedTable, TABLES, type Schema } from '../../db/schema.js'
+import { type DataTable, TABLES, type Schema } from '../../db/schema.js'
 import { ChatkeepError } from '../../errors.js'
 
 /**
@@ -39,9 +39,7 @@ export interface TableSpec<T = Record<string, unknown>> {
  * makes a table or a column missing here a compile error; `checkCoverage` compares it with the
  * live database, so a table added by a migration cannot be left out of an export.
  */
-export const SPECS: {
-  readonly [T in Exclude<keyof Schema, DerivedTable>]: TableSpec<Schema[T]>
-} = {
+export const SPECS: { readonly [T in DataTable]: TableSpec<Schema[T]> } = {
   users: {
     key: 'id',
     columns: {

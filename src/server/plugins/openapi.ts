@@ -38,6 +38,14 @@ const TAGS = [
     description: 'Metrics apps and bots post in batches; admins read them per bucket or raw.',
   },
   { name: 'audit', description: 'The audit log: who read, changed or deleted what (admin).' },
+  {
+    name: 'events',
+    description: 'The change feed: every change, in commit order, as a list or a live stream.',
+  },
+  {
+    name: 'webhooks',
+    description: 'Endpoints that receive the change feed, signed, and their delivery log (admin).',
+  },
   { name: 'backups', description: 'The backup log: every backup, completed or failed (admin).' },
   {
     name: 'config',
