@@ -14,6 +14,7 @@ import {
 import { chatkeepSubject } from './chatkeep.js'
 import { createBenchDatabase } from './databases.js'
 import { describeEngine } from './engine.js'
+import { runFeed } from './feed.js'
 import { runHttp } from './http.js'
 import { onEachDatabase } from './seed.js'
 import { type BenchOptions, type EngineName, readOptions } from './options.js'
@@ -24,7 +25,7 @@ import { runStreams } from './streams.js'
 import { WORKLOADS } from './workloads.js'
 
 /**
- * `npm run bench`: BENCH.md's workloads W1–W5, W8 and W9 on each engine, Chatkeep beside the raw driver (or,
+ * `npm run bench`: BENCH.md's workloads W1–W5 and W8–W10 on each engine, Chatkeep beside the raw driver (or,
  * for W5's reads, the no-work ceiling) in the same run, one table per engine. It reports; it
  * never fails. BENCH_WORKLOADS=W5 (say) runs some of them only.
  */
@@ -144,6 +145,16 @@ async function runEngine(engine: EngineName, options: BenchOptions): Promise<Rep
       const message = error instanceof Error ? error.message : String(error)
       const seconds = (performance.now() - started) / 1000
       rows.push({ id: 'W9', title: 'similarity', target: null, error: message, seconds })
+    }
+  }
+  if (options.workloads.includes('W10')) {
+    const started = performance.now()
+    try {
+      rows.push(await runFeed(engine, options))
+    } catch (error) {
+      const message = error instanceof Error ? error.message : String(error)
+      const seconds = (performance.now() - started) / 1000
+      rows.push({ id: 'W10', title: 'change feed', target: null, error: message, seconds })
     }
   }
   printTable(heading ?? engine, rows)

@@ -59,6 +59,8 @@ ERROR_CODES: Dict[str, int] = {
     "conflict": 409,
     "conversation_closed": 409,
     "legal_hold": 409,
+    "message_not_streaming": 409,
+    "cursor_expired": 410,
     "payload_too_large": 413,
     "unsupported_media_type": 415,
     "headers_too_large": 431,

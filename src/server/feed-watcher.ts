@@ -2,6 +2,7 @@ import { EventEmitter, once } from 'node:events'
 import type { Database } from '../db/database.js'
 import { feedHead } from '../db/event-feed.js'
 import { listenForEvents } from '../db/feed-notifications.js'
+import type { Listener } from '../db/notifications.js'
 
 /**
  * One per server: watches the change feed's head and wakes the instance's event streams when
@@ -13,7 +14,7 @@ export class FeedWatcher {
   readonly #changes = new EventEmitter()
   #head = 0
   #timer: NodeJS.Timeout | undefined
-  #stopListening: (() => Promise<void>) | undefined
+  #listener: Listener | null = null
   #polling = false
 
   constructor(
@@ -24,7 +25,7 @@ export class FeedWatcher {
   }
 
   async start(): Promise<void> {
-    this.#stopListening = await listenForEvents(this.db, () => this.#wake())
+    this.#listener = listenForEvents(this.db, () => this.#wake())
     this.#timer = setInterval(() => void this.#poll(), this.poll_ms)
     this.#timer.unref()
   }
@@ -47,7 +48,7 @@ export class FeedWatcher {
 
   async close(): Promise<void> {
     clearInterval(this.#timer)
-    await this.#stopListening?.()
+    await this.#listener?.close()
   }
 
   #wake(): void {

@@ -1,5 +1,6 @@
 import type { Database } from '../db/database.js'
-import { listenForMessageChanges, type MessageListener } from '../db/message-notifications.js'
+import { listenForMessageChanges } from '../db/message-notifications.js'
+import type { Listener } from '../db/notifications.js'
 
 /**
  * Wakes the followers of live replies in this process: at once for checkpoints written here,
@@ -9,7 +10,7 @@ import { listenForMessageChanges, type MessageListener } from '../db/message-not
  */
 export class MessageSignals {
   readonly #waiting = new Map<string, Set<() => void>>()
-  #listener: MessageListener | null | undefined
+  #listener: Listener | null | undefined
   #closed = false
 
   constructor(

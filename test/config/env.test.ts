@@ -231,6 +231,7 @@ describe('envToServerConfig', () => {
       body_limit: 1048576,
       log_level: 'warn',
       cors_origins: ['https://app.example.com'],
+      webhook_allow_private: false,
     })
   })
 

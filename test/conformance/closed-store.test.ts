@@ -59,6 +59,13 @@ const DATABASE_CALLS: Record<string, Calls> = {
     saveUserMessage: (ids) => [ids.conversation, 'x'],
     saveAssistantMessage: (ids) => [ids.conversation, 'x', { latency_ms: 5 }],
     saveSystemMessage: (ids) => [ids.conversation, 'x'],
+    start: (ids) => [ids.conversation, { role: 'assistant' }],
+    appendDelta: (ids) => [ids.message, { content: 'x' }],
+    finish: (ids) => [ids.message, {}],
+    abort: (ids) => [ids.message, {}],
+  },
+  events: {
+    list: () => [{}],
   },
   documents: {
     ingest: () => [{ chunks: [{ content: 'some text' }] }],
@@ -117,6 +124,8 @@ const OTHER_CALLS: Record<string, Calls> = {
       'x',
       { id: ids.message, conversation_id: ids.conversation, user_id: ids.user },
     ],
+    // An async iterator: it answers when read, which the next test does.
+    follow: (ids) => [ids.message],
   },
   transcripts: { removeFiles: () => [[]] },
 }
@@ -132,12 +141,15 @@ const INTERNAL: Record<string, string[]> = {
     'replayed',
     'whyNotAppended',
     'conversation',
+    'end',
+    'withEvent',
   ],
   documents: ['ingestIn', 'writableRow', 'ownerFor'],
+  events: ['decode'],
   transcripts: ['renderInto', 'pages', 'location'],
 }
 
-const SCOPED = ['conversations', 'messages', 'documents', 'search', 'transcripts']
+const SCOPED = ['conversations', 'messages', 'documents', 'search', 'transcripts', 'events']
 
 /** Refused before any database work, whatever the state of the store. */
 const REFUSED_FIRST: Record<string, string> = { 'forUser().documents.purgeDeleted': 'forbidden' }
@@ -200,6 +212,18 @@ describeEachEngine('a closed store', (ctx) => {
     )
     expect(answers).toEqual(expected)
     expect(Object.keys(answers).length).toBeGreaterThan(50)
+  })
+
+  it('answers store_closed to a follower of a message', async () => {
+    const { conversation } = await userWithConversation(ctx.store)
+    const message = await ctx.store.messages.append(conversation.id, { role: 'user', content: 'q' })
+    const store = await ctx.open()
+    await store.close()
+    const error = await outcome(async () => {
+      for await (const event of store.messages.follow(message.id)) void event
+    })
+    expectChatkeepError(error)
+    expect((error as ChatkeepError).code).toBe('store_closed')
   })
 
   it('says the store is closed and to open a new one, and that retrying will not help', async () => {

@@ -97,6 +97,7 @@ describeEachEngine('transcript rendering', (ctx) => {
         request_id: cell.request_id,
         parent_id: m.parent_id ?? '',
         feedback: m.feedback === null ? '' : String(m.feedback),
+        status: m.status,
         metadata: cell.metadata,
         context_documents: cell.context_documents,
       })
