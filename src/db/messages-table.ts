@@ -268,13 +268,20 @@ const bumpedColumns = (p: BumpParams) => (eb: ExpressionBuilder<Schema, 'convers
   active_leaf_id: sql<string | null>`coalesce(${p.leaf}, active_leaf_id)`,
 })
 
+/** A conversation an append may go to: live, not closed, and not a temporary one past its time. */
+const takesMessages = (now: string) => (eb: ExpressionBuilder<Schema, 'conversations'>) =>
+  eb.and([
+    eb('deleted_at', 'is', null),
+    eb('status', '!=', 'closed'),
+    eb.or([eb('expires_at', 'is', null), eb('expires_at', '>', now)]),
+  ])
+
 const bumpConversation = (db: Database, p: BumpParams, owned: boolean) => {
   const q = db.kysely
     .updateTable('conversations')
     .set(bumpedColumns(p))
     .where('id', '=', p.conversation_id)
-    .where('deleted_at', 'is', null)
-    .where('status', '!=', 'closed')
+    .where(takesMessages(p.now))
   return (owned ? q.where('user_id', '=', p.owner as string) : q).returning([
     'message_count',
     'user_id',
@@ -309,8 +316,7 @@ const bumpReturningLeaf = (db: Database, p: BumpParams, owned: boolean) => {
     .from(before.as('o'))
     .set(bumpedColumns(p))
     .where('id', '=', p.conversation_id)
-    .where('deleted_at', 'is', null)
-    .where('status', '!=', 'closed')
+    .where(takesMessages(p.now))
   return (owned ? q.where('user_id', '=', p.owner as string) : q).returning([
     'message_count',
     'user_id',

@@ -195,6 +195,15 @@ describeEachEngine('retention policies and legal holds', (ctx) => {
       .where('id', '=', temporary.id)
       .execute()
     await expectError(scoped.conversations.get(temporary.id), 'not_found')
+    // Nor does it take another message, by either append path.
+    await expectError(
+      scoped.messages.append(temporary.id, { role: 'user', content: 'too late' }),
+      'not_found',
+    )
+    await expectError(
+      scoped.messages.appendMany(temporary.id, [{ role: 'user', content: 'too late' }]),
+      'not_found',
+    )
     expect((await scoped.conversations.list({ include_temporary: true })).data).toHaveLength(1)
     const report = await cleanupTwice(store)
     expect(report.removed.temporary_conversations).toBeGreaterThanOrEqual(1)
