@@ -233,14 +233,54 @@ export async function countMessages(db: Database, c: RetentionCutoffs): Promise<
  * stay: message_count is the last sequence handed out (a purged number is never reused), and
  * soft-deleted messages were never taken out of either.
  */
+/**
+ * A purged message's children hang on to its nearest ancestor that stays, so a path read goes on
+ * through the gap as it did while the message was only soft-deleted (the foreign key would
+ * otherwise null their parent_id and cut the path there).
+ */
+async function reparentChildren(
+  db: Database,
+  doomed: readonly { id: string; parent_id: string | null }[],
+): Promise<void> {
+  const parentOf = new Map(doomed.map((m) => [m.id, m.parent_id]))
+  const survivor = (id: string): string | null => {
+    let at = parentOf.get(id) ?? null
+    while (at !== null && parentOf.has(at)) at = parentOf.get(at) ?? null
+    return at
+  }
+  // One statement per ancestor kept: usually one per conversation the batch touches.
+  const byTarget = new Map<string | null, string[]>()
+  for (const m of doomed) {
+    const to = survivor(m.id)
+    byTarget.set(to, [...(byTarget.get(to) ?? []), m.id])
+  }
+  for (const [to, from] of byTarget) {
+    await db.kysely
+      .updateTable('messages')
+      .set({ parent_id: to })
+      .where('parent_id', 'in', from)
+      .execute()
+  }
+}
+
 export async function purgeMessageBatch(
   db: Database,
   c: RetentionCutoffs,
   size: number,
 ): Promise<number> {
+  const doomed = await messagesQuery(db, c)
+    .select(['messages.id', 'messages.parent_id'])
+    .limit(size)
+    .execute()
+  if (doomed.length === 0) return 0
+  await reparentChildren(db, doomed)
   const deleted = await db.kysely
     .deleteFrom('messages')
-    .where('id', 'in', messagesQuery(db, c).select('messages.id').limit(size))
+    .where(
+      'id',
+      'in',
+      doomed.map((m) => m.id),
+    )
     .returning('conversation_id')
     .execute()
   const touched = [...new Set(deleted.map((row) => row.conversation_id))]
