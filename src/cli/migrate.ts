@@ -2,6 +2,7 @@ import type { MigrationResult, NoMigrations } from 'kysely'
 import type { Database } from '../db/database.js'
 import {
   createMigrator,
+  refreshStatistics,
   NO_MIGRATIONS,
   refuseNewerSchema,
   type SchemaStatus,
@@ -62,6 +63,7 @@ async function up(db: Database, _options: Options, ctx: CliContext): Promise<num
     return EXIT_OK
   }
   const { results = [] } = unwrap(await createMigrator(db).migrateToLatest())
+  await refreshStatistics(db)
   printDone(ctx, 'Applied', results)
   return EXIT_OK
 }
@@ -99,7 +101,9 @@ async function down(db: Database, options: Options, ctx: CliContext): Promise<nu
   }
   const migrator = createMigrator(db)
   const result = to === undefined ? await migrator.migrateDown() : await migrator.migrateTo(to)
-  printDone(ctx, 'Reverted', unwrap(result).results ?? [])
+  const { results = [] } = unwrap(result)
+  await refreshStatistics(db)
+  printDone(ctx, 'Reverted', results)
   return EXIT_OK
 }
 

@@ -25,6 +25,12 @@ export interface EngineDialect {
    * a write transaction already keeps every other writer out (SQLite's BEGIN IMMEDIATE).
    */
   lockTables(tables: readonly string[]): RawBuilder<unknown> | null
+  /**
+   * Refreshes the planner's statistics of every table, for after a migration, an import or a
+   * restore has changed tables by far more than the statistics know; null where the planner
+   * keeps none that could go stale (see `refreshStatistics`).
+   */
+  analyze(): RawBuilder<unknown> | null
 }
 
 /** SQLite stores `2026-11-25T12:34:56.789Z`: how many characters a bucket keeps, then the rest. */
@@ -49,6 +55,9 @@ export const sqliteDialect: EngineDialect = {
     return sql<boolean>`${sql.ref(column)} in (select value from json_each(${ids}))`
   },
   lockTables: () => null,
+  // Without sqlite_stat1 SQLite takes every index as selective, which is what the hot
+  // statements want; statistics, once gathered, would go stale as a table grows like anywhere.
+  analyze: () => null,
 }
 
 /** date_trunc in UTC gives a timestamptz, which comes back as ISO-8601 like every other. */
@@ -69,4 +78,7 @@ export const postgresDialect: EngineDialect = {
   lockTables(tables) {
     return sql`lock table ${sql.join(tables.map((t) => sql.table(t)))} in exclusive mode`
   },
+  // A sample of each table (300 × default_statistics_target rows), so seconds at most whatever
+  // the size; it takes no lock that keeps readers or writers out.
+  analyze: () => sql`analyze`,
 }

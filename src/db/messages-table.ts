@@ -719,14 +719,25 @@ const pathStatements = perDatabase((db) => {
   const live = sql`case when m.deleted_at is null then 1 else 0 end`
   const build = (owned: boolean, active: boolean) =>
     db.prepare((p: PathParams) => {
+      // Ownership is checked on the conversation's row, found by its primary key: a filter on
+      // messages.user_id offers the planner messages_user_created_idx as well, which on a
+      // grown table with stale statistics it combined with the conversation's index, sorting
+      // the whole conversation (issue 14: 3.9 ms at 20,000 messages, against 0.26 ms). The
+      // active leaf's check sits in the select list, not the WHERE, so that no index on
+      // user_id (conversations_user_recent_idx) can stand in for the key either.
       const leaf = active
-        ? sql`(select ${survivingLeaf} from conversations
+        ? sql`(select ${owned ? sql`case when conversations.user_id = ${p.owner} then ${survivingLeaf} end` : survivingLeaf}
+            from conversations
             where conversations.id = ${p.conversation_id} and conversations.deleted_at is null)`
         : sql`${p.leaf}`
-      const mine = owned ? sql`and m.user_id = ${p.owner}` : sql``
+      const given =
+        owned && !active
+          ? sql`and exists (select 1 from conversations
+              where conversations.id = ${p.conversation_id} and conversations.user_id = ${p.owner})`
+          : sql``
       const walk = sql<MessageRow>`(with recursive path as (
           select ${columns('m')}, ${live} as live, 1 as depth from messages m
-            where m.id = ${leaf} and m.conversation_id = ${p.conversation_id} ${mine}
+            where m.id = ${leaf} and m.conversation_id = ${p.conversation_id} ${given}
           union all
           select ${columns('m')}, p.live + ${live}, p.depth + 1
             from path p join messages m on m.id = p.parent_id

@@ -68,6 +68,18 @@ export async function prepareSchema(db: Database, migrate: boolean): Promise<voi
     )
   }
   unwrap(await createMigrator(db).migrateToLatest())
+  await refreshStatistics(db)
+}
+
+/**
+ * Gives PostgreSQL's planner statistics that match the tables after a migration, an import or a
+ * restore. Autovacuum analyzes a table only after 10 % of it changed and a minute went by; until
+ * then a table that grew from nothing is planned as if it were still small, and on a grown
+ * conversation a wrong guess costs ten times the right plan (issue 14). Run outside any
+ * transaction, so that it holds nothing for the caller's work.
+ */
+export async function refreshStatistics(db: Database): Promise<void> {
+  await db.dialect.analyze()?.execute(db.kysely)
 }
 
 /** Throws `schema_too_new` when a newer Chatkeep migrated the database: hands off. */

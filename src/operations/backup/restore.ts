@@ -4,7 +4,7 @@ import { rm, stat } from 'node:fs/promises'
 import { basename, dirname, join, resolve } from 'node:path'
 import type { Database } from '../../db/database.js'
 import { MIGRATIONS } from '../../db/migrations/index.js'
-import { prepareSchema, schemaStatus } from '../../db/migrator.js'
+import { prepareSchema, refreshStatistics, schemaStatus } from '../../db/migrator.js'
 import type { PostgresDatabase } from '../../db/postgres.js'
 import type { SqliteDatabase } from '../../db/sqlite.js'
 import { ChatkeepError } from '../../errors.js'
@@ -276,6 +276,8 @@ const RESTORERS: Record<BackupKind, Restorer> = {
   async pg_dump(db, verified, options) {
     const url = (db as PostgresDatabase).pool.options.connectionString!
     await pgRestore(verified.pg_restore!, url, verified.path, options.onProgress)
+    // pg_restore copies the rows but not the planner's statistics.
+    await refreshStatistics(db)
   },
 
   async logical(db, verified, options) {

@@ -1,4 +1,5 @@
 import { stat } from 'node:fs/promises'
+import { refreshStatistics } from '../../db/migrator.js'
 import { ChatkeepError } from '../../errors.js'
 import type { Role } from '../../schemas/data.js'
 import { LIMITS } from '../../schemas/limits.js'
@@ -71,6 +72,7 @@ export async function importChatGpt(
         'system messages, the tree’s root) were left out; their children hang from the nearest message kept',
     )
   }
+  await refreshStatistics(store.database)
   return report
 }
 

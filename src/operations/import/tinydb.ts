@@ -1,4 +1,5 @@
 import { createHash } from 'node:crypto'
+import { refreshStatistics } from '../../db/migrator.js'
 import { canonicalJson } from '../../lib/canonical-json.js'
 import type { ConversationStatus, Role } from '../../schemas/data.js'
 import { LIMITS } from '../../schemas/limits.js'
@@ -52,6 +53,7 @@ export async function importTinyDb(
   await writeConversations(store, [...conversations.byKey.values()], report, options)
   await importSessions(db, tables.sessions, refs, report, importedAt)
   await importDocuments(db, tables.documents, refs, report)
+  await refreshStatistics(db)
   return report
 }
 

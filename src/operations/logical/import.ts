@@ -2,7 +2,7 @@ import type { Kysely } from 'kysely'
 import type { Database, Engine } from '../../db/database.js'
 import { translateDriverError } from '../../db/driver-errors.js'
 import { insertMessages, recountConversations } from '../../db/messages-table.js'
-import { refuseNewerSchema, schemaStatus } from '../../db/migrator.js'
+import { refreshStatistics, refuseNewerSchema, schemaStatus } from '../../db/migrator.js'
 import { ChatkeepError } from '../../errors.js'
 import { checkCoverage } from './coverage.js'
 import { type Header, specOf, TABLE_ORDER, type TableName } from './format.js'
@@ -91,6 +91,7 @@ export async function importDatabase(
       throw load.partial(error)
     }
   }
+  await refreshStatistics(db)
   return load.summary()
 }
 
