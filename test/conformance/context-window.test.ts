@@ -1,5 +1,6 @@
 import { expect, it } from 'vitest'
 import type { ContextWindow } from '../../src/index.js'
+import { testApp } from '../server/test-app.js'
 import { describeEachEngine } from '../support/engines.js'
 import { userWithConversation } from './helpers.js'
 
@@ -96,5 +97,22 @@ describeEachEngine('context window', (ctx) => {
     expect(contents(await ctx.store.messages.context(conversation.id))).toEqual(['q1', 'a1', 'q2b'])
     const other = await ctx.store.messages.context(conversation.id, { leaf: q2!.id })
     expect(contents(other)).toEqual(['q1', 'a1', 'q2'])
+  })
+
+  it('serves the window over HTTP to the owner and 404 to anyone else', async () => {
+    const t = await testApp(ctx.store)
+    const conversation = await ctx.store.forUser(t.users.alice.id).conversations.create({})
+    await ctx.store.messages.appendMany(conversation.id, [
+      { role: 'system', content: 'sys', tokens_used: 5 },
+      { role: 'user', content: 'q1', tokens_used: 5 },
+      { role: 'user', content: 'q2', tokens_used: 5 },
+    ])
+    const url = `/v1/conversations/${conversation.id}/context?max_tokens=10`
+    const mine = await t.app.inject({ url, headers: t.as('alice') })
+    expect(mine.statusCode).toBe(200)
+    expect(contents(mine.json<ContextWindow>())).toEqual(['sys', 'q2'])
+    const theirs = await t.app.inject({ url, headers: t.as('bob') })
+    expect(theirs.statusCode).toBe(404)
+    await t.app.close()
   })
 })
