@@ -27,6 +27,12 @@ export type {
 } from './schemas/inputs.js'
 export type { Part } from './schemas/parts.js'
 export type { SaveOptions } from './services/messages.js'
+export type {
+  ContextMessage,
+  ContextOptions,
+  ContextWindow,
+  TokenSource,
+} from './services/context-window.js'
 export type { ReconcileOptions, ReconcileReport } from './services/documents.js'
 export type { StreamEvent, FollowOptions } from './services/stream-follower.js'
 export { LIMITS } from './schemas/limits.js'

@@ -49,6 +49,7 @@ import { announceAppend, announceAppended } from './append-events.js'
 import type { AppendQueue } from './append-queue.js'
 import { checkCitations } from './citations.js'
 import type { MessageSignals } from './message-signals.js'
+import { type ContextOptions, type ContextWindow, contextWindow } from './context-window.js'
 import { checkCursors, toPage } from './page.js'
 import { type FollowOptions, followMessage, type StreamEvent } from './stream-follower.js'
 import type { StreamEnding, StreamWriter } from './stream-writer.js'
@@ -384,6 +385,31 @@ export class MessageService {
   async path(conversationId: string, options: PathOptions = {}): Promise<Message[]> {
     const rows = await this.#pathRows(conversationId, MAX_PATH_DEPTH, options.leaf)
     return rows.map((row) => messages.decodeMessage(this.db.codec, row, this.cipher))
+  }
+
+  /**
+   * What to send an LLM: the newest messages of the active path (or the path to `leaf`) that
+   * fit `max_tokens` and `max_messages`, oldest first, with the system prompt always at the
+   * head, tool calls never parted from their results, and the latest compaction summary in
+   * place of what it covers.
+   * @example
+   * const { messages } = await store.messages.context(chat.id, { max_tokens: 8000 })
+   */
+  async context(conversationId: string, options: ContextOptions = {}): Promise<ContextWindow> {
+    for (const key of ['max_tokens', 'max_messages'] as const) {
+      const value = options[key]
+      if (value !== undefined && (!Number.isInteger(value) || value < 0)) {
+        throw new ChatkeepError('validation_failed', `/${key}: must be a non-negative integer.`, {
+          field: `/${key}`,
+        })
+      }
+    }
+    // The whole path in the one bounded read: which messages fit is decided here, not in SQL.
+    const path = await this.path(
+      conversationId,
+      options.leaf === undefined ? {} : { leaf: options.leaf },
+    )
+    return contextWindow(path, options)
   }
 
   async #pathRows(conversationId: string, n: number, leaf: string | undefined) {

@@ -79,6 +79,9 @@ describeEachEngine('a ChatGPT export with an edited question', (ctx) => {
     ]
     expect((await mine.messages.lastN(chat!.id, 20)).map((m) => m.content)).toEqual(current)
     expect((await mine.messages.lastN(chat!.id, 2)).map((m) => m.content)).toEqual(current.slice(2))
+    const context = await mine.messages.context(chat!.id, { max_messages: 20 })
+    expect(context.messages.map((m) => m.message.content)).toEqual(current)
+    expect(context).toMatchObject({ omitted: 0, truncated: false })
     const chunks: string[] = []
     await mine.transcripts.render(chat!.id, { format: 'json' }, (chunk) => {
       chunks.push(String(chunk))

@@ -59,6 +59,7 @@ const OPERATION_IDS: Record<string, string> = {
   'GET /v1/cache/responses/{key}': 'getCachedResponse',
   'GET /v1/conversations': 'listConversations',
   'GET /v1/conversations/{id}': 'getConversation',
+  'GET /v1/conversations/{id}/context': 'getContext',
   'GET /v1/conversations/{id}/messages': 'listMessages',
   'GET /v1/conversations/{id}/transcripts': 'listTranscripts',
   'GET /v1/documents': 'listDocuments',

@@ -522,6 +522,26 @@ export interface paths {
     patch?: never
     trace?: never
   }
+  '/v1/conversations/{id}/context': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * The messages to send an LLM, within a budget
+     * @description The newest messages of the active path (or the path to `leaf`) that fit `max_tokens` and `max_messages`, oldest first: the leading system messages always, a tool call never without its results, and the latest compaction summary (`metadata.summary_of`) in place of what it covers. Tokens are `tokens_used`, or ceil(characters / 4) + 4 where that is 0 (`token_source: "estimate"`).
+     */
+    get: operations['getContext']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
   '/v1/messages/{id}': {
     parameters: {
       query?: never
@@ -4866,6 +4886,98 @@ export interface operations {
       }
       /** @description The request body is too large (`payload_too_large`). */
       413: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description An unexpected failure; the cause is logged, never sent (`internal`). */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The database is unavailable or its schema is not current. */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  getContext: {
+    parameters: {
+      query?: {
+        /** @description Token budget; the system prompt is kept even over it. */
+        max_tokens?: number
+        max_messages?: number
+        /** @description Read the path to this message instead of the active one. */
+        leaf?: string
+      }
+      header?: never
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            messages: {
+              message: components['schemas']['Message']
+              tokens: number
+              token_source: 'tokens_used' | 'estimate'
+            }[]
+            total_tokens: number
+            total_messages: number
+            omitted: number
+            truncated: boolean
+          }
+        }
+      }
+      /** @description Invalid request: `field` names the input at fault (`validation_failed`). */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No valid credentials (`unauthorized`). */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No such row, or not the caller's (`not_found`). */
+      404: {
         headers: {
           [name: string]: unknown
         }

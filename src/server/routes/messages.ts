@@ -88,6 +88,39 @@ const ListQuery = Type.Composite(
   { additionalProperties: false },
 )
 
+const ContextQuery = Type.Object(
+  {
+    max_tokens: Type.Optional(
+      Type.Integer({
+        minimum: 0,
+        description: 'Token budget; the system prompt is kept even over it.',
+      }),
+    ),
+    max_messages: Type.Optional(Type.Integer({ minimum: 0 })),
+    leaf: Type.Optional(
+      Type.String({
+        format: 'uuid',
+        description: 'Read the path to this message instead of the active one.',
+      }),
+    ),
+  },
+  { additionalProperties: false },
+)
+
+const ContextWindow = Type.Object({
+  messages: Type.Array(
+    Type.Object({
+      message: Message,
+      tokens: Type.Integer({ minimum: 0 }),
+      token_source: Type.Union([Type.Literal('tokens_used'), Type.Literal('estimate')]),
+    }),
+  ),
+  total_tokens: Type.Integer({ minimum: 0 }),
+  total_messages: Type.Integer({ minimum: 0 }),
+  omitted: Type.Integer({ minimum: 0 }),
+  truncated: Type.Boolean(),
+})
+
 export const messageRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (
   app,
   { store },
@@ -182,6 +215,23 @@ export const messageRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async 
       )
       return { object: 'list' as const, ...page }
     },
+  )
+
+  app.get(
+    '/conversations/:id/context',
+    {
+      schema: {
+        operationId: 'getContext',
+        tags,
+        summary: 'The messages to send an LLM, within a budget',
+        description:
+          'The newest messages of the active path (or the path to `leaf`) that fit `max_tokens` and `max_messages`, oldest first: the leading system messages always, a tool call never without its results, and the latest compaction summary (`metadata.summary_of`) in place of what it covers. Tokens are `tokens_used`, or ceil(characters / 4) + 4 where that is 0 (`token_source: "estimate"`).',
+        params: IdParams,
+        querystring: ContextQuery,
+        response: { 200: ContextWindow, ...errorResponses(404) },
+      },
+    },
+    async (request) => storeFor(store, request).messages.context(request.params.id, request.query),
   )
 
   app.get(
