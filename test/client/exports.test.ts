@@ -60,7 +60,7 @@ const relative = (url: string) =>
 
 describe('package entry points', () => {
   beforeAll(() => {
-    for (const entry of ['client', 'langchain']) {
+    for (const entry of ['client', 'langchain', 'ai-sdk']) {
       if (!existsSync(join(ROOT, `dist/${entry}/index.js`))) {
         throw new Error(
           `dist/ has no ${entry}: run \`npm run build\` first (CI builds before testing).`,
@@ -91,8 +91,10 @@ describe('package entry points', () => {
         (url) =>
           url.startsWith('dist/client/') ||
           url.startsWith('dist/langchain/') ||
+          url.startsWith('dist/ai-sdk/') ||
           url.includes('openapi-fetch') ||
-          url.startsWith('@langchain/'),
+          url.startsWith('@langchain/') ||
+          url.startsWith('ai/'),
       ),
     ).toEqual([])
   })
@@ -109,6 +111,15 @@ describe('package entry points', () => {
           !['dist/errors.js', 'dist/lib/backoff.js', 'dist/schemas/limits.js'].includes(url),
       ),
       'modules of chatkeep chatkeep/langchain should not load',
+    ).toEqual([])
+  })
+
+  test('chatkeep/ai-sdk loads the adapter alone: `ai` is only its types', () => {
+    const loaded = loadedBy('chatkeep/ai-sdk').map(relative)
+    expect(loaded).toContain('dist/ai-sdk/index.js')
+    expect(
+      loaded.filter((url) => !url.startsWith('dist/ai-sdk/') && url !== 'dist/schemas/limits.js'),
+      'modules chatkeep/ai-sdk should not load',
     ).toEqual([])
   })
 })
