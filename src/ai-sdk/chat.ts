@@ -217,6 +217,7 @@ export async function persistStream(
     metadata: metadata([]),
   })
   let text = ''
+  const calls: unknown[] = []
   let finish: Finish | null = null
   try {
     for await (const part of result.fullStream) {
@@ -224,6 +225,21 @@ export async function persistStream(
         if (part.text === '') continue
         text += part.text
         await messages.appendDelta(answer.id, { content: part.text })
+      } else if (part.type === 'tool-call') {
+        // Stored as it is made, so a follower or a crash sees which tool the answer called.
+        const input = isObject(part.input) ? part.input : {}
+        await messages.appendDelta(answer.id, {
+          parts: [
+            { type: 'tool_call', id: part.toolCallId, name: part.toolName, arguments: input },
+          ],
+        })
+        calls.push({
+          type: part.dynamic === true ? 'dynamic-tool' : `tool-${part.toolName}`,
+          ...(part.dynamic === true ? { toolName: part.toolName } : {}),
+          toolCallId: part.toolCallId,
+          state: 'input-available',
+          input: part.input,
+        })
       } else if (part.type === 'abort') {
         return await messages.abort(answer.id, { finish_reason: 'aborted' })
       } else if (part.type === 'error') {
@@ -233,7 +249,7 @@ export async function persistStream(
         finish = {
           ...(tokens === undefined ? {} : { tokens_used: tokens }),
           finish_reason: part.finishReason,
-          metadata: metadata(text === '' ? [] : [{ type: 'text', text }]),
+          metadata: metadata([...(text === '' ? [] : [{ type: 'text', text }]), ...calls]),
         }
       }
     }

@@ -90,6 +90,19 @@ export async function replaceStreamingContent(
     .execute()
 }
 
+/** Rewrites a locked streaming message's parts, as JSON or sealed (`encrypted_parts`). */
+export async function replaceStreamingParts(
+  db: Database,
+  p: { id: string; parts: string | null; encrypted_parts: Buffer | null; at: string },
+): Promise<void> {
+  await db.kysely
+    .updateTable('messages')
+    .set({ parts: p.parts, encrypted_parts: p.encrypted_parts, last_delta_at: p.at })
+    .where('id', '=', p.id)
+    .where('status', '=', 'streaming')
+    .execute()
+}
+
 export interface StreamEnd {
   id: string
   conversation_id: string

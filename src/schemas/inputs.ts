@@ -142,7 +142,12 @@ export type NewMessage = Static<typeof NewMessageSchema>
 
 /** A delta of a live reply: text to add to its content. */
 export const DeltaSchema = Type.Object(
-  { content: Type.String({ maxLength: LIMITS.content }) },
+  {
+    /** Text added to the end of the content (checkpointed with other deltas). */
+    content: Type.Optional(Type.String({ maxLength: LIMITS.content })),
+    /** Parts added after the message's parts (a tool call, an image), stored at once. */
+    parts: Type.Optional(PartsSchema),
+  },
   strict,
 )
 export type Delta = Static<typeof DeltaSchema>

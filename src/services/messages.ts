@@ -108,8 +108,9 @@ export class MessageService {
   ) {}
 
   /**
-   * Adds text to a live reply. The delta is accepted at once and checkpointed with others
-   * within `stream_checkpoint_ms`; `finish` stores every delta accepted before it. Fails with
+   * Adds text, parts or both to a live reply. Text is accepted at once and checkpointed with
+   * others within `stream_checkpoint_ms`; `finish` stores every delta accepted before it. Parts
+   * (a tool call, an image: few and each one whole) are stored before this answers. Fails with
    * `message_not_streaming` once the message has ended.
    * @example
    * for await (const chunk of llm) await store.messages.appendDelta(answer.id, { content: chunk })
@@ -117,7 +118,10 @@ export class MessageService {
   async appendDelta(id: string, delta: Delta): Promise<void> {
     const data = validateDelta(delta)
     if (!isUuid(id)) throw notFound('message', id)
-    await this.live.writer.add(id, this.owner, data.content)
+    if (data.parts !== undefined && data.parts.length > 0) {
+      await this.live.writer.addParts(id, this.owner, data.parts)
+    }
+    await this.live.writer.add(id, this.owner, data.content ?? '')
   }
 
   /**

@@ -9,6 +9,7 @@ import * as streams from '../repositories/message-streams.js'
 import { decodeMessage } from '../repositories/messages.js'
 import type { StreamOptions } from '../config/store-config.js'
 import { LIMITS } from '../schemas/limits.js'
+import { checkParts, type Part } from '../schemas/parts.js'
 import type { MessageSignals } from './message-signals.js'
 
 /** One streaming message this process writes deltas for. */
@@ -83,6 +84,47 @@ export class StreamWriter {
     entry.length += text.length
     if (entry.pending.length >= this.options.checkpoint_chars) void this.flush()
     else this.#schedule(this.options.checkpoint_ms)
+  }
+
+  /**
+   * Adds `parts` after streaming message `id`'s parts, stored before this answers: parts are few
+   * and each one whole, so they skip the checkpoint's grouping. Text accepted before them is
+   * checkpointed first.
+   */
+  async addParts(id: string, owner: string | null, parts: Part[]): Promise<void> {
+    const entry = await this.#entry(id, owner)
+    if (entry.ended !== null) throw entry.ended
+    if (entry.pending !== '') await this.flush()
+    const changed = await this.db.transaction(async (tx) => {
+      const locked = await streams.lockStreaming(tx, id)
+      if (locked === undefined) return false
+      const message = decodeMessage(this.db.codec, locked, this.cipher)
+      const all = [...(message.parts ?? []), ...parts]
+      if (all.length > LIMITS.parts) {
+        throw new ChatkeepError(
+          'payload_too_large',
+          `/parts: message ${id} would hold more than ${LIMITS.parts} parts; finish it and continue in a new message.`,
+          { field: '/parts' },
+        )
+      }
+      checkParts(all, message.role)
+      const ids = { id, conversation_id: entry.conversation_id, user_id: entry.user_id }
+      const sealed = locked.key_id !== null && this.cipher !== null
+      await streams.replaceStreamingParts(tx, {
+        id,
+        parts: sealed ? null : encodeJson(all),
+        encrypted_parts: sealed ? this.cipher!.sealParts(all, locked.key_id!, ids) : null,
+        at: new Date().toISOString(),
+      })
+      await notifyMessagesChanged(tx, [id])
+      return true
+    })
+    if (!changed) {
+      entry.ended = notStreaming(id, 'not streaming')
+      this.#entries.delete(id)
+      throw entry.ended
+    }
+    this.signals.changed([id])
   }
 
   /**

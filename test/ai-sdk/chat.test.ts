@@ -1,5 +1,12 @@
 import type { LanguageModelV3StreamPart } from '@ai-sdk/provider'
-import { convertToModelMessages, streamText, type UIMessage, validateUIMessages } from 'ai'
+import {
+  convertToModelMessages,
+  jsonSchema,
+  streamText,
+  tool,
+  type UIMessage,
+  validateUIMessages,
+} from 'ai'
 import { MockLanguageModelV3 } from 'ai/test'
 import { afterAll, beforeAll, describe, expect, test } from 'vitest'
 import { type ChatMessages, loadChat, persistStream, saveChat } from '../../src/ai-sdk/index.js'
@@ -215,6 +222,60 @@ for (const engine of ENGINES) {
           },
         ]),
       ).toEqual([])
+    })
+
+    test('a streamed tool call is stored as it is made, and loads as the tool part', async () => {
+      const { mine, conversation_id } = await fresh()
+      const { model, push, close } = controlledModel()
+      const watched = counting(mine.messages)
+      const weather = tool({
+        inputSchema: jsonSchema<{ city: string }>({
+          type: 'object',
+          properties: { city: { type: 'string' } },
+          required: ['city'],
+        }),
+      })
+      const result = streamText({ model, prompt: 'Weather?', tools: { weather } })
+      const kept = persistStream(watched.source, conversation_id, result, {
+        message_id: 'answer-8',
+      })
+      push({ type: 'stream-start', warnings: [] })
+      push({ type: 'text-start', id: 't' })
+      push({ type: 'text-delta', id: 't', delta: 'Looking it up.' })
+      push({ type: 'text-end', id: 't' })
+      push({
+        type: 'tool-call',
+        toolCallId: 'call_9',
+        toolName: 'weather',
+        input: JSON.stringify({ city: 'Lisbon' }),
+      })
+      await watched.deltas(2)
+      const call = {
+        type: 'tool_call',
+        id: 'call_9',
+        name: 'weather',
+        arguments: { city: 'Lisbon' },
+      }
+      // Stored before the stream goes on: no checkpoint needed.
+      expect((await mine.messages.get(watched.started())).parts).toEqual([call])
+      push({ type: 'finish', usage, finishReason: { unified: 'tool-calls', raw: 'tool_calls' } })
+      close()
+      const answer = await kept
+      expect(answer).toMatchObject({
+        status: 'complete',
+        finish_reason: 'tool-calls',
+        parts: [call],
+      })
+      const [loaded] = await loadChat(mine, conversation_id)
+      expect(loaded!.parts).toEqual([
+        { type: 'text', text: 'Looking it up.' },
+        {
+          type: 'tool-weather',
+          toolCallId: 'call_9',
+          state: 'input-available',
+          input: { city: 'Lisbon' },
+        },
+      ])
     })
 
     test('a stream stopped by the user is kept as aborted with what arrived', async () => {

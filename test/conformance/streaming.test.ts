@@ -180,6 +180,76 @@ describeEachEngine('live replies', (ctx) => {
     expect((await reader.messages.get(answer.id)).content).toBe('secret answer!')
   })
 
+  it('adds parts as deltas: stored at once, after the parts already there, sealed when encrypted', async () => {
+    let sealedId = ''
+    for (const store of [
+      ctx.store,
+      await ctx.open({ encryption_keys: `k1:${randomBytes(32).toString('base64')}` }),
+    ]) {
+      const { conversation } = await userWithConversation(store)
+      const answer = await store.messages.start(conversation.id, {
+        role: 'assistant',
+        parts: [{ type: 'reasoning', text: 'thinking' }],
+      })
+      await store.messages.appendDelta(answer.id, { content: 'Let me look. ' })
+      const call = {
+        type: 'tool_call' as const,
+        id: 'c1',
+        name: 'weather',
+        arguments: { city: 'Oslo' },
+      }
+      await store.messages.appendDelta(answer.id, { parts: [call] })
+      // Stored before the call answered, text accepted before it with it.
+      const now = await ctx.store
+        .forUser(answer.user_id)
+        .messages.get(answer.id)
+        .catch(() => null)
+      if (store === ctx.store) {
+        expect(now).toMatchObject({
+          content: 'Let me look. ',
+          parts: [{ type: 'reasoning' }, call],
+        })
+      }
+      await store.messages.appendDelta(answer.id, { content: 'Sunny.' })
+      const done = await store.messages.finish(answer.id)
+      expect(done).toMatchObject({
+        content: 'Let me look. Sunny.',
+        parts: [{ type: 'reasoning', text: 'thinking' }, call],
+      })
+      expect((await store.messages.get(answer.id)).parts).toEqual(done.parts)
+      if (store !== ctx.store) sealedId = answer.id
+      await expectError(
+        store.messages.appendDelta(answer.id, { parts: [call] }),
+        'message_not_streaming',
+      )
+    }
+    const sealed = await ctx.store.database.kysely
+      .selectFrom('messages')
+      .select(['parts', 'encrypted_parts'])
+      .where('id', '=', sealedId)
+      .executeTakeFirstOrThrow()
+    expect(sealed.parts).toBeNull()
+    expect(sealed.encrypted_parts).not.toBeNull()
+  })
+
+  it('refuses a part delta the role may not have, or a call id used twice, and keeps the rest', async () => {
+    const { conversation } = await userWithConversation(ctx.store)
+    const answer = await ctx.store.messages.start(conversation.id, { role: 'assistant' })
+    const call = { type: 'tool_call' as const, id: 'c1', name: 'f', arguments: {} }
+    await ctx.store.messages.appendDelta(answer.id, { parts: [call] })
+    await expectError(
+      ctx.store.messages.appendDelta(answer.id, { parts: [call] }),
+      'validation_failed',
+    )
+    await expectError(
+      ctx.store.messages.appendDelta(answer.id, {
+        parts: [{ type: 'tool_result', tool_call_id: 'c1', output: 'x' }],
+      }),
+      'validation_failed',
+    )
+    expect((await ctx.store.messages.finish(answer.id)).parts).toEqual([call])
+  })
+
   it("keeps another user's live reply out of reach", async () => {
     const { conversation, user } = await userWithConversation(ctx.store)
     const other = await createUser(ctx.store)

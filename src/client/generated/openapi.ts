@@ -4153,7 +4153,52 @@ export interface operations {
     requestBody: {
       content: {
         'application/json': {
-          content: string
+          content?: string
+          parts?: (
+            | {
+                /** @constant */
+                type: 'text'
+                text: string
+              }
+            | {
+                /** @constant */
+                type: 'image'
+                url?: string
+                file_id?: string
+                media_type?: string
+                detail?: 'auto' | 'low' | 'high'
+              }
+            | {
+                /** @constant */
+                type: 'file'
+                url?: string
+                file_id?: string
+                media_type?: string
+                filename?: string
+              }
+            | {
+                /** @constant */
+                type: 'tool_call'
+                id: string
+                name: string
+                arguments: {
+                  [key: string]: unknown
+                }
+              }
+            | {
+                /** @constant */
+                type: 'tool_result'
+                tool_call_id: string
+                output: unknown
+                is_error?: boolean
+              }
+            | {
+                /** @constant */
+                type: 'reasoning'
+                text: string
+                signature?: string
+              }
+          )[]
         }
       }
     }
