@@ -122,8 +122,8 @@ const QUICK: Counts = {
 
 const ALL: EngineName[] = ['sqlite', 'postgres']
 
-export type WorkloadId = 'W1' | 'W2' | 'W3' | 'W4' | 'W5' | 'W8' | 'W9' | 'W10'
-const ALL_WORKLOADS: WorkloadId[] = ['W1', 'W2', 'W3', 'W4', 'W5', 'W8', 'W9', 'W10']
+export type WorkloadId = 'W1' | 'W2' | 'W3' | 'W4' | 'W5' | 'W7' | 'W8' | 'W9' | 'W10'
+const ALL_WORKLOADS: WorkloadId[] = ['W1', 'W2', 'W3', 'W4', 'W5', 'W7', 'W8', 'W9', 'W10']
 
 /** A comma-separated list of known names, in their own order; empty or absent, all of them. */
 function pick<T extends string>(

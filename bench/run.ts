@@ -17,15 +17,16 @@ import { describeEngine } from './engine.js'
 import { runFeed } from './feed.js'
 import { runHttp } from './http.js'
 import { onEachDatabase } from './seed.js'
-import { type BenchOptions, type EngineName, readOptions } from './options.js'
+import { type BenchOptions, type EngineName, readOptions, type WorkloadId } from './options.js'
 import { printTable, type ReportRow } from './report.js'
 import { runSimilarity } from './similarity.js'
 import type { Subject } from './subject.js'
 import { runStreams } from './streams.js'
+import { runTree } from './tree.js'
 import { WORKLOADS } from './workloads.js'
 
 /**
- * `npm run bench`: BENCH.md's workloads W1–W5 and W8–W10 on each engine, Chatkeep beside the raw driver (or,
+ * `npm run bench`: BENCH.md's workloads W1–W5 and W7–W10 on each engine, Chatkeep beside the raw driver (or,
  * for W5's reads, the no-work ceiling) in the same run, one table per engine. It reports; it
  * never fails. BENCH_WORKLOADS=W5 (say) runs some of them only.
  */
@@ -107,6 +108,18 @@ async function runDirect(
   }
 }
 
+/** Workloads that set up a database of their own; a failure is reported in its row. */
+const STANDALONE: {
+  id: WorkloadId
+  title: string
+  run: (engine: EngineName, options: BenchOptions) => Promise<ReportRow[]>
+}[] = [
+  { id: 'W7', title: 'tree', run: async (e, o) => [await runTree(e, o)] },
+  { id: 'W8', title: 'live replies', run: async (e, o) => [await runStreams(e, o)] },
+  { id: 'W9', title: 'similarity', run: runSimilarity },
+  { id: 'W10', title: 'change feed', run: async (e, o) => [await runFeed(e, o)] },
+]
+
 async function runEngine(engine: EngineName, options: BenchOptions): Promise<ReportRow[]> {
   let heading: string | undefined
   const rows: ReportRow[] = []
@@ -127,34 +140,15 @@ async function runEngine(engine: EngineName, options: BenchOptions): Promise<Rep
       rows.push({ id: 'W5', title: 'HTTP', target: null, error: message, seconds })
     }
   }
-  if (options.workloads.includes('W8')) {
+  for (const workload of STANDALONE) {
+    if (!options.workloads.includes(workload.id)) continue
     const started = performance.now()
     try {
-      rows.push(await runStreams(engine, options))
+      rows.push(...(await workload.run(engine, options)))
     } catch (error) {
       const message = error instanceof Error ? error.message : String(error)
       const seconds = (performance.now() - started) / 1000
-      rows.push({ id: 'W8', title: 'live replies', target: null, error: message, seconds })
-    }
-  }
-  if (options.workloads.includes('W9')) {
-    const started = performance.now()
-    try {
-      rows.push(...(await runSimilarity(engine, options)))
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error)
-      const seconds = (performance.now() - started) / 1000
-      rows.push({ id: 'W9', title: 'similarity', target: null, error: message, seconds })
-    }
-  }
-  if (options.workloads.includes('W10')) {
-    const started = performance.now()
-    try {
-      rows.push(await runFeed(engine, options))
-    } catch (error) {
-      const message = error instanceof Error ? error.message : String(error)
-      const seconds = (performance.now() - started) / 1000
-      rows.push({ id: 'W10', title: 'change feed', target: null, error: message, seconds })
+      rows.push({ id: workload.id, title: workload.title, target: null, error: message, seconds })
     }
   }
   printTable(heading ?? engine, rows)

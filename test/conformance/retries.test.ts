@@ -3,7 +3,7 @@ import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { uuid7 } from '../../src/lib/uuid7.js'
 import { openStore, type Store } from '../../src/index.js'
-import { createTestDatabase, type TestDatabase } from '../support/engines.js'
+import { createTestDatabase, describeOnEngine, type TestDatabase } from '../support/engines.js'
 import { startPgProxy } from '../support/pg-proxy.js'
 import { startWorker } from '../support/workers.js'
 import { countRows, sleep, userWithConversation } from './helpers.js'
@@ -12,21 +12,10 @@ import { countRows, sleep, userWithConversation } from './helpers.js'
  * Writes that fail retriably are retried (guarantee 8) and land exactly once: on PostgreSQL a
  * deadlock and a dropped connection, on SQLite another process's lock.
  */
-describe('retried writes [postgres]', () => {
-  let database: TestDatabase
-  let store: Store
-  beforeAll(async () => {
-    database = await createTestDatabase('postgres')
-    store = await openStore({ database_url: database.database_url, migrate: true })
-  })
-  afterAll(async () => {
-    await store?.close()
-    await database?.drop()
-  })
-
+describeOnEngine('retried writes', 'postgres', (ctx) => {
   it('retries an append chosen as a deadlock victim, and stores it once', async () => {
-    const { user, conversation } = await userWithConversation(store)
-    const other = new pg.Client({ connectionString: database.database_url })
+    const { user, conversation } = await userWithConversation(ctx.store)
+    const other = new pg.Client({ connectionString: ctx.database.database_url })
     await other.connect()
     try {
       // The other transaction never detects the deadlock itself: the store's append is the victim.
@@ -39,12 +28,12 @@ describe('retried writes [postgres]', () => {
         [uuid7(), conversation.id, user.id],
       )
       // …so the append, once it has taken the conversation's row lock, waits for it.
-      const append = store.messages.append(conversation.id, {
+      const append = ctx.store.messages.append(conversation.id, {
         role: 'user',
         content: 'mine',
         request_id: 'turn-1',
       })
-      await waitForLockWait(database.database_url, await backendPid(other))
+      await waitForLockWait(ctx.database.database_url, await backendPid(other))
       // Now the other one wants the row lock the append holds: a deadlock.
       await other.query('update conversations set title = $1 where id = $2', ['x', conversation.id])
       await other.query('rollback')
@@ -53,15 +42,15 @@ describe('retried writes [postgres]', () => {
     } finally {
       await other.end()
     }
-    expect(await countRows(store, 'messages', { conversation_id: conversation.id })).toBe(1)
-    expect((await store.conversations.get(conversation.id)).message_count).toBe(1)
+    expect(await countRows(ctx.store, 'messages', { conversation_id: conversation.id })).toBe(1)
+    expect((await ctx.store.conversations.get(conversation.id)).message_count).toBe(1)
   })
 
   it('retries an append and a transaction whose connection dropped before they arrived, and stores each once', async () => {
-    const proxy = await startPgProxy(new URL(database.database_url))
+    const proxy = await startPgProxy(new URL(ctx.database.database_url))
     const relayed = await openStore({ database_url: proxy.url })
     try {
-      const { conversation } = await userWithConversation(store)
+      const { conversation } = await userWithConversation(ctx.store)
       proxy.cut({ match: /dropped-once/, action: 'cut_before', times: 1 })
       const message = await relayed.messages.append(conversation.id, {
         role: 'user',
@@ -76,12 +65,12 @@ describe('retried writes [postgres]', () => {
       await relayed.close()
       await proxy.stop()
     }
-    expect(await countRows(store, 'messages', { content: 'dropped-once' })).toBe(1)
+    expect(await countRows(ctx.store, 'messages', { content: 'dropped-once' })).toBe(1)
     const [row] = (
       await sql<{ message_count: number; deleted: boolean }>`select message_count,
         deleted_at is not null as deleted from conversations c
         where exists (select 1 from messages m where m.conversation_id = c.id and m.content = 'dropped-once')`.execute(
-        store.database.kysely,
+        ctx.store.database.kysely,
       )
     ).rows
     expect(row).toEqual({ message_count: 1, deleted: true })

@@ -6,7 +6,12 @@ import { sql } from 'kysely'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ChatkeepError, type NewMessage, openStore, type Store } from '../../src/index.js'
-import { createTestDatabase, PG_ADMIN_URL, type TestDatabase } from '../support/engines.js'
+import {
+  createTestDatabase,
+  describeOnEngine,
+  PG_ADMIN_URL,
+  type TestDatabase,
+} from '../support/engines.js'
 import { countRows, expectChatkeepError, userWithConversation } from './helpers.js'
 
 const turns = (n: number, size: number): NewMessage[] =>
@@ -60,29 +65,21 @@ async function expectFullAndReadable(
   return stored
 }
 
-describe('a full disk [sqlite]', () => {
-  let database: TestDatabase
-  let store: Store
-  beforeAll(async () => {
-    database = await createTestDatabase('sqlite')
-    store = await openStore({ database_url: database.database_url, migrate: true })
-  })
-  afterAll(async () => {
-    await store?.close()
-    await database?.drop()
-  })
-
+describeOnEngine('a full disk', 'sqlite', (ctx) => {
   it('refuses writes with storage_full, keeps answering reads, and loses nothing', async () => {
-    const { conversation } = await userWithConversation(store)
-    await store.messages.append(conversation.id, { role: 'user', content: 'first' })
+    const { conversation } = await userWithConversation(ctx.store)
+    await ctx.store.messages.append(conversation.id, { role: 'user', content: 'first' })
     // The database may grow by a few pages only: then it is full for real (SQLITE_FULL).
     const { rows } = await sql<{
       n: number
-    }>`select page_count as n from pragma_page_count()`.execute(store.database.kysely)
-    await sql.raw(`pragma max_page_count = ${rows[0]!.n + 20}`).execute(store.database.kysely)
-    const stored = await expectFullAndReadable(store, conversation.id, 2000, 1)
-    await sql.raw('pragma max_page_count = 1073741823').execute(store.database.kysely)
-    const next = await store.messages.append(conversation.id, { role: 'user', content: 'after' })
+    }>`select page_count as n from pragma_page_count()`.execute(ctx.store.database.kysely)
+    await sql.raw(`pragma max_page_count = ${rows[0]!.n + 20}`).execute(ctx.store.database.kysely)
+    const stored = await expectFullAndReadable(ctx.store, conversation.id, 2000, 1)
+    await sql.raw('pragma max_page_count = 1073741823').execute(ctx.store.database.kysely)
+    const next = await ctx.store.messages.append(conversation.id, {
+      role: 'user',
+      content: 'after',
+    })
     expect(next.sequence).toBe(stored + 1)
   })
 })

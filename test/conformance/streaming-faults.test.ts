@@ -3,26 +3,15 @@
  * (also when it committed and only its answer was lost), and while the database stays out of
  * reach `finish` fails with `unavailable` instead of dropping deltas; the retry stores them all.
  */
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { openStore, type Store } from '../../src/index.js'
-import { createTestDatabase, type TestDatabase } from '../support/engines.js'
+import { expect, it } from 'vitest'
+import { openStore } from '../../src/index.js'
+import { describeOnEngine } from '../support/engines.js'
 import { startPgProxy } from '../support/pg-proxy.js'
 import { expectError, sleep, userWithConversation } from './helpers.js'
 
-describe('live replies while PostgreSQL drops the connection [postgres]', () => {
-  let database: TestDatabase
-  let store: Store
-  beforeAll(async () => {
-    database = await createTestDatabase('postgres')
-    store = await openStore({ database_url: database.database_url, migrate: true })
-  })
-  afterAll(async () => {
-    await store?.close()
-    await database?.drop()
-  })
-
+describeOnEngine('live replies while PostgreSQL drops the connection', 'postgres', (ctx) => {
   it('stores every delta exactly once across dropped and lost checkpoints', async () => {
-    const proxy = await startPgProxy(new URL(database.database_url))
+    const proxy = await startPgProxy(new URL(ctx.database.database_url))
     // No retries inside a write: every cut reaches the stream writer's own recovery.
     const relayed = await openStore({
       database_url: proxy.url,
@@ -30,7 +19,7 @@ describe('live replies while PostgreSQL drops the connection [postgres]', () => 
       stream_checkpoint_ms: 5,
     })
     try {
-      const { conversation } = await userWithConversation(store)
+      const { conversation } = await userWithConversation(ctx.store)
       const answer = await relayed.messages.start(conversation.id, { role: 'assistant' })
       const sent: string[] = []
       const send = async (content: string) => {
@@ -48,7 +37,7 @@ describe('live replies while PostgreSQL drops the connection [postgres]', () => 
         await sleep(3)
       }
       for (let stored = ''; stored !== sent.join(''); await sleep(20)) {
-        stored = (await store.messages.get(answer.id)).content
+        stored = (await ctx.store.messages.get(answer.id)).content
         expect(
           sent.join('').startsWith(stored),
           'stored content is a prefix of what was sent',
@@ -69,8 +58,8 @@ describe('live replies while PostgreSQL drops the connection [postgres]', () => 
         if (done === undefined) await sleep(50)
       }
       expect(done).toMatchObject({ status: 'complete', content: sent.join(''), tokens_used: 9 })
-      expect(await store.messages.get(answer.id)).toMatchObject({ content: sent.join('') })
-      expect((await store.conversations.get(conversation.id)).total_tokens).toBe(9)
+      expect(await ctx.store.messages.get(answer.id)).toMatchObject({ content: sent.join('') })
+      expect((await ctx.store.conversations.get(conversation.id)).total_tokens).toBe(9)
     } finally {
       await relayed.close()
       await proxy.stop()

@@ -64,39 +64,51 @@ export interface EngineContext {
 }
 
 /**
+ * Within the describe block it is called in: a fresh migrated database of `engine` and a store
+ * on it, for the block's cases, closed and dropped after them.
+ */
+function engineContext(engine: EngineName): EngineContext {
+  let database: TestDatabase
+  let store: Store
+  const extra: Store[] = []
+  beforeAll(async () => {
+    database = await createTestDatabase(engine)
+    store = await openStore({ database_url: database.database_url, migrate: true })
+  })
+  afterAll(async () => {
+    for (const s of extra) await s.close()
+    await store?.close()
+    await database?.drop()
+  })
+  return {
+    engine,
+    get store() {
+      return store
+    },
+    get database() {
+      return database
+    },
+    async open(config = {}) {
+      const s = await openStore({ database_url: database.database_url, ...config })
+      extra.push(s)
+      return s
+    },
+  }
+}
+
+/**
  * Runs the same cases on every engine: one describe block per engine, each with a fresh
  * migrated database and a store on it.
  */
 export function describeEachEngine(title: string, cases: (ctx: EngineContext) => void): void {
-  for (const engine of ENGINES) {
-    describe(`${title} [${engine}]`, () => {
-      let database: TestDatabase
-      let store: Store
-      const extra: Store[] = []
-      const ctx: EngineContext = {
-        engine,
-        get store() {
-          return store
-        },
-        get database() {
-          return database
-        },
-        async open(config = {}) {
-          const s = await openStore({ database_url: database.database_url, ...config })
-          extra.push(s)
-          return s
-        },
-      }
-      beforeAll(async () => {
-        database = await createTestDatabase(engine)
-        store = await openStore({ database_url: database.database_url, migrate: true })
-      })
-      afterAll(async () => {
-        for (const s of extra) await s.close()
-        await store?.close()
-        await database?.drop()
-      })
-      cases(ctx)
-    })
-  }
+  for (const engine of ENGINES) describeOnEngine(title, engine, cases)
+}
+
+/** The cases of what only one engine has (a PostgreSQL proxy, a SQLite file's disk), as above. */
+export function describeOnEngine(
+  title: string,
+  engine: EngineName,
+  cases: (ctx: EngineContext) => void,
+): void {
+  describe(`${title} [${engine}]`, () => cases(engineContext(engine)))
 }
