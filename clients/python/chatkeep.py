@@ -708,6 +708,52 @@ class _Messages:
         """The last ``n`` live messages, oldest first: the context window for an LLM."""
         return self.list(conversation_id, last=n)["data"]
 
+    def context(
+        self,
+        conversation_id: str,
+        *,
+        max_tokens: Optional[int] = None,
+        max_messages: Optional[int] = None,
+        leaf: Optional[str] = None,
+    ) -> Dict[str, Any]:
+        """The window to send an LLM: the system prompt, then the newest messages of the path
+        that fit, oldest first (``messages``: each ``message`` with its ``tokens`` and
+        ``token_source``), and ``total_tokens``, ``total_messages``, ``omitted``, ``truncated``."""
+        query = {"max_tokens": max_tokens, "max_messages": max_messages, "leaf": leaf}
+        return self._client.request(
+            "GET",
+            f"/v1/conversations/{_id(conversation_id)}/context",
+            query={k: v for k, v in query.items() if v is not None},
+        )
+
+    def start(self, conversation_id: str, role: str = "assistant", **fields: Any) -> Message:
+        """Starts a live reply (status ``streaming``): its id and sequence are fixed at once.
+        Idempotent with a ``request_id`` in ``fields``, and so sent again when an answer is lost."""
+        return self._client.request(
+            "POST",
+            f"/v1/conversations/{_id(conversation_id)}/messages",
+            body={"role": role, "status": "streaming", **fields},
+        )
+
+    def append_delta(
+        self, message_id: str, content: str = "", parts: Optional[List[Mapping[str, Any]]] = None
+    ) -> None:
+        """Adds text (and parts) to a live reply. Never sent twice: a lost answer may have
+        stored it, so the error says to read the message before sending more."""
+        body: Dict[str, Any] = {"content": content}
+        if parts is not None:
+            body["parts"] = list(parts)
+        self._client.request("POST", f"/v1/messages/{_id(message_id)}/deltas", body=body)
+
+    def finish(self, message_id: str, **fields: Any) -> Message:
+        """Ends a live reply as ``complete`` (``tokens_used``, ``finish_reason``, ``metadata``)."""
+        return self._client.request("POST", f"/v1/messages/{_id(message_id)}/finish", body=fields)
+
+    def abort(self, message_id: str, finish_reason: Optional[str] = None) -> Message:
+        """Ends a live reply as ``aborted``, keeping what arrived."""
+        body = {} if finish_reason is None else {"finish_reason": finish_reason}
+        return self._client.request("POST", f"/v1/messages/{_id(message_id)}/abort", body=body)
+
     def get(self, message_id: str) -> Message:
         return self._client.request("GET", f"/v1/messages/{_id(message_id)}")
 

@@ -216,6 +216,37 @@ class DataTest(unittest.TestCase):
         self.assertEqual(m.restore(newest["id"])["id"], newest["id"])
         self.assertEqual(self.client.conversations.get(chat["id"])["total_tokens"], 12)
 
+    def test_the_context_window_keeps_the_system_prompt_and_the_newest_that_fit(self) -> None:
+        chat = self.client.conversations.create(title="ctx")
+        m = self.client.messages
+        m.append(chat["id"], "system", "Be brief.", tokens_used=5)
+        for i in range(4):
+            m.append(chat["id"], "user", f"q{i}", tokens_used=10)
+        window = m.context(chat["id"], max_tokens=26)
+        self.assertEqual([x["message"]["content"] for x in window["messages"]], ["Be brief.", "q2", "q3"])
+        self.assertEqual((window["total_tokens"], window["omitted"], window["truncated"]), (25, 2, True))
+        self.assertEqual(window["messages"][0]["token_source"], "tokens_used")
+
+    def test_a_live_reply_streams_then_finishes_or_aborts(self) -> None:
+        chat = self.client.conversations.create(title="live")
+        m = self.client.messages
+        answer = m.start(chat["id"], request_id="live-1")
+        self.assertEqual((answer["status"], answer["content"]), ("streaming", ""))
+        self.assertEqual(m.start(chat["id"], request_id="live-1")["id"], answer["id"])
+        m.append_delta(answer["id"], "Hel")
+        m.append_delta(answer["id"], "lo", parts=[{"type": "reasoning", "text": "greet"}])
+        done = m.finish(answer["id"], tokens_used=3, finish_reason="stop")
+        self.assertEqual(
+            (done["status"], done["content"], done["tokens_used"], done["parts"]),
+            ("complete", "Hello", 3, [{"type": "reasoning", "text": "greet"}]),
+        )
+        with self.assertRaises(ChatkeepError) as caught:
+            m.append_delta(answer["id"], "more")
+        self.assertEqual((caught.exception.code, caught.exception.status), ("message_not_streaming", 409))
+        stopped = m.start(chat["id"])
+        m.append_delta(stopped["id"], "half")
+        self.assertEqual(m.abort(stopped["id"], "user")["status"], "aborted")
+
     def test_a_batch_with_a_bad_message_stores_none_and_names_the_field(self) -> None:
         chat = self.client.conversations.create()
         with self.assertRaises(ChatkeepError) as caught:
