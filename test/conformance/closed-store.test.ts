@@ -59,6 +59,7 @@ const DATABASE_CALLS: Record<string, Calls> = {
     saveUserMessage: (ids) => [ids.conversation, 'x'],
     saveAssistantMessage: (ids) => [ids.conversation, 'x', { latency_ms: 5 }],
     saveSystemMessage: (ids) => [ids.conversation, 'x'],
+    context: (ids) => [ids.conversation, {}],
     start: (ids) => [ids.conversation, { role: 'assistant' }],
     appendDelta: (ids) => [ids.message, { content: 'x' }],
     finish: (ids) => [ids.message, {}],

@@ -114,6 +114,7 @@ const CASES: Record<string, RouteCase> = {
       }),
     ],
   },
+  'GET /v1/conversations/:id/context': { kind: 'conversation', refusal: asUser, variants: [plain] },
   'GET /v1/conversations/:id/messages': {
     kind: 'conversation',
     refusal: asUser,
