@@ -8,10 +8,9 @@ import {
   validateUIMessages,
 } from 'ai'
 import { MockLanguageModelV3 } from 'ai/test'
-import { afterAll, beforeAll, describe, expect, test } from 'vitest'
+import { expect, test } from 'vitest'
 import { type ChatMessages, loadChat, persistStream, saveChat } from '../../src/ai-sdk/index.js'
-import { openStore, type Store } from '../../src/index.js'
-import { createTestDatabase, ENGINES, type TestDatabase } from '../support/engines.js'
+import { describeEachEngine } from '../support/engines.js'
 
 /**
  * chatkeep/ai-sdk with the real `ai` package and its mock model, on each engine: a chat's
@@ -114,191 +113,177 @@ function counting(messages: ChatMessages) {
 let counter = 0
 const username = () => `ai_${process.pid}_${++counter}`
 
-for (const engine of ENGINES) {
-  describe(`chatkeep/ai-sdk [${engine}]`, () => {
-    let database: TestDatabase
-    let store: Store
+describeEachEngine('chatkeep/ai-sdk', (ctx) => {
+  async function fresh() {
+    const user = await ctx.store.users.create({ username: username() })
+    const mine = ctx.store.forUser(user.id)
+    const conversation = await mine.conversations.create({ title: 'Lisbon' })
+    return { mine, conversation_id: conversation.id }
+  }
 
-    beforeAll(async () => {
-      database = await createTestDatabase(engine)
-      store = await openStore({ database_url: database.database_url, migrate: true })
+  test('a chat saved comes back with every part, its ids and metadata', async () => {
+    const { mine, conversation_id } = await fresh()
+    await saveChat(mine, conversation_id, chat())
+    const loaded = await loadChat(mine, conversation_id)
+    expect(loaded).toEqual(chat())
+    await validateUIMessages({ messages: loaded })
+    await convertToModelMessages(loaded)
+
+    const [, user, answer] = await mine.messages.path(conversation_id)
+    expect(user!.content).toBe('What is the weather in Lisbon?')
+    expect(user!.parts).toContainEqual({
+      type: 'file',
+      url: 'https://example.com/lisbon.png',
+      media_type: 'image/png',
+      filename: 'lisbon.png',
     })
-    afterAll(async () => {
-      await store?.close()
-      await database?.drop()
+    expect(answer!.parts).toEqual([
+      { type: 'reasoning', text: 'Look it up.' },
+      { type: 'tool_call', id: 'call_1', name: 'weather', arguments: { city: 'Lisbon' } },
+      { type: 'text', text: 'It is 21 °C in Lisbon.' },
+    ])
+  })
+
+  test('saving the whole chat again, or a retry, appends only the new messages', async () => {
+    const { mine, conversation_id } = await fresh()
+    const [system, user, answer] = chat()
+    await saveChat(mine, conversation_id, [system!, user!])
+    await saveChat(mine, conversation_id, [system!, user!])
+    const appended = await saveChat(mine, conversation_id, [system!, user!, answer!])
+    expect(appended).toHaveLength(1)
+    expect(await saveChat(mine, conversation_id, chat())).toEqual([])
+    expect((await loadChat(mine, conversation_id)).map((m) => m.id)).toEqual([
+      'sys-1',
+      'user-1',
+      'answer-1',
+    ])
+  })
+
+  test('a streamed answer is stored as it streams and finished with its usage', async () => {
+    const { mine, conversation_id } = await fresh()
+    const { model, push, close } = controlledModel()
+    const watched = counting(mine.messages)
+    const result = streamText({ model, prompt: 'Weather in Lisbon?' })
+    const kept = persistStream(watched.source, conversation_id, result, {
+      message_id: 'answer-7',
+      model_version: 'mock-1',
     })
+    push({ type: 'stream-start', warnings: [] })
+    push({ type: 'text-start', id: 't' })
+    push({ type: 'text-delta', id: 't', delta: 'It is ' })
+    push({ type: 'text-delta', id: 't', delta: '21 °C' })
+    await watched.deltas(2)
+    await ctx.store.flushStreams()
+    const midway = await mine.messages.get(watched.started())
+    expect(midway.status).toBe('streaming')
+    expect(midway.content).toBe('It is 21 °C')
 
-    async function fresh() {
-      const user = await store.users.create({ username: username() })
-      const mine = store.forUser(user.id)
-      const conversation = await mine.conversations.create({ title: 'Lisbon' })
-      return { mine, conversation_id: conversation.id }
-    }
-
-    test('a chat saved comes back with every part, its ids and metadata', async () => {
-      const { mine, conversation_id } = await fresh()
-      await saveChat(mine, conversation_id, chat())
-      const loaded = await loadChat(mine, conversation_id)
-      expect(loaded).toEqual(chat())
-      await validateUIMessages({ messages: loaded })
-      await convertToModelMessages(loaded)
-
-      const [, user, answer] = await mine.messages.path(conversation_id)
-      expect(user!.content).toBe('What is the weather in Lisbon?')
-      expect(user!.parts).toContainEqual({
-        type: 'file',
-        url: 'https://example.com/lisbon.png',
-        media_type: 'image/png',
-        filename: 'lisbon.png',
-      })
-      expect(answer!.parts).toEqual([
-        { type: 'reasoning', text: 'Look it up.' },
-        { type: 'tool_call', id: 'call_1', name: 'weather', arguments: { city: 'Lisbon' } },
-        { type: 'text', text: 'It is 21 °C in Lisbon.' },
-      ])
+    push({ type: 'text-delta', id: 't', delta: ' in Lisbon.' })
+    push({ type: 'text-end', id: 't' })
+    push({ type: 'finish', usage, finishReason: { unified: 'stop', raw: 'stop' } })
+    close()
+    const answer = await kept
+    expect(answer).toMatchObject({
+      status: 'complete',
+      content: 'It is 21 °C in Lisbon.',
+      tokens_used: 42,
+      finish_reason: 'stop',
+      model_version: 'mock-1',
+      request_id: 'answer-7',
     })
-
-    test('saving the whole chat again, or a retry, appends only the new messages', async () => {
-      const { mine, conversation_id } = await fresh()
-      const [system, user, answer] = chat()
-      await saveChat(mine, conversation_id, [system!, user!])
-      await saveChat(mine, conversation_id, [system!, user!])
-      const appended = await saveChat(mine, conversation_id, [system!, user!, answer!])
-      expect(appended).toHaveLength(1)
-      expect(await saveChat(mine, conversation_id, chat())).toEqual([])
-      expect((await loadChat(mine, conversation_id)).map((m) => m.id)).toEqual([
-        'sys-1',
-        'user-1',
-        'answer-1',
-      ])
-    })
-
-    test('a streamed answer is stored as it streams and finished with its usage', async () => {
-      const { mine, conversation_id } = await fresh()
-      const { model, push, close } = controlledModel()
-      const watched = counting(mine.messages)
-      const result = streamText({ model, prompt: 'Weather in Lisbon?' })
-      const kept = persistStream(watched.source, conversation_id, result, {
-        message_id: 'answer-7',
-        model_version: 'mock-1',
-      })
-      push({ type: 'stream-start', warnings: [] })
-      push({ type: 'text-start', id: 't' })
-      push({ type: 'text-delta', id: 't', delta: 'It is ' })
-      push({ type: 'text-delta', id: 't', delta: '21 °C' })
-      await watched.deltas(2)
-      await store.flushStreams()
-      const midway = await mine.messages.get(watched.started())
-      expect(midway.status).toBe('streaming')
-      expect(midway.content).toBe('It is 21 °C')
-
-      push({ type: 'text-delta', id: 't', delta: ' in Lisbon.' })
-      push({ type: 'text-end', id: 't' })
-      push({ type: 'finish', usage, finishReason: { unified: 'stop', raw: 'stop' } })
-      close()
-      const answer = await kept
-      expect(answer).toMatchObject({
-        status: 'complete',
-        content: 'It is 21 °C in Lisbon.',
-        tokens_used: 42,
-        finish_reason: 'stop',
-        model_version: 'mock-1',
-        request_id: 'answer-7',
-      })
-      expect(await loadChat(mine, conversation_id)).toEqual([
+    expect(await loadChat(mine, conversation_id)).toEqual([
+      {
+        id: 'answer-7',
+        role: 'assistant',
+        parts: [{ type: 'text', text: 'It is 21 °C in Lisbon.' }],
+      },
+    ])
+    // The UI's own save of the same answer after the stream stores nothing twice.
+    expect(
+      await saveChat(mine, conversation_id, [
         {
           id: 'answer-7',
           role: 'assistant',
           parts: [{ type: 'text', text: 'It is 21 °C in Lisbon.' }],
         },
-      ])
-      // The UI's own save of the same answer after the stream stores nothing twice.
-      expect(
-        await saveChat(mine, conversation_id, [
-          {
-            id: 'answer-7',
-            role: 'assistant',
-            parts: [{ type: 'text', text: 'It is 21 °C in Lisbon.' }],
-          },
-        ]),
-      ).toEqual([])
-    })
-
-    test('a streamed tool call is stored as it is made, and loads as the tool part', async () => {
-      const { mine, conversation_id } = await fresh()
-      const { model, push, close } = controlledModel()
-      const watched = counting(mine.messages)
-      const weather = tool({
-        inputSchema: jsonSchema<{ city: string }>({
-          type: 'object',
-          properties: { city: { type: 'string' } },
-          required: ['city'],
-        }),
-      })
-      const result = streamText({ model, prompt: 'Weather?', tools: { weather } })
-      const kept = persistStream(watched.source, conversation_id, result, {
-        message_id: 'answer-8',
-      })
-      push({ type: 'stream-start', warnings: [] })
-      push({ type: 'text-start', id: 't' })
-      push({ type: 'text-delta', id: 't', delta: 'Looking it up.' })
-      push({ type: 'text-end', id: 't' })
-      push({
-        type: 'tool-call',
-        toolCallId: 'call_9',
-        toolName: 'weather',
-        input: JSON.stringify({ city: 'Lisbon' }),
-      })
-      await watched.deltas(2)
-      const call = {
-        type: 'tool_call',
-        id: 'call_9',
-        name: 'weather',
-        arguments: { city: 'Lisbon' },
-      }
-      // Stored before the stream goes on: no checkpoint needed.
-      expect((await mine.messages.get(watched.started())).parts).toEqual([call])
-      push({ type: 'finish', usage, finishReason: { unified: 'tool-calls', raw: 'tool_calls' } })
-      close()
-      const answer = await kept
-      expect(answer).toMatchObject({
-        status: 'complete',
-        finish_reason: 'tool-calls',
-        parts: [call],
-      })
-      const [loaded] = await loadChat(mine, conversation_id)
-      expect(loaded!.parts).toEqual([
-        { type: 'text', text: 'Looking it up.' },
-        {
-          type: 'tool-weather',
-          toolCallId: 'call_9',
-          state: 'input-available',
-          input: { city: 'Lisbon' },
-        },
-      ])
-    })
-
-    test('a stream stopped by the user is kept as aborted with what arrived', async () => {
-      const { mine, conversation_id } = await fresh()
-      const { model, push } = controlledModel()
-      const watched = counting(mine.messages)
-      const stop = new AbortController()
-      const result = streamText({ model, prompt: 'Weather?', abortSignal: stop.signal })
-      const kept = persistStream(watched.source, conversation_id, result)
-      push({ type: 'stream-start', warnings: [] })
-      push({ type: 'text-start', id: 't' })
-      push({ type: 'text-delta', id: 't', delta: 'It is' })
-      await watched.deltas(1)
-      stop.abort()
-      const answer = await kept
-      expect(answer).toMatchObject({
-        status: 'aborted',
-        content: 'It is',
-        finish_reason: 'aborted',
-      })
-      expect((await loadChat(mine, conversation_id))[0]!.parts).toEqual([
-        { type: 'text', text: 'It is' },
-      ])
-    })
+      ]),
+    ).toEqual([])
   })
-}
+
+  test('a streamed tool call is stored as it is made, and loads as the tool part', async () => {
+    const { mine, conversation_id } = await fresh()
+    const { model, push, close } = controlledModel()
+    const watched = counting(mine.messages)
+    const weather = tool({
+      inputSchema: jsonSchema<{ city: string }>({
+        type: 'object',
+        properties: { city: { type: 'string' } },
+        required: ['city'],
+      }),
+    })
+    const result = streamText({ model, prompt: 'Weather?', tools: { weather } })
+    const kept = persistStream(watched.source, conversation_id, result, {
+      message_id: 'answer-8',
+    })
+    push({ type: 'stream-start', warnings: [] })
+    push({ type: 'text-start', id: 't' })
+    push({ type: 'text-delta', id: 't', delta: 'Looking it up.' })
+    push({ type: 'text-end', id: 't' })
+    push({
+      type: 'tool-call',
+      toolCallId: 'call_9',
+      toolName: 'weather',
+      input: JSON.stringify({ city: 'Lisbon' }),
+    })
+    await watched.deltas(2)
+    const call = {
+      type: 'tool_call',
+      id: 'call_9',
+      name: 'weather',
+      arguments: { city: 'Lisbon' },
+    }
+    // Stored before the stream goes on: no checkpoint needed.
+    expect((await mine.messages.get(watched.started())).parts).toEqual([call])
+    push({ type: 'finish', usage, finishReason: { unified: 'tool-calls', raw: 'tool_calls' } })
+    close()
+    const answer = await kept
+    expect(answer).toMatchObject({
+      status: 'complete',
+      finish_reason: 'tool-calls',
+      parts: [call],
+    })
+    const [loaded] = await loadChat(mine, conversation_id)
+    expect(loaded!.parts).toEqual([
+      { type: 'text', text: 'Looking it up.' },
+      {
+        type: 'tool-weather',
+        toolCallId: 'call_9',
+        state: 'input-available',
+        input: { city: 'Lisbon' },
+      },
+    ])
+  })
+
+  test('a stream stopped by the user is kept as aborted with what arrived', async () => {
+    const { mine, conversation_id } = await fresh()
+    const { model, push } = controlledModel()
+    const watched = counting(mine.messages)
+    const stop = new AbortController()
+    const result = streamText({ model, prompt: 'Weather?', abortSignal: stop.signal })
+    const kept = persistStream(watched.source, conversation_id, result)
+    push({ type: 'stream-start', warnings: [] })
+    push({ type: 'text-start', id: 't' })
+    push({ type: 'text-delta', id: 't', delta: 'It is' })
+    await watched.deltas(1)
+    stop.abort()
+    const answer = await kept
+    expect(answer).toMatchObject({
+      status: 'aborted',
+      content: 'It is',
+      finish_reason: 'aborted',
+    })
+    expect((await loadChat(mine, conversation_id))[0]!.parts).toEqual([
+      { type: 'text', text: 'It is' },
+    ])
+  })
+})
