@@ -13,6 +13,11 @@ describeEachEngine('chatkeep cleanup --embedding-ids', (ctx) => {
   })
   afterAll(() => rmSync(dir, { recursive: true, force: true }))
 
+  const listedLater = (path: string) => {
+    const later = new Date(Date.now() + 1000)
+    utimesSync(path, later, later)
+  }
+
   const embeddingIds = async () =>
     (
       await ctx.store.database.kysely
@@ -30,6 +35,9 @@ describeEachEngine('chatkeep cleanup --embedding-ids', (ctx) => {
     const env = { DATABASE_URL: ctx.database.database_url }
     const lines = join(dir, 'ids.txt')
     writeFileSync(lines, 'a\n\nc\nd\n')
+    // The kernel stamps a file with its coarse clock, which can lag Date.now() by a tick, so a
+    // file written right after the ingest may look older than the chunks; say it was listed later.
+    listedLater(lines)
     const dry = await runChatkeep(['cleanup', '--embedding-ids', lines, '--dry-run'], env)
     expect(dry.stdout).toContain('Would remove (dry run, nothing changed) 1 of 4 chunks')
     expect(await embeddingIds()).toEqual(['a', 'b', 'c', 'd'])
@@ -38,6 +46,7 @@ describeEachEngine('chatkeep cleanup --embedding-ids', (ctx) => {
     expect(JSON.parse(run.stdout)).toEqual({ dry_run: false, checked: 4, removed: 1 })
     const json = join(dir, 'ids.json')
     writeFileSync(json, JSON.stringify(['a', 'd']))
+    listedLater(json)
     await runChatkeep(['cleanup', '--embedding-ids', json], env)
     expect(await embeddingIds()).toEqual(['a', 'd'])
   })
