@@ -107,6 +107,9 @@ export type {
 } from './schemas/retention.js'
 export type { RetentionService } from './services/retention.js'
 export type { LegalHoldService } from './services/legal-holds.js'
+export type { PrivacyService } from './services/privacy.js'
+export type { ErasureReport, ErasedCounts } from './schemas/privacy.js'
+export type { UserExportManifest } from './operations/personal-data/export.js'
 export {
   collectStats,
   StatsSchema,

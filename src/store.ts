@@ -8,6 +8,7 @@ import {
   type StoreConfig,
 } from './config/store-config.js'
 import { MessageCipher } from './crypto/message-cipher.js'
+import { PrivacyService } from './services/privacy.js'
 import type { Database, Engine } from './db/database.js'
 import { prepareSchema } from './db/migrator.js'
 import { openDatabase } from './db/open.js'
@@ -71,6 +72,8 @@ export interface Store extends AsyncDisposable {
   readonly retention: RetentionService
   /** Legal holds: what nobody may delete, purge or erase until released. */
   readonly legalHolds: LegalHoldService
+  /** A person's data: everything of theirs as an archive, and its erasure. */
+  readonly privacy: PrivacyService
   /** Every conversation's transcripts: files in `transcript_dir`, or in S3 when `s3` is set. */
   readonly transcripts: TranscriptService
   /** The same API, limited to one user: anyone else's ids answer `not_found`. */
@@ -186,6 +189,9 @@ export function createStore(
       config.retention_days ?? DEFAULT_OPERATIONS_CONFIG.retention_days,
     ),
     legalHolds: new LegalHoldService(database),
+    get privacy() {
+      return new PrivacyService(database, cipher, cache, () => this.transcripts)
+    },
     get transcripts() {
       return new TranscriptService(database, null, transcripts, this)
     },

@@ -24,6 +24,12 @@ export interface Cache {
    * delivers the delete before it reads anything again.
    */
   delete(key: string): Promise<void>
+  /**
+   * Forgets every key that starts with `prefix` (a user's cached responses when they are
+   * erased), as `delete` forgets one. A Redis store that cannot reach Redis clears every key it
+   * owns once Redis is back, before it reads anything again.
+   */
+  deletePrefix(prefix: string): Promise<void>
   /** What it has answered since it was opened. */
   readonly stats: CacheStats
   /** Releases what it owns (a Redis connection). */

@@ -78,6 +78,12 @@ export class MemoryCache implements Cache {
     return Promise.resolve()
   }
 
+  deletePrefix(prefix: string): Promise<void> {
+    const matching = [...this.#entries.keys()].filter((key) => key.startsWith(prefix))
+    for (const key of matching) this.#put(key, null, INVALIDATION_HOLD_MS)
+    return Promise.resolve()
+  }
+
   close(): Promise<void> {
     this.#entries.clear()
     this.#bytes = 0

@@ -143,6 +143,19 @@ export class RedisCache implements Cache {
     if (!this.#pending_all) this.#pending.add(key)
   }
 
+  async deletePrefix(prefix: string): Promise<void> {
+    await this.#deliver()
+    const done = await this.#run(async () => {
+      await this.#removeKeys(`${globEscape(this.#prefix + prefix)}*`)
+      return true
+    }, false)
+    // Which keys matched cannot be known without Redis: all of them go once it is back.
+    if (!done) {
+      this.#pending_all = true
+      this.#pending.clear()
+    }
+  }
+
   async close(): Promise<void> {
     this.#closed = true
     this.#log.reset()
@@ -199,15 +212,13 @@ export class RedisCache implements Cache {
   }
 
   async #removeEveryKey(): Promise<void> {
+    await this.#removeKeys(`${globEscape(this.#prefix)}*`)
+  }
+
+  async #removeKeys(pattern: string): Promise<void> {
     let cursor = '0'
     do {
-      const [next, keys] = await this.#redis.scan(
-        cursor,
-        'MATCH',
-        `${globEscape(this.#prefix)}*`,
-        'COUNT',
-        1000,
-      )
+      const [next, keys] = await this.#redis.scan(cursor, 'MATCH', pattern, 'COUNT', 1000)
       if (keys.length > 0) await this.#redis.unlink(...keys)
       cursor = next
     } while (cursor !== '0')

@@ -148,7 +148,9 @@ function keyInputs({ model, prompt, parameters }: ResponseLookupInput): Response
   return parameters === undefined ? { model, prompt } : { model, prompt, parameters }
 }
 
-const entryKey = (user_id: string, key: string) => `response:${user_id}:${key}`
+/** Where a user's cached responses are kept: an erasure forgets every key under it. */
+export const responseKeyPrefix = (user_id: string): string => `response:${user_id}:`
+const entryKey = (user_id: string, key: string) => `${responseKeyPrefix(user_id)}${key}`
 
 function jsonBytes(value: unknown): number {
   try {

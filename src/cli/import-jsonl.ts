@@ -3,6 +3,7 @@ import { stat } from 'node:fs/promises'
 import { ChatkeepError } from '../errors.js'
 import { TABLE_ORDER } from '../operations/logical/format.js'
 import { importDatabase, type ImportSummary } from '../operations/logical/import.js'
+import { isZipFile, openUserArchive } from '../operations/personal-data/archive.js'
 import { onePositional, EXIT_OK, type CliContext, type ParsedArgs } from './command.js'
 import { withDatabase } from './with-database.js'
 import type { importJsonlOptions } from './commands/import-jsonl.js'
@@ -19,7 +20,10 @@ export async function run(
     values['database-url'],
     async (db) => {
       const progress = ctx.progress('import', 'rows')
-      const input = file === '-' ? process.stdin : createReadStream(file)
+      // A user export is a zip, checked against its manifest before a row is read.
+      const archive = file !== '-' && (await isZipFile(file)) ? await openUserArchive(file) : null
+      const input =
+        archive !== null ? archive.rows() : file === '-' ? process.stdin : createReadStream(file)
       try {
         const summary = await importDatabase(db, input, {
           replace: values.replace,
@@ -30,7 +34,7 @@ export async function run(
         return EXIT_OK
       } finally {
         progress.finish()
-        if (input !== process.stdin) input.destroy()
+        if ('destroy' in input && input !== process.stdin) input.destroy()
       }
     },
     { create: false },

@@ -19,6 +19,7 @@ import { seedCommand } from './commands/seed.js'
 import { serveCommand } from './commands/serve.js'
 import { statsCommand } from './commands/stats.js'
 import { transcriptCommand } from './commands/transcript.js'
+import { userCommand } from './commands/user.js'
 import { didYouMean } from './suggest.js'
 
 /** Every command by its definition: name, usage and options. Each loads its work when it runs. */
@@ -34,6 +35,7 @@ const COMMANDS: readonly Command[] = [
   cleanupCommand,
   statsCommand,
   transcriptCommand,
+  userCommand,
 ]
 
 const USAGE = `Usage: chatkeep <command> [options]

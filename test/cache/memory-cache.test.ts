@@ -99,6 +99,21 @@ describe('MemoryCache', () => {
     expect(await cache.get('k')).toBe('stored on purpose')
   })
 
+  it('deletePrefix forgets every key under the prefix and holds them against fills, and no other key', async () => {
+    const cache = new MemoryCache()
+    await cache.set('response:a:1', 'one', 60_000)
+    await cache.set('response:a:2', 'two', 60_000)
+    await cache.set('response:ab:1', 'other user', 60_000)
+    await cache.set('user:a', 'profile', 60_000)
+    await cache.deletePrefix('response:a:')
+    expect(await cache.get('response:a:1')).toBeUndefined()
+    expect(await cache.get('response:a:2')).toBeUndefined()
+    await cache.fill('response:a:1', 'stale read', 60_000)
+    expect(await cache.get('response:a:1')).toBeUndefined()
+    expect(await cache.get('response:ab:1')).toBe('other user')
+    expect(await cache.get('user:a')).toBe('profile')
+  })
+
   it('readThrough: a database read that raced a change does not put the old value back', async () => {
     const cache = new MemoryCache()
     let row = { role: 'user' }

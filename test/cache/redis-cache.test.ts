@@ -47,6 +47,21 @@ describe('RedisCache', () => {
     expect(await b.get('null')).toBeNull()
   })
 
+  it('deletePrefix removes every key under the prefix for every instance, and no other key', async () => {
+    const key_prefix = uniquePrefix()
+    const a = await open({ key_prefix })
+    const b = await open({ key_prefix })
+    for (let i = 0; i < 2500; i++) await a.set(`response:a:${i}`, i, 60_000)
+    await a.set('response:ab:1', 'other user', 60_000)
+    await a.set('user:a', 'profile', 60_000)
+    await b.deletePrefix('response:a:')
+    const redis = await raw()
+    expect(await redis.keys(`${key_prefix}response:a:*`)).toEqual([])
+    expect(await a.get('response:a:7')).toBeUndefined()
+    expect(await a.get('response:ab:1')).toBe('other user')
+    expect(await a.get('user:a')).toBe('profile')
+  })
+
   it('expires entries after their time to live; a deleted key holds against fills for the hold time', async () => {
     const key_prefix = uniquePrefix()
     const cache = await open({ key_prefix })

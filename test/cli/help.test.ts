@@ -70,6 +70,7 @@ const COMMANDS = [
   'cleanup',
   'stats',
   'transcript',
+  'user',
 ]
 
 describe('--help loads no command module', () => {

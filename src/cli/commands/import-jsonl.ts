@@ -2,7 +2,8 @@ import { DATABASE_URL_HELP, DATABASE_URL_OPTION, defineCommand } from '../comman
 
 const USAGE = `Usage: chatkeep import [jsonl] FILE [options]
 
-Imports a \`chatkeep export\` file (JSON Lines, plain or .gz) into the database, which must be
+Imports a \`chatkeep export\` file (JSON Lines, plain or .gz), or a user's export (the zip of
+\`chatkeep user export\`, checked against its manifest first), into the database, which must be
 up to date first (\`chatkeep migrate up\`). Rows already there (the same id, or the same
 username, email, API key, …) are skipped, so importing a file twice changes nothing. A file
 without its last line (truncated) is reported as an error after its complete rows are in.

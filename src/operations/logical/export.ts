@@ -1,4 +1,4 @@
-import { type Kysely, sql } from 'kysely'
+import { type Kysely, type SelectQueryBuilder, sql } from 'kysely'
 import type { Codec } from '../../db/codec.js'
 import type { Database, Engine, Snapshot } from '../../db/database.js'
 import { refuseNewerSchema, schemaStatus } from '../../db/migrator.js'
@@ -100,7 +100,7 @@ export async function exportDatabase(
 }
 
 /** The schema an export names: only an up-to-date database is exported. */
-async function upToDateSchema(db: Database): Promise<string> {
+export async function upToDateSchema(db: Database): Promise<string> {
   const status = await schemaStatus(db)
   refuseNewerSchema(status)
   if (status.pending.length > 0 || status.current === null) {
@@ -113,29 +113,65 @@ async function upToDateSchema(db: Database): Promise<string> {
   return status.current
 }
 
-async function countRows(db: Database, snapshot: Snapshot, table: TableName): Promise<number> {
-  const query = sql<{ n: number | string }>`select count(*) as n from ${sql.table(table)}`
-  const [row] = await snapshot.all<{ n: number | string }>(query.compile(db.kysely))
+/**
+ * Which rows of a table an export takes: all of them, those whose `column` is `user_id`, or
+ * (for chunks) those of the user's documents.
+ */
+export type RowScope = { column: string; user_id: string } | { chunks_of: string } | 'none'
+
+type LooseQuery = SelectQueryBuilder<Loose, string, Record<string, unknown>>
+
+function scoped(db: Database, query: LooseQuery, scope: RowScope | undefined): LooseQuery {
+  if (scope === undefined) return query
+  if (scope === 'none') return query.where(sql<boolean>`1 = 0`)
+  if ('chunks_of' in scope) {
+    const kysely = db.kysely as unknown as Kysely<Loose>
+    return query.where(
+      'document_id',
+      'in',
+      kysely.selectFrom('documents').select('id').where('user_id', '=', scope.chunks_of),
+    )
+  }
+  return query.where(scope.column, '=', scope.user_id)
+}
+
+export async function countRows(
+  db: Database,
+  snapshot: Snapshot,
+  table: TableName,
+  scope?: RowScope,
+): Promise<number> {
+  const kysely = db.kysely as unknown as Kysely<Loose>
+  const base = kysely.selectFrom(table).select(sql<number | string>`count(*)`.as('n')) as LooseQuery
+  const [row] = await snapshot.all<{ n: number | string }>(scoped(db, base, scope).compile())
   return Number(row?.n ?? 0)
 }
 
 /** The rows of one table in primary-key order, a page at a time, as lines of the file. */
-async function* pages(
+export async function* pages(
   db: Database,
   snapshot: Snapshot,
   table: TableName,
+  scope?: RowScope,
+  /** Changes a row before it is written (a user export opens sealed messages, drops secrets). */
+  rewrite?: (row: Record<string, unknown>) => Record<string, unknown>,
 ): AsyncGenerator<{ lines: string; rows: number }> {
   const spec = specOf(table)
   const kysely = db.kysely as unknown as Kysely<Loose>
   let after: unknown
   for (;;) {
-    let query = kysely.selectFrom(table).select(spec.names).orderBy(spec.key).limit(PAGE_ROWS)
+    let query = kysely
+      .selectFrom(table)
+      .select(spec.names)
+      .orderBy(spec.key)
+      .limit(PAGE_ROWS) as LooseQuery
     if (after !== undefined) query = query.where(spec.key, '>', after)
-    const rows = await snapshot.all<Record<string, unknown>>(query.compile())
+    const rows = await snapshot.all<Record<string, unknown>>(scoped(db, query, scope).compile())
     if (rows.length === 0) return
     let lines = ''
     for (const row of rows) {
-      lines += `${JSON.stringify({ table, row: encodeRow(spec, row, db.codec) })}\n`
+      const written = rewrite === undefined ? row : rewrite(row)
+      lines += `${JSON.stringify({ table, row: encodeRow(spec, written, db.codec) })}\n`
     }
     yield { lines, rows: rows.length }
     if (rows.length < PAGE_ROWS) return

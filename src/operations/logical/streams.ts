@@ -55,7 +55,7 @@ export class Sink {
     out.on('error', this.#onError)
   }
 
-  async write(text: string): Promise<void> {
+  async write(text: string | Uint8Array): Promise<void> {
     if (this.#error !== undefined) throw this.#error
     if (this.out.write(text)) return
     await new Promise<void>((resolve, reject) => {

@@ -1,4 +1,6 @@
+import { PassThrough } from 'node:stream'
 import { Type } from '@sinclair/typebox'
+import type { FastifyReply } from 'fastify'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { UserSchema } from '../../schemas/data.js'
 import {
@@ -8,6 +10,7 @@ import {
   UserUpdateSchema,
 } from '../../schemas/inputs.js'
 import { LIMITS } from '../../schemas/limits.js'
+import { ErasureReportSchema } from '../../schemas/privacy.js'
 import type { Store } from '../../store.js'
 import { principalOf } from '../plugins/auth.js'
 import { inQuery } from '../in-query.js'
@@ -25,6 +28,12 @@ const DiscordUserBody = Type.Composite(
   ],
   { additionalProperties: false },
 )
+/** A user's export: the zip `chatkeep import` reads, streamed as it is written. */
+const ExportArchive = {
+  description:
+    "A zip of `chatkeep.jsonl` (every row of the user in the format of `chatkeep export`, messages opened when encrypted, no secrets) and `manifest.json` (each entry's size and SHA-256, a digest per conversation), with `Content-Disposition: attachment`. Streamed: a failure part-way ends the response early, and the zip then lacks its manifest and central directory.",
+  content: { 'application/zip': { schema: { type: 'string', format: 'binary' } } },
+}
 const MeUpdate = Type.Pick(UserUpdateSchema, ['display_name', 'email', 'preferences'], {
   additionalProperties: false,
 })
@@ -59,6 +68,24 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (ap
       },
     },
     async (request) => store.users.update(principalOf(request).user_id, request.body),
+  )
+
+  app.get(
+    '/users/me/export',
+    {
+      onRequest: app.requireUser,
+      schema: {
+        operationId: 'exportCurrentUser',
+        tags,
+        summary: 'Everything of the caller, as a zip with a manifest and checksums',
+        response: { 200: ExportArchive, ...errorResponses(404) },
+      },
+    },
+    async (request, reply) => {
+      const user = await store.users.get(principalOf(request).user_id)
+      await request.auditRead('user.export', { type: 'user', id: user.id })
+      return sendExport(store, user, reply)
+    },
   )
 
   app.get(
@@ -115,6 +142,43 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (ap
     async (request) => store.users.get(request.params.id),
   )
 
+  app.get(
+    '/users/:id/export',
+    {
+      onRequest: app.requireAdmin,
+      schema: {
+        operationId: 'exportUser',
+        tags,
+        summary: 'Everything of a user, as a zip with a manifest and checksums (admin)',
+        params: IdParams,
+        response: { 200: ExportArchive, ...errorResponses(403, 404) },
+      },
+    },
+    async (request, reply) => {
+      const user = await store.users.get(request.params.id)
+      await request.auditRead('user.export', { type: 'user', id: user.id })
+      return sendExport(store, user, reply)
+    },
+  )
+
+  app.post(
+    '/users/:id/erase',
+    {
+      onRequest: app.requireAdmin,
+      schema: {
+        operationId: 'eraseUser',
+        tags,
+        summary: 'Erase a user: every row, transcript file and cached copy of theirs (admin)',
+        description:
+          'Answers the erasure report, which also stays in the audit log (action `user.erased`). Refused with 409 `legal_hold` while a hold covers the user or a conversation of theirs. Cannot be undone.',
+        params: IdParams,
+        response: { 200: ErasureReportSchema, ...errorResponses(403, 404, 409) },
+      },
+    },
+    async (request) =>
+      store.privacy.erase(request.params.id, { user_id: principalOf(request).user_id }),
+  )
+
   app.patch(
     '/users/:id',
     {
@@ -156,6 +220,30 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (ap
     },
   )
 }
+
+/**
+ * Streams the user's zip as the response. Headers go first, so a failure part-way (the database
+ * gone, the client gone) can only end the body early; the missing central directory makes any
+ * zip reader refuse the truncated file.
+ */
+function sendExport(store: Store, user: { id: string; username: string }, reply: FastifyReply) {
+  const body = new PassThrough()
+  store.privacy.export(user.id, body).then(
+    () => body.end(),
+    (error: unknown) => {
+      reply.log.error({ err: error, user_id: user.id }, 'user export failed part-way')
+      body.destroy(error as Error)
+    },
+  )
+  return reply
+    .type('application/zip')
+    .header('content-disposition', `attachment; filename="${exportFilename(user.username)}"`)
+    .send(body)
+}
+
+/** `ada-export.zip`, with anything a header or a file system would mind replaced. */
+const exportFilename = (username: string) =>
+  `${username.replace(/[^A-Za-z0-9._-]/g, '_')}-export.zip`
 
 /**
  * The audit rows an admin's edit of a user makes: one per kind of change, so that a query for

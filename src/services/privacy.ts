@@ -1,0 +1,99 @@
+import type { Cache } from '../cache/cache.js'
+import { userKey } from '../cache/lookups.js'
+import { responseKeyPrefix } from '../cache/response-cache.js'
+import type { MessageCipher } from '../crypto/message-cipher.js'
+import type { Database } from '../db/database.js'
+import { notFound } from '../errors.js'
+import { isUuid } from '../lib/uuid7.js'
+import { exportUser, type UserExportManifest } from '../operations/personal-data/export.js'
+import { insertAuditEvents } from '../repositories/audit-events.js'
+import { deleteUserEvents, eventRow, insertEvents } from '../repositories/events.js'
+import { deleteReleasedHoldsOfUser } from '../repositories/legal-holds.js'
+import { countUserRows, userTranscriptFiles } from '../repositories/personal-data.js'
+import * as users from '../repositories/users.js'
+import type { ErasureReport } from '../schemas/privacy.js'
+import { type AuditContext, auditRow } from './audit.js'
+import { refuseIfUserHeld } from './legal-holds.js'
+import type { TranscriptService } from './transcripts.js'
+
+/**
+ * A person's rights over their data (`store.privacy`): everything of theirs as one archive, and
+ * erasure of all of it. Both refuse nothing but a missing user; erasure also refuses while a
+ * legal hold covers the user or a conversation of theirs.
+ */
+export class PrivacyService {
+  constructor(
+    private readonly db: Database,
+    private readonly cipher: MessageCipher | null,
+    private readonly cache: Cache,
+    private readonly transcripts: () => TranscriptService,
+  ) {}
+
+  /**
+   * Writes a zip of everything of the user to `out` (see `exportUser`): JSON Lines that
+   * `chatkeep import` reads, and a manifest with checksums and per-conversation digests. The
+   * caller ends `out`.
+   * @example
+   * await store.privacy.export(ada.id, createWriteStream('ada.zip'))
+   */
+  export(user_id: string, out: NodeJS.WritableStream): Promise<UserExportManifest> {
+    if (!isUuid(user_id)) throw notFound('user', user_id)
+    return exportUser(this.db, this.cipher, user_id, out)
+  }
+
+  /**
+   * Erases the user: their transcript files, then in one transaction every row of theirs (the
+   * cascade of `users.delete`), their events, and a `user.erased` audit row holding the
+   * report; then their cached copies. Their audit trail as an actor stays, with the actor
+   * emptied. A crash part-way leaves either everything or the rows without the transcript
+   * files, which are renderings of the messages and made again on request; erasing again
+   * finishes the job.
+   * @example
+   * const report = await store.privacy.erase(ada.id, { user_id: admin.id })
+   */
+  async erase(user_id: string, context: AuditContext = {}): Promise<ErasureReport> {
+    if (!isUuid(user_id)) throw notFound('user', user_id)
+    const transcripts = this.transcripts()
+    // Refused before any file goes: a held user keeps their transcripts too.
+    await refuseIfUserHeld(this.db, user_id)
+    await transcripts.removeFiles(await userTranscriptFiles(this.db, user_id))
+    const erased = await this.db.transaction(async (tx) => {
+      await refuseIfUserHeld(tx, user_id)
+      const user = await users.getUser(tx, user_id)
+      if (user === undefined) return undefined
+      const counts = await countUserRows(tx, user_id)
+      // Transcripts written since the files were removed: removed once their rows are gone.
+      const late = await userTranscriptFiles(tx, user_id)
+      await deleteReleasedHoldsOfUser(tx, user_id)
+      await users.deleteUser(tx, user_id)
+      await deleteUserEvents(tx, user_id)
+      await insertEvents(tx, eventRow('user.deleted', { user_id: null }, { user_id }))
+      const report: ErasureReport = {
+        user_id,
+        username: user.username,
+        erased_at: new Date().toISOString(),
+        requested_by: context.user_id ?? null,
+        counts,
+        cache: { keys: [userKey(user_id), `${responseKeyPrefix(user_id)}*`] },
+      }
+      await insertAuditEvents(
+        tx,
+        auditRow(
+          'user.erased',
+          // An admin erasing their own account: the row outlives its actor.
+          context.user_id === user_id ? { ...context, user_id: null } : context,
+          { type: 'user', id: user_id },
+          { ...report },
+          report.erased_at,
+        ),
+      )
+      return { report, late }
+    })
+    // After the commit, and also when the user was gone already: nothing cached outlives them.
+    await this.cache.delete(userKey(user_id))
+    await this.cache.deletePrefix(responseKeyPrefix(user_id))
+    if (erased === undefined) throw notFound('user', user_id)
+    await transcripts.removeFiles(erased.late)
+    return erased.report
+  }
+}

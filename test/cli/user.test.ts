@@ -1,0 +1,66 @@
+/**
+ * `chatkeep user export` and `chatkeep user erase`: the zip it writes imports back with
+ * `chatkeep import`, and an erasure needs --yes and prints its report.
+ */
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { countRows, userWithConversation } from '../conformance/helpers.js'
+import { runChatkeep } from '../support/cli.js'
+import { describeEachEngine } from '../support/engines.js'
+
+describeEachEngine('chatkeep user', (ctx) => {
+  let dir: string
+  const env = () => ({
+    DATABASE_URL: ctx.database.database_url,
+    TRANSCRIPT_DIR: join(dir, 'transcripts'),
+  })
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'chatkeep-cli-user-'))
+  })
+  afterAll(() => rmSync(dir, { recursive: true, force: true }))
+
+  it('exports a user to a zip, erases them with --yes, and the zip imports them back', async () => {
+    const { user, conversation } = await userWithConversation(ctx.store, 'grace')
+    await ctx.store.messages.append(conversation.id, { role: 'user', content: 'keep me' })
+    const zip = join(dir, 'grace.zip')
+
+    const exported = await runChatkeep(['user', 'export', user.username, '-o', zip], env())
+    expect(exported).toMatchObject({ code: 0, stderr: '' })
+    expect(exported.stdout).toMatch(
+      new RegExp(`^Exported ${user.username}: \\d+ rows, 1 conversation\\(s\\) to `),
+    )
+    expect(existsSync(zip)).toBe(true)
+    const again = await runChatkeep(['user', 'export', user.username, '-o', zip], env())
+    expect(again.code).toBe(1)
+    expect(again.stderr).toContain('[conflict]')
+
+    const unconfirmed = await runChatkeep(['user', 'erase', user.username], env())
+    expect(unconfirmed.code).toBe(2)
+    expect(unconfirmed.stderr).toContain('add --yes to confirm')
+    expect(await countRows(ctx.store, 'users', { id: user.id })).toBe(1)
+
+    const erased = await runChatkeep(['user', 'erase', user.username, '--yes'], env())
+    expect(erased.code).toBe(0)
+    expect(erased.stdout).toContain(`Erased ${user.username} (${user.id})`)
+    expect(erased.stdout).toMatch(/messages\s+1\n/)
+    // Read from the database: ctx.store's in-process cache does not hear of another store's erasure.
+    expect(await countRows(ctx.store, 'users', { id: user.id })).toBe(0)
+    expect(await countRows(ctx.store, 'messages', { user_id: user.id })).toBe(0)
+
+    const imported = await runChatkeep(['import', zip], env())
+    expect(imported.code).toBe(0)
+    const [message] = await ctx.store.messages.path(conversation.id)
+    expect(message).toMatchObject({ content: 'keep me', user_id: user.id })
+  })
+
+  it('names what is wrong: an unknown user, a missing action', async () => {
+    const unknown = await runChatkeep(['user', 'export', 'nobody-at-all'], env())
+    expect(unknown.code).toBe(1)
+    expect(unknown.stderr).toContain('[not_found]')
+    const bare = await runChatkeep(['user'], env())
+    expect(bare.code).toBe(2)
+    expect(bare.stderr).toContain('user needs export or erase')
+  })
+})
