@@ -8,6 +8,7 @@ import {
   EXIT_USAGE,
   UsageError,
 } from './command.js'
+import { auditCommand } from './commands/audit.js'
 import { backupCommand } from './commands/backup.js'
 import { cleanupCommand } from './commands/cleanup.js'
 import { exportCommand } from './commands/export.js'
@@ -36,6 +37,7 @@ const COMMANDS: readonly Command[] = [
   statsCommand,
   transcriptCommand,
   userCommand,
+  auditCommand,
 ]
 
 const USAGE = `Usage: chatkeep <command> [options]

@@ -184,6 +184,12 @@ export interface AuditEventsTable {
   user_agent: string | null
   details: JsonColumn
   created_at: Timestamp
+  /** The row's place in the hash chain, from 1 with no gap; null until sealed. */
+  chain_seq: number | string | null
+  /** SHA-256 of the actor's id at sealing: checks `user_id`, and outlives its erasure. */
+  actor_digest: string | null
+  /** SHA-256 over the previous sealed row's hash and this row's fields. */
+  hash: string | null
 }
 
 /** A user or a conversation (exactly one) that nothing may delete until the hold is released. */

@@ -12,7 +12,7 @@ import type { RateLimitStore } from '../rate-limit/store.js'
 import { AuthService } from '../services/auth.js'
 import { openStore, type RetentionOption, type Store } from '../store.js'
 import { resolveStreamOptions } from '../config/store-config.js'
-import { startStreamSweeper, sweepInterval } from './stream-sweeper.js'
+import { startBackgroundWork, sweepInterval } from './background.js'
 import type { TranscriptStorageConfig } from '../transcripts/transcript-storage.js'
 import { buildApp } from './app.js'
 
@@ -100,10 +100,10 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       },
     })
     const timeout_ms = resolveStreamOptions(options.store_config).timeout_ms
-    const sweeper = startStreamSweeper(store, sweepInterval(timeout_ms), logger)
+    const background = startBackgroundWork(store, sweepInterval(timeout_ms), logger)
     // onClose hooks run once the HTTP server has closed, so no request is using either store.
     app.addHook('onClose', async () => {
-      sweeper.stop()
+      background.stop()
       try {
         await rateLimits.close()
       } finally {

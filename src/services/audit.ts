@@ -1,3 +1,4 @@
+import { type AuditVerification, sealAuditLog, verifyAuditLog } from './audit-chain.js'
 import { readInstant } from '../schemas/date-time.js'
 import { encodeJson } from '../db/codec.js'
 import type { Database } from '../db/database.js'
@@ -105,6 +106,24 @@ export class AuditService {
       details,
       created_at: row.created_at,
     }
+  }
+
+  /**
+   * Seals the rows written since the last seal onto the hash chain (the server does so every
+   * few seconds); returns how many it sealed.
+   */
+  seal(): Promise<number> {
+    return sealAuditLog(this.db)
+  }
+
+  /**
+   * Recomputes the hash chain and reports every changed, removed or re-attributed row; with
+   * `head` (a chain end kept elsewhere earlier), also rows removed from the end.
+   * @example
+   * const { ok, problems, head } = await store.audit.verify()
+   */
+  verify(options: { head?: { chain_seq: number; hash: string } } = {}): Promise<AuditVerification> {
+    return verifyAuditLog(this.db, options)
   }
 
   /** Events newest first, filtered by actor, action, target and time (`since` ≤ t < `until`). */

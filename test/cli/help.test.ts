@@ -71,6 +71,7 @@ const COMMANDS = [
   'stats',
   'transcript',
   'user',
+  'audit',
 ]
 
 describe('--help loads no command module', () => {

@@ -65,6 +65,8 @@ const CASES: Record<string, RouteCase> = {
     variants: [body({ is_active: false }), body({ role: 'admin' }), body({ display_name: 'x' })],
   },
   'DELETE /v1/users/:id': { kind: 'user', refusal: asAdmin, variants: [plain] },
+  'GET /v1/users/:id/export': { kind: 'user', refusal: asAdmin, variants: [plain] },
+  'POST /v1/users/:id/erase': { kind: 'user', refusal: asAdmin, variants: [plain] },
   'GET /v1/conversations/:id': { kind: 'conversation', refusal: asUser, variants: [plain] },
   'PATCH /v1/conversations/:id': {
     kind: 'conversation',

@@ -13,6 +13,7 @@ import * as vectors from './2026-12-03-06-vectors.js'
 import * as retentionAndLegalHolds from './2026-12-03-08-retention-and-legal-holds.js'
 import * as streaming from './2026-12-03-09-streaming.js'
 import * as changeFeed from './2026-12-03-10-change-feed.js'
+import * as auditChain from './2026-12-04-01-audit-chain.js'
 
 /** Every migration, oldest first. Append only: a released migration is never edited. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -30,4 +31,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-12-03-08-retention-and-legal-holds': retentionAndLegalHolds,
   '2026-12-03-09-streaming': streaming,
   '2026-12-03-10-change-feed': changeFeed,
+  '2026-12-04-01-audit-chain': auditChain,
 }

@@ -254,6 +254,9 @@ export const SPECS: { readonly [T in DataTable]: TableSpec<Schema[T]> } = {
       user_agent: 'text',
       details: 'json',
       created_at: 'time',
+      chain_seq: 'integer',
+      actor_digest: 'text',
+      hash: 'text',
     },
   },
   legal_holds: {

@@ -166,6 +166,8 @@ function rewriters(
   return {
     users: (row) => ({ ...row, password_hash: null }),
     auth_sessions: (row) => ({ ...row, access_jti: null }),
+    // Their place in this database's chain would collide with another database's.
+    audit_events: (row) => ({ ...row, chain_seq: null, actor_digest: null, hash: null }),
     // Opened, so the person can read it and an import elsewhere needs none of this ring's keys.
     messages: (row) => {
       if (row.encrypted_content === null && row.encrypted_parts === null) return row

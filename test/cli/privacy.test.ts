@@ -1,6 +1,7 @@
 /**
  * `chatkeep user export` and `chatkeep user erase`: the zip it writes imports back with
- * `chatkeep import`, and an erasure needs --yes and prints its report.
+ * `chatkeep import`, and an erasure needs --yes and prints its report; `chatkeep audit verify`
+ * catches a forged audit row.
  */
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
@@ -62,5 +63,34 @@ describeEachEngine('chatkeep user', (ctx) => {
     const bare = await runChatkeep(['user'], env())
     expect(bare.code).toBe(2)
     expect(bare.stderr).toContain('user needs export or erase')
+  })
+})
+
+describeEachEngine('chatkeep audit verify', (ctx) => {
+  const env = () => ({ DATABASE_URL: ctx.database.database_url })
+
+  it('seals, verifies and prints the head; a forged row fails it with exit 1 and names the row', async () => {
+    await ctx.store.audit.record({ action: 'report.download', target_id: 'q1' })
+    await ctx.store.audit.record({ action: 'report.download', target_id: 'q2' })
+    const ok = await runChatkeep(['audit', 'verify'], env())
+    expect(ok.code).toBe(0)
+    expect(ok.stdout).toMatch(
+      /^The audit log is intact: 2 row\(s\) on the chain \(2 sealed now\), 0 not sealed yet\n/,
+    )
+    const head = /Head: (\d+:[0-9a-f]{64})/.exec(ok.stdout)![1]!
+
+    await ctx.store.database.kysely
+      .updateTable('audit_events')
+      .set({ target_id: 'q-forged' })
+      .where('target_id', '=', 'q1')
+      .execute()
+    const forged = await runChatkeep(['audit', 'verify', '--head', head, '--json'], env())
+    expect(forged.code).toBe(1)
+    expect(JSON.parse(forged.stdout)).toMatchObject({
+      ok: false,
+      problems: [{ problem: 'changed', chain_seq: 1 }],
+    })
+    const bad = await runChatkeep(['audit', 'verify', '--head', 'nope'], env())
+    expect(bad.code).toBe(2)
   })
 })
