@@ -89,6 +89,8 @@ const DATABASE_CALLS: Record<string, Calls> = {
   audit: {
     record: () => [{ action: 'system.started' }],
     list: () => [{}],
+    seal: () => [],
+    verify: () => [{}],
   },
   retention: {
     defaultPolicy: () => [],
