@@ -22,7 +22,8 @@ cd "$(dirname "$0")/.."
 npm run build
 packed=$(mktemp -d)
 trap 'rm -rf "$packed"' EXIT
-tarball=$(npm pack --silent --pack-destination "$packed")
+# Built just above: pack would run `prepare` (the build) a second time.
+tarball=$(npm pack --silent --ignore-scripts --pack-destination "$packed")
 mkdir -p "$dest/node_modules"
 tar -xzf "$packed/$tarball" -C "$dest" --strip-components=1
 # The dependencies `npm ci` installed are copied and pruned to the production ones, so the

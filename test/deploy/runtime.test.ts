@@ -161,7 +161,7 @@ beforeAll(async () => {
     })
     server.once('exit', () => reject(new Error(`the server exited before listening:\n${output}`)))
   })
-}, 180_000)
+}, 300_000)
 
 afterAll(async () => {
   if (server !== undefined && server.exitCode === null) {

@@ -70,6 +70,9 @@ export async function startHttpProxy(target: string): Promise<HttpProxy> {
         method: request.method,
         path: url,
         headers: { ...request.headers, host: upstream.host },
+        // A fresh connection each time: a pooled one the server closed while idle would fail
+        // the relay with a cut the test never asked for.
+        agent: false,
       },
       (answer) => {
         const parts: Buffer[] = []
@@ -84,6 +87,9 @@ export async function startHttpProxy(target: string): Promise<HttpProxy> {
     relayed.on('error', () => request.socket.destroy())
     relayed.end(body)
   })
+  // Node's 5 s default would close a client's idle connection just as the client reuses it (a
+  // test that waits a few seconds between requests); the client would then see a cut.
+  server.keepAliveTimeout = 120_000
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve))
   const { port } = server.address() as AddressInfo
   return {
