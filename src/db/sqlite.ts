@@ -14,7 +14,12 @@ import {
 import { sqliteCodec } from './codec.js'
 import { type CompiledStatement, type Prepared, RootDatabase, type Snapshot } from './database.js'
 import { sqliteDialect } from './dialect.js'
-import { type StatementContext, storeClosed, translateDriverError } from './driver-errors.js'
+import {
+  classifyDriverError,
+  type StatementContext,
+  storeClosed,
+  translateDriverError,
+} from './driver-errors.js'
 import { Mutex } from './mutex.js'
 import type { RetryPolicy } from './retry.js'
 import type { Schema } from './schema.js'
@@ -70,6 +75,27 @@ function releaseFileLock(path: string): void {
   if (lock !== undefined && --lock.users === 0) fileLocks.delete(path)
 }
 
+const pause = new Int32Array(new SharedArrayBuffer(4))
+
+/**
+ * Switching a new file to WAL takes an exclusive lock. When two processes have both read the
+ * empty file and then ask for that lock, SQLite answers one of them SQLITE_BUSY at once, without
+ * waiting in the busy handler (waiting could only deadlock); so the switch is tried again, after
+ * a short random pause, until the busy timeout has passed. This runs once, while opening.
+ */
+function enterWalMode(handle: BetterSqlite3.Database, timeoutMs: number): void {
+  const started = Date.now()
+  for (let attempt = 0; ; attempt++) {
+    try {
+      handle.pragma('journal_mode = WAL')
+      return
+    } catch (error) {
+      if (classifyDriverError(error) !== 'busy' || Date.now() - started >= timeoutMs) throw error
+      Atomics.wait(pause, 0, 0, Math.random() * Math.min(100, 5 * 2 ** attempt))
+    }
+  }
+}
+
 /** The connection `immediate` holds for its work: prepared statements run on it synchronously. */
 export interface HeldConnection {
   run<P extends object, R>(statement: Prepared<P, R>, params: P): R[]
@@ -97,7 +123,7 @@ export class SqliteDatabase extends RootDatabase {
     // this store serves anything. From then on busy_timeout is 0: better-sqlite3 would wait for
     // another process's lock on the main thread, and ConnectionGate waits asynchronously instead.
     this.#handle = new BetterSqlite3(options.path, { timeout: options.busy_timeout_ms })
-    this.#handle.pragma('journal_mode = WAL')
+    enterWalMode(this.#handle, options.busy_timeout_ms)
     this.#handle.pragma(`synchronous = ${options.synchronous}`)
     this.#handle.pragma('foreign_keys = ON')
     this.#handle.pragma('busy_timeout = 0')

@@ -12,6 +12,7 @@ import {
   rmSync,
   writeFileSync,
 } from 'node:fs'
+import { randomUUID } from 'node:crypto'
 import { mkdir, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -175,10 +176,7 @@ describeEachEngine('per-user export and erasure', (ctx) => {
     out.once('data', () => out.destroy(new Error('client went away')))
     await expect(store.privacy.export(ada.user.id, out)).rejects.toThrow()
     await store.messages.append(ada.chat.id, { role: 'user', content: 'still writable' })
-    await expectError(
-      store.privacy.export(ada.user.id.replace(/.$/, '0'), new PassThrough()),
-      'not_found',
-    )
+    await expectError(store.privacy.export(randomUUID(), new PassThrough()), 'not_found')
   })
 
   it('erasure removes every row, transcript file and cached copy of the user, and reports it', async () => {
