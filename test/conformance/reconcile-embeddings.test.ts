@@ -22,6 +22,10 @@ describeEachEngine('reconciling embeddings with a vector store', (ctx) => {
     })
     const embeddingIds = async () =>
       (await ctx.store.documents.get(document.id)).chunks.map((c) => c.embedding_id)
+    // A reconcile keeps chunks written at or after the time its list was taken (by default the
+    // call's): the clock moves past the ingest first, as it would for a list taken later.
+    const written = Date.now()
+    while (Date.now() <= written) await sleep(1)
     return { user, prefix, document, embeddingIds }
   }
 
