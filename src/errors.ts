@@ -18,6 +18,7 @@ export const ERROR_CODES = {
   headers_too_large: 431,
   backup_corrupt: 422,
   rate_limited: 429,
+  quota_exceeded: 429,
   invalid_config: 500,
   schema_out_of_date: 503,
   schema_too_new: 503,
@@ -39,6 +40,8 @@ export interface ErrorOptions {
   cause?: unknown
   /** Whether the same call may succeed when made again later; by default only for RETRIABLE codes. */
   retriable?: boolean
+  /** When a refused call may succeed again: the reset of the quota it ran into (ISO 8601). */
+  resets_at?: string
 }
 
 /**
@@ -58,6 +61,8 @@ export class ChatkeepError extends Error {
    * input or a full disk. Chatkeep's own write retries decide on it.
    */
   readonly retriable: boolean
+  /** For `quota_exceeded`: when the quota resets and the same call may succeed. */
+  readonly resets_at: string | undefined
 
   constructor(code: ErrorCode, message: string, options: ErrorOptions = {}) {
     super(message, options.cause === undefined ? undefined : { cause: options.cause })
@@ -65,6 +70,7 @@ export class ChatkeepError extends Error {
     this.status = ERROR_CODES[code]
     this.field = options.field
     this.retriable = options.retriable ?? RETRIABLE.has(code)
+    this.resets_at = options.resets_at
   }
 }
 

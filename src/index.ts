@@ -106,6 +106,19 @@ export type {
   LegalHoldListOptions,
 } from './schemas/retention.js'
 export type { RetentionService } from './services/retention.js'
+export type {
+  ModelPrice,
+  QuotaLimit,
+  QuotaSettings,
+  QuotaStatus,
+  QuotaUpdate,
+  UsageGroup,
+  UsageQuery,
+  UsageQuota,
+  UsageReport,
+  UsageRow,
+} from './schemas/usage.js'
+export type { UsageService } from './services/usage.js'
 export type { LegalHoldService } from './services/legal-holds.js'
 export type { PrivacyService } from './services/privacy.js'
 export type { ErasureReport, ErasedCounts } from './schemas/privacy.js'

@@ -29,6 +29,7 @@ import { MessageSignals } from './services/message-signals.js'
 import { StreamWriter } from './services/stream-writer.js'
 import { MetricService } from './services/metrics.js'
 import { TranscriptService } from './services/transcripts.js'
+import { UsageService } from './services/usage.js'
 import { UserService } from './services/users.js'
 import {
   TranscriptStorage,
@@ -68,6 +69,8 @@ export interface Store extends AsyncDisposable {
   readonly audit: AuditService
   /** System configuration, read through a cache; every change is audited. */
   readonly config: SystemConfigService
+  /** Tokens and their cost per user, model or day, and per-user quotas that stop appends. */
+  readonly usage: UsageService
   /** Retention policies: the default and each user's; `cleanup` applies them. */
   readonly retention: RetentionService
   /** Legal holds: what nobody may delete, purge or erase until released. */
@@ -171,19 +174,22 @@ export function createStore(
       await database.close()
     }
   }
+  const systemConfig = new SystemConfigService(database, { cache })
+  const usage = new UsageService(database, systemConfig)
   return {
     engine: database.engine,
     database,
     cache,
     users: new UserService(database, cache),
     conversations: new ConversationService(database, null, cipher),
-    messages: new MessageService(database, null, queue, cipher, live),
+    messages: new MessageService(database, null, queue, cipher, live, usage),
     documents: new DocumentService(database, null),
     search: new SearchService(database, null),
     metrics: new MetricService(database),
     audit: new AuditService(database),
     events: new EventService(database, null),
-    config: new SystemConfigService(database, { cache }),
+    config: systemConfig,
+    usage,
     retention: new RetentionService(
       database,
       config.retention_days ?? DEFAULT_OPERATIONS_CONFIG.retention_days,
@@ -204,7 +210,7 @@ export function createStore(
       return {
         user_id,
         conversations: new ConversationService(database, user_id, cipher),
-        messages: new MessageService(database, user_id, queue, cipher, live),
+        messages: new MessageService(database, user_id, queue, cipher, live, usage),
         documents: new DocumentService(database, user_id),
         search: new SearchService(database, user_id),
         events: new EventService(database, user_id),

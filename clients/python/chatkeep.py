@@ -66,6 +66,7 @@ ERROR_CODES: Dict[str, int] = {
     "headers_too_large": 431,
     "backup_corrupt": 422,
     "rate_limited": 429,
+    "quota_exceeded": 429,
     "invalid_config": 500,
     "schema_out_of_date": 503,
     "schema_too_new": 503,

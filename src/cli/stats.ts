@@ -69,8 +69,13 @@ function printStats(ctx: CliContext, stats: Stats, all: boolean): void {
   )
   section(
     'Tokens per model',
-    ['model', 'messages', 'tokens'],
-    stats.tokens_per_model.map((m) => [m.model_version ?? '(none)', m.messages, m.tokens]),
+    ['model', 'messages', 'tokens', 'cost'],
+    stats.tokens_per_model.map((m) => [
+      m.model_version ?? '(none)',
+      m.messages,
+      m.tokens,
+      m.cost === null ? '-' : String(m.cost),
+    ]),
   )
   for (const [by, users] of Object.entries(stats.top_users)) {
     section(

@@ -37,6 +37,7 @@ import type {
   NewConversation,
   NewDocument,
   NewMessage,
+  QuotaStatus,
   Register,
   SearchHit,
   SearchPage,
@@ -44,6 +45,8 @@ import type {
   SimilarHit,
   SimilarQuery,
   TokenResponse,
+  UsageQuery,
+  UsageReport,
   User,
   UserUpdate,
   Document,
@@ -302,6 +305,19 @@ export class ChatkeepClient {
     /** The chunks nearest an embedding (cosine), best first. */
     similar: async (query: SimilarQuery): Promise<SimilarHit[]> =>
       (await ok(this.raw.POST('/v1/search/similar', { body: query }))).data,
+  }
+
+  readonly usage = {
+    /** Tokens and their cost per user, model or UTC day: your own (an admin's: anyone's). */
+    report: (query: UsageQuery = {}): Promise<UsageReport> =>
+      ok(this.raw.GET('/v1/usage', { params: { query } })),
+    /** Where you stand against your quota today and this month (an admin: any user's). */
+    quota: (user_id?: string): Promise<QuotaStatus> =>
+      ok(
+        this.raw.GET('/v1/usage/quota', {
+          params: { query: user_id === undefined ? {} : { user_id } },
+        }),
+      ),
   }
 
   /** The change feed: your own events (an admin's: everyone's), in commit order. */

@@ -11,6 +11,7 @@ export interface Problem {
   detail: string
   retriable?: boolean
   field?: string
+  resets_at?: string
 }
 
 /** The code of an answer that carries none of ours, by its status. */
@@ -61,6 +62,7 @@ export function errorFromAnswer(response: Response, read: unknown): ChatkeepErro
     return new ChatkeepError(code, `${detail}${logged}`, {
       ...(typeof body.field === 'string' ? { field: body.field } : {}),
       ...(typeof body.retriable === 'boolean' ? { retriable: body.retriable } : {}),
+      ...(typeof body.resets_at === 'string' ? { resets_at: body.resets_at } : {}),
       cause: body,
     })
   }

@@ -67,3 +67,7 @@ export type SimilarHit = Answer<'searchSimilar', 200>['data'][number]
 export type ChangeEvent = Schemas['ChangeEvent']
 export type EventListOptions = Query<'listEvents'>
 export type EventPage = Answer<'listEvents', 200>
+
+export type UsageQuery = Query<'getUsage'>
+export type UsageReport = Answer<'getUsage', 200>
+export type QuotaStatus = Answer<'getQuotaStatus', 200>

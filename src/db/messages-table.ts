@@ -34,6 +34,9 @@ export interface MessagesTable {
   encrypted_parts: BytesColumn | null
   request_id: string | null
   tokens_used: number
+  /** The prompt's and the completion's share of tokens_used; null when not reported. */
+  prompt_tokens: number | null
+  completion_tokens: number | null
   model_version: string | null
   context_documents: JsonColumn
   metadata: JsonColumn
@@ -68,6 +71,8 @@ const COLUMNS = {
   encrypted_parts: 'bytea',
   request_id: 'text',
   tokens_used: 'integer',
+  prompt_tokens: 'integer',
+  completion_tokens: 'integer',
   model_version: 'text',
   context_documents: 'jsonb',
   metadata: 'jsonb',
@@ -137,6 +142,8 @@ export interface AppendRow {
   sealed: SealedMessage | null
   request_id: string | null
   tokens_used: number
+  prompt_tokens: number | null
+  completion_tokens: number | null
   model_version: string | null
   context_documents: unknown[]
   metadata: Record<string, unknown>

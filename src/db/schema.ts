@@ -29,6 +29,8 @@ export interface UsersTable {
   last_login_at: Timestamp | null
   retention_mode: string | null
   retention_days: number | null
+  /** The user's own quota (UsageQuota as JSON); null: the default applies. */
+  quota: JsonColumn | null
 }
 
 export interface AuthSessionsTable {

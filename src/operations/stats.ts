@@ -3,6 +3,10 @@ import { sql } from 'kysely'
 import type { Database } from '../db/database.js'
 import { TABLES } from '../db/schema.js'
 import { ChatkeepError } from '../errors.js'
+import { getSystemConfig } from '../repositories/system-configs.js'
+import { usageByGroup } from '../repositories/usage.js'
+import { EARLIEST_TIME, LATEST_TIME } from '../schemas/date-time.js'
+import { costOf, type Prices, PRICES_KEY, roundCost } from '../services/pricing.js'
 import { STATS_LIMITS } from './defaults.js'
 
 export { STATS_LIMITS }
@@ -64,6 +68,12 @@ export const StatsSchema = Type.Object(
         model_version: Type.Union([Type.String(), Type.Null()]),
         messages: Count,
         tokens: Count,
+        prompt_tokens: Count,
+        completion_tokens: Count,
+        cost: Type.Union([Type.Number({ minimum: 0 }), Type.Null()], {
+          description:
+            'By the price table (`llm.model_prices`); null for a model it has no price for.',
+        }),
       }),
       { description: 'All time, most tokens first; null gathers messages without a model.' },
     ),
@@ -216,22 +226,29 @@ async function messagesPerDay(
 }
 
 async function tokensPerModel(db: Database): Promise<Stats['tokens_per_model']> {
-  const rows = await db.kysely
-    .selectFrom('messages')
-    .select((eb) => [
-      'model_version',
-      eb.fn.countAll().as('messages'),
-      eb.fn.sum('tokens_used').as('tokens'),
-    ])
-    .groupBy('model_version')
-    .execute()
+  const [rows, config] = await Promise.all([
+    usageByGroup(db, {
+      group_by: 'model',
+      since: EARLIEST_TIME,
+      until: LATEST_TIME,
+      user_id: null,
+    }),
+    getSystemConfig(db, PRICES_KEY),
+  ])
+  const prices = config === undefined ? {} : db.codec.json<Prices>(config.value)
   // Sorted here, not in SQL: text collation differs between the engines, code units do not.
   return rows
-    .map((r) => ({
-      model_version: r.model_version,
-      messages: num(r.messages),
-      tokens: num(r.tokens),
-    }))
+    .map((r) => {
+      const priced = r.model_version !== null && Object.hasOwn(prices, r.model_version)
+      return {
+        model_version: r.model_version,
+        messages: r.messages,
+        tokens: r.tokens_used,
+        prompt_tokens: r.prompt_tokens,
+        completion_tokens: r.completion_tokens,
+        cost: priced ? roundCost(costOf(r, prices).cost) : null,
+      }
+    })
     .sort(
       (a, b) =>
         b.tokens - a.tokens ||

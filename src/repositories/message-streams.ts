@@ -109,6 +109,8 @@ export interface StreamEnd {
   status: 'complete' | 'aborted'
   stored: StoredContent
   tokens_used: number
+  prompt_tokens: number | null
+  completion_tokens: number | null
   /** What tokens_used was before: the conversation's total_tokens moves by the difference. */
   previous_tokens: number
   finish_reason: string | null
@@ -127,6 +129,8 @@ export async function endStreaming(db: Database, end: StreamEnd): Promise<Messag
       ...contentColumns(end.stored),
       status: end.status,
       tokens_used: end.tokens_used,
+      prompt_tokens: end.prompt_tokens,
+      completion_tokens: end.completion_tokens,
       finish_reason: end.finish_reason,
       metadata: end.metadata,
       completed_at: end.at,

@@ -30,6 +30,8 @@ export function decodeMessage(
       : openParts({ ...row, encrypted_parts: row.encrypted_parts }, cipher)) as Message['parts'],
     request_id: row.request_id,
     tokens_used: row.tokens_used,
+    prompt_tokens: row.prompt_tokens,
+    completion_tokens: row.completion_tokens,
     model_version: row.model_version,
     context_documents: codec.json(row.context_documents),
     metadata: codec.json(row.metadata),

@@ -95,6 +95,9 @@ export const MessageSchema = Type.Object({
   parts: Nullable(PartsSchema),
   request_id: Nullable(Type.String()),
   tokens_used: Type.Integer({ minimum: 0 }),
+  /** The prompt's and the completion's share of tokens_used; null when not reported. */
+  prompt_tokens: Nullable(Type.Integer({ minimum: 0 })),
+  completion_tokens: Nullable(Type.Integer({ minimum: 0 })),
   model_version: Nullable(Type.String()),
   context_documents: Type.Array(Type.Unknown()),
   metadata: JsonObject,

@@ -132,6 +132,11 @@ export const NewMessageSchema = Type.Object(
     /** false: store it without making it the active leaf (an alternative kept aside). */
     activate: Type.Optional(Type.Boolean()),
     tokens_used: Type.Optional(Type.Integer({ minimum: 0, maximum: 2_000_000_000 })),
+    /** The prompt's and the completion's tokens; tokens_used, when absent, is their sum. */
+    prompt_tokens: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 2_000_000_000 }))),
+    completion_tokens: Type.Optional(
+      Nullable(Type.Integer({ minimum: 0, maximum: 2_000_000_000 })),
+    ),
     model_version: Type.Optional(NullableText(LIMITS.short_text)),
     context_documents: Type.Optional(Type.Array(Type.Unknown(), { maxItems: 1000 })),
     metadata: Type.Optional(JsonObject),
@@ -156,6 +161,10 @@ export type Delta = Static<typeof DeltaSchema>
 export const FinishSchema = Type.Object(
   {
     tokens_used: Type.Optional(Type.Integer({ minimum: 0, maximum: 2_000_000_000 })),
+    prompt_tokens: Type.Optional(Nullable(Type.Integer({ minimum: 0, maximum: 2_000_000_000 }))),
+    completion_tokens: Type.Optional(
+      Nullable(Type.Integer({ minimum: 0, maximum: 2_000_000_000 })),
+    ),
     finish_reason: Type.Optional(NullableText(LIMITS.short_text)),
     /** Replaces the metadata given at the start (latency_ms, confidence, …). */
     metadata: Type.Optional(JsonObject),

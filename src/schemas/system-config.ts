@@ -1,5 +1,6 @@
 import { type Static, type TSchema, Type } from '@sinclair/typebox'
 import { LIMITS } from './limits.js'
+import { ModelPriceSchema } from './usage.js'
 
 /** System configuration: typed key/value settings that admins change and apps read. */
 
@@ -74,6 +75,16 @@ export const KNOWN_CONFIG_KEYS: Readonly<Record<string, KnownKey>> = {
     schema: Type.Record(Type.String(), Type.Unknown()),
     type: 'JSON object',
     description: 'Generation parameters (temperature, top_p, …) for new conversations.',
+  },
+  'llm.model_prices': {
+    schema: Type.Record(
+      Type.String({ minLength: 1, maxLength: LIMITS.short_text }),
+      ModelPriceSchema,
+    ),
+    type: 'JSON object: model → { prompt_per_million, completion_per_million }',
+    description:
+      'What each model costs per million tokens, for usage reports and cost quotas; tokens ' +
+      'not split into prompt and completion are priced as completion.',
   },
   'chat.context_messages': {
     schema: Type.Integer({ minimum: 1, maximum: 1000 }),

@@ -37,6 +37,7 @@ import { healthRoutes } from './routes/health.js'
 import { messageRoutes } from './routes/messages.js'
 import { responseCacheRoutes } from './routes/response-cache.js'
 import { retentionRoutes } from './routes/retention.js'
+import { usageRoutes } from './routes/usage.js'
 import { metricIngestRoutes } from './routes/metrics-ingest.js'
 import { searchRoutes } from './routes/search.js'
 import { seedChatRoutes } from './routes/seed-chat.js'
@@ -149,6 +150,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(systemConfigRoutes, { prefix: '/v1', store: options.store })
   await app.register(retentionRoutes, { prefix: '/v1', store: options.store })
   await app.register(statsRoutes, { prefix: '/v1', store: options.store })
+  await app.register(usageRoutes, { prefix: '/v1', store: options.store })
   await app.register(transcriptRoutes, { prefix: '/v1', store: options.store })
   await app.register(responseCacheRoutes, {
     prefix: '/v1',

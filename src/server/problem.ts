@@ -19,6 +19,7 @@ const TITLES: Record<ErrorCode, string> = {
   headers_too_large: 'Request headers too large',
   backup_corrupt: 'Backup file damaged',
   rate_limited: 'Too many requests',
+  quota_exceeded: 'Quota used up',
   invalid_config: 'Server misconfigured',
   schema_out_of_date: 'Database schema out of date',
   schema_too_new: 'Database schema too new',
@@ -42,6 +43,7 @@ export function problemBody(error: ChatkeepError) {
     detail: error.message,
     retriable: error.retriable,
     ...(error.field !== undefined ? { field: error.field } : {}),
+    ...(error.resets_at !== undefined ? { resets_at: error.resets_at } : {}),
   }
 }
 
@@ -51,6 +53,10 @@ export function problemBody(error: ChatkeepError) {
  * the errors the router raises before any hook runs.
  */
 export function sendProblem(reply: FastifyReply, error: ChatkeepError): FastifyReply {
+  if (error.resets_at !== undefined) {
+    const seconds = Math.ceil((Date.parse(error.resets_at) - Date.now()) / 1000)
+    reply.header('retry-after', String(Math.max(1, seconds)))
+  }
   return reply
     .code(error.status)
     .header(REQUEST_ID_HEADER, reply.request.id)

@@ -1,6 +1,6 @@
 import { Type } from '@sinclair/typebox'
 import type { MessageCipher, MessageIds } from '../crypto/message-cipher.js'
-import { ChatkeepError, notFound } from '../errors.js'
+import { ChatkeepError, isChatkeepError, notFound } from '../errors.js'
 import {
   type AppendRow,
   appendMessages,
@@ -53,6 +53,8 @@ import { type ContextOptions, type ContextWindow, contextWindow } from './contex
 import { checkCursors, toPage } from './page.js'
 import { type FollowOptions, followMessage, type StreamEvent } from './stream-follower.js'
 import type { StreamEnding, StreamWriter } from './stream-writer.js'
+import { tokenCounts } from './token-counts.js'
+import type { UsageService } from './usage.js'
 
 /** Which path a read follows. */
 export interface PathOptions {
@@ -105,6 +107,7 @@ export class MessageService {
     private readonly queue: AppendQueue,
     private readonly cipher: MessageCipher | null,
     private readonly live: LiveReplies,
+    private readonly usage: UsageService,
   ) {}
 
   /**
@@ -133,7 +136,10 @@ export class MessageService {
   async finish(id: string, finish: Finish = {}): Promise<Message> {
     const data = validateFinish(finish)
     checkJsonSize('metadata', data.metadata)
-    return this.end(id, { status: 'complete', ...data })
+    const { prompt_tokens, completion_tokens, tokens_used, ...rest } = data
+    const given = tokens_used ?? prompt_tokens ?? completion_tokens
+    const tokens = given === undefined ? {} : tokenCounts(data)
+    return this.end(id, { status: 'complete', ...rest, ...tokens })
   }
 
   /** Ends a live reply as `aborted`, keeping the content that arrived. */
@@ -185,6 +191,7 @@ export class MessageService {
     const row = this.toRow(input, '')
     if (!isUuid(conversationId)) throw notFound('conversation', conversationId)
     await this.checkParent(conversationId, row)
+    await this.checkQuota(conversationId, [row])
     const owner = this.cipher === null ? this.owner : await this.seal(conversationId, [row])
     let outcome
     try {
@@ -227,6 +234,7 @@ export class MessageService {
     if (!isUuid(conversationId)) throw notFound('conversation', conversationId)
     for (const [i, row] of rows.entries())
       await this.checkParent(conversationId, row, `/${i}`, rows)
+    await this.checkQuota(conversationId, rows)
     const owner = this.cipher === null ? this.owner : await this.seal(conversationId, rows)
     const created_at = new Date().toISOString()
     let result
@@ -608,11 +616,13 @@ export class MessageService {
 
   private toRow(input: NewMessage, at: string): AppendRow {
     let data
+    let tokens
     try {
       data = validateNew(input)
       checkJsonSize('metadata', data.metadata)
       checkJsonSize('context_documents', data.context_documents)
       checkParts(data.parts, data.role)
+      tokens = tokenCounts(data)
     } catch (error) {
       if (at === '' || !(error instanceof ChatkeepError)) throw error
       // The item's pointer (`/2`) goes before the field within it (`/content`, or `/` for all of it).
@@ -636,7 +646,7 @@ export class MessageService {
       parts: data.parts ?? null,
       ...(streaming ? { status: 'streaming' as const } : {}),
       request_id: data.request_id ?? null,
-      tokens_used: data.tokens_used ?? 0,
+      ...tokens!,
       model_version: data.model_version ?? null,
       context_documents: data.context_documents ?? [],
       metadata: data.metadata ?? {},
@@ -727,6 +737,31 @@ export class MessageService {
     return original
   }
 
+  /**
+   * `quota_exceeded` when the conversation's user has reached a limit of their quota. A retry of
+   * an append stored before the limit was reached (every row's request_id already stored) goes
+   * on, to be answered with what was stored.
+   */
+  private async checkQuota(conversationId: string, rows: AppendRow[]): Promise<void> {
+    if (!this.usage.mayRefuse()) return
+    const user_id = this.owner ?? (await this.conversation(conversationId)).user_id
+    try {
+      await this.usage.assertWithinQuota(user_id)
+    } catch (error) {
+      if (!isChatkeepError(error, 'quota_exceeded')) throw error
+      for (const row of rows) {
+        const stored =
+          row.request_id !== null &&
+          (await messages.getMessageByIdempotencyKey(this.db, {
+            conversation_id: conversationId,
+            role: row.role,
+            request_id: row.request_id,
+          })) !== undefined
+        if (!stored) throw error
+      }
+    }
+  }
+
   private async whyNotAppended(conversationId: string): Promise<ChatkeepError> {
     const conversation = isUuid(conversationId)
       ? await conversations.getConversation(this.db, conversationId, this.owner)
@@ -788,6 +823,8 @@ function built(
     parts: row.parts as Part[] | null,
     request_id: row.request_id,
     tokens_used: row.tokens_used,
+    prompt_tokens: row.prompt_tokens,
+    completion_tokens: row.completion_tokens,
     model_version: row.model_version,
     context_documents: row.context_documents,
     metadata: row.metadata,
@@ -823,6 +860,8 @@ function sameBody(message: Message, row: AppendRow): boolean {
     message.content === row.content &&
     canonicalJson(message.parts) === canonicalJson(row.parts) &&
     message.tokens_used === row.tokens_used &&
+    message.prompt_tokens === row.prompt_tokens &&
+    message.completion_tokens === row.completion_tokens &&
     message.model_version === row.model_version &&
     sameParent &&
     canonicalJson(message.metadata) === canonicalJson(row.metadata) &&

@@ -34,6 +34,8 @@ interface Entry {
 export interface StreamEnding {
   status: 'complete' | 'aborted'
   tokens_used?: number | undefined
+  prompt_tokens?: number | null | undefined
+  completion_tokens?: number | null | undefined
   finish_reason?: string | null | undefined
   metadata?: Record<string, unknown> | undefined
 }
@@ -156,6 +158,15 @@ export class StreamWriter {
           status: ending.status,
           stored,
           tokens_used: ending.tokens_used ?? locked.tokens_used,
+          // A finish that reports no tokens keeps what the start gave.
+          prompt_tokens:
+            ending.tokens_used === undefined
+              ? locked.prompt_tokens
+              : (ending.prompt_tokens ?? null),
+          completion_tokens:
+            ending.tokens_used === undefined
+              ? locked.completion_tokens
+              : (ending.completion_tokens ?? null),
           previous_tokens: locked.tokens_used,
           finish_reason: ending.finish_reason ?? null,
           metadata: encodeJson(ending.metadata ?? this.db.codec.json(locked.metadata)),

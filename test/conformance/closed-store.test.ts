@@ -92,6 +92,14 @@ const DATABASE_CALLS: Record<string, Calls> = {
     seal: () => [],
     verify: () => [{}],
   },
+  usage: {
+    report: () => [{}],
+    prices: () => [],
+    quotas: () => [],
+    setQuotas: () => [{ default: null }],
+    status: (ids) => [ids.user],
+    assertWithinQuota: (ids) => [ids.user],
+  },
   retention: {
     defaultPolicy: () => [],
     settings: () => [],
@@ -131,6 +139,7 @@ const OTHER_CALLS: Record<string, Calls> = {
     follow: (ids) => [ids.message],
   },
   transcripts: { removeFiles: () => [[]] },
+  usage: { mayRefuse: () => [] },
 }
 
 /** Methods a caller never calls: the services' own helpers (TypeScript `private`). */
@@ -141,6 +150,7 @@ const INTERNAL: Record<string, string[]> = {
     'toRow',
     'seal',
     'checkParent',
+    'checkQuota',
     'replayed',
     'whyNotAppended',
     'conversation',

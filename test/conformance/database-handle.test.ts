@@ -124,7 +124,7 @@ describeEachEngine('database handles', (ctx) => {
     const insertUser = (row: object) =>
       db.kysely
         .insertInto('users')
-        .values({ ...userRow, preferences: jsonText(userRow.preferences), ...row })
+        .values({ ...userRow, preferences: jsonText(userRow.preferences), quota: null, ...row })
         .execute()
     const insertConversation = (row: object) =>
       db.kysely

@@ -199,6 +199,8 @@ export function expectMessageShape(message: Message): void {
       'parts',
       'request_id',
       'tokens_used',
+      'prompt_tokens',
+      'completion_tokens',
       'model_version',
       'context_documents',
       'metadata',
@@ -218,6 +220,9 @@ export function expectMessageShape(message: Message): void {
   expect(message.user_id).toMatch(UUID)
   expect(Number.isSafeInteger(message.sequence)).toBe(true)
   expect(Number.isSafeInteger(message.tokens_used)).toBe(true)
+  for (const part of [message.prompt_tokens, message.completion_tokens]) {
+    if (part !== null) expect(Number.isSafeInteger(part)).toBe(true)
+  }
   expect(typeof message.content).toBe('string')
   expect(Array.isArray(message.context_documents)).toBe(true)
   expectPlainObject(message.metadata)

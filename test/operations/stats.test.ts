@@ -19,6 +19,10 @@ const IDS = Array.from({ length: 40 }, () => uuid7())
 
 /** A known data set, written row by row so that nothing else (audit, sessions) appears. */
 async function load(store: Store) {
+  // gpt-4o's 155 tokens are not split: priced as completion, 155 × 10 / 1e6.
+  await store.config.set('llm.model_prices', {
+    'gpt-4o': { prompt_per_million: 2.5, completion_per_million: 10 },
+  })
   let next = 0
   const id = () => IDS[next++]!
   const db = store.database.kysely
@@ -137,6 +141,9 @@ async function load(store: Store) {
 
 type Loaded = Awaited<ReturnType<typeof load>>
 
+/** A model without a price; no message of the data set splits its tokens. */
+const unpriced = { prompt_tokens: 0, completion_tokens: 0, cost: null }
+
 const expected = (users: Loaded, engine: EngineName) => ({
   engine,
   generated_at: NOW.toISOString(),
@@ -148,6 +155,9 @@ const expected = (users: Loaded, engine: EngineName) => ({
     messages: 10,
     documents: 2,
     document_chunks: 3,
+    // The price table, and its change in the audit log.
+    system_configs: 1,
+    audit_events: 1,
   },
   soft_deleted: { conversations: 1, messages: 1, documents: 1 },
   feedback: { up: 1, down: 2, with_reason: 1 },
@@ -158,12 +168,12 @@ const expected = (users: Loaded, engine: EngineName) => ({
     { day: day(T0), messages: 2, tokens: 37 },
   ],
   tokens_per_model: [
-    { model_version: 'big', messages: 2, tokens: 501 },
-    { model_version: 'gpt-4o', messages: 3, tokens: 155 },
-    { model_version: 'claude-3', messages: 2, tokens: 60 },
-    { model_version: 'Z-model', messages: 1, tokens: 20 },
-    { model_version: 'a-model', messages: 1, tokens: 20 },
-    { model_version: null, messages: 1, tokens: 7 },
+    { model_version: 'big', messages: 2, tokens: 501, ...unpriced },
+    { model_version: 'gpt-4o', messages: 3, tokens: 155, ...unpriced, cost: 0.00155 },
+    { model_version: 'claude-3', messages: 2, tokens: 60, ...unpriced },
+    { model_version: 'Z-model', messages: 1, tokens: 20, ...unpriced },
+    { model_version: 'a-model', messages: 1, tokens: 20, ...unpriced },
+    { model_version: null, messages: 1, tokens: 7, ...unpriced },
   ],
   top: 2,
   top_users: {
@@ -228,7 +238,8 @@ describeEachEngine('chatkeep stats', (ctx) => {
     expect(text.stdout).toMatch(/^messages +10 +1$/m)
     expect(text.stdout).toMatch(/^users +3 +-$/m)
     expect(text.stdout).toContain(`${day(T0 - DAY)}         4     120`)
-    expect(text.stdout).toMatch(/^\(none\) +1 +7$/m)
+    expect(text.stdout).toMatch(/^\(none\) +1 +7 +-$/m)
+    expect(text.stdout).toMatch(/^gpt-4o +3 +155 +0\.00155$/m)
     expect(text.stdout).toMatch(
       /Top 2 users by tokens\n\nusername +messages +tokens\n-+ +-+ +-+\ncat +2 +501\n/,
     )

@@ -1031,6 +1031,7 @@ export interface paths {
      *     - `maintenance.message` (string, at most 500 characters): The notice apps show while maintenance.enabled is true.
      *     - `llm.default_model` (string, 1 to 200 characters): The model apps use when a conversation names none.
      *     - `llm.default_parameters` (JSON object): Generation parameters (temperature, top_p, …) for new conversations.
+     *     - `llm.model_prices` (JSON object: model → { prompt_per_million, completion_per_million }): What each model costs per million tokens, for usage reports and cost quotas; tokens not split into prompt and completion are priced as completion.
      *     - `chat.context_messages` (integer, 1 to 1000): How many recent messages apps load as an LLM context window.
      */
     put: operations['setSetting']
@@ -1120,6 +1121,67 @@ export interface paths {
     /** Rows per table, database size, messages per day, tokens per model, top users (admin) */
     get: operations['getStats']
     put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/usage': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * Tokens and their cost per user, model or UTC day
+     * @description Messages created in [since, until) (by default the last 30 days), soft-deleted ones included: their tokens were spent. The cost is by the price table in system config (`llm.model_prices`); tokens of a model without a price are in `unpriced_tokens`. A user sees their own usage; an admin everyone’s, or one user’s with `user_id`.
+     */
+    get: operations['getUsage']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/usage/quota': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /**
+     * Where a user stands against their quota today and this month
+     * @description The caller’s own, or with `user_id` (admins) another user’s. While `exceeded` is not empty, appends answer 429 `quota_exceeded` with `Retry-After` until the reset.
+     */
+    get: operations['getQuotaStatus']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/admin/quotas': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** The default quota and every user’s own (admin) */
+    get: operations['getQuotas']
+    /**
+     * Set the default and users’ quotas (admin)
+     * @description All in one transaction, audited as `quota.update` with the settings before and after. A null quota goes back to the default. Other instances apply a quota set while none was in force within 5 seconds.
+     */
+    put: operations['setQuotas']
     post?: never
     delete?: never
     options?: never
@@ -1317,6 +1379,11 @@ export interface components {
       /** @description Whether the same request may succeed when sent again later (a lost connection, a busy database, a rate limit). */
       retriable: boolean
       field?: string
+      /**
+       * Format: date-time
+       * @description For `quota_exceeded`: when the quota resets (also in `Retry-After`).
+       */
+      resets_at?: string
       instance?: string
     }
     /** User */
@@ -1464,6 +1531,8 @@ export interface components {
         | null
       request_id: string | null
       tokens_used: number
+      prompt_tokens: number | null
+      completion_tokens: number | null
       model_version: string | null
       context_documents: unknown[]
       metadata: {
@@ -1726,6 +1795,10 @@ export interface components {
         model_version: string | null
         messages: number
         tokens: number
+        prompt_tokens: number
+        completion_tokens: number
+        /** @description By the price table (`llm.model_prices`); null for a model it has no price for. */
+        cost: number | null
       }[]
       top: number
       top_users: {
@@ -1742,6 +1815,79 @@ export interface components {
           tokens: number
         }[]
       }
+    }
+    /** UsageReport */
+    UsageReport: {
+      group_by: 'user' | 'model' | 'day'
+      /** Format: date-time */
+      since: string
+      /** Format: date-time */
+      until: string
+      user_id: string | null
+      rows: {
+        key: string | null
+        username?: string
+        messages: number
+        prompt_tokens: number
+        completion_tokens: number
+        tokens_used: number
+        cost: number
+        unpriced_tokens: number
+      }[]
+      total: {
+        messages: number
+        prompt_tokens: number
+        completion_tokens: number
+        tokens_used: number
+        cost: number
+        unpriced_tokens: number
+      }
+    }
+    /** QuotaStatus */
+    QuotaStatus: {
+      /** Format: uuid */
+      user_id: string
+      quota: {
+        tokens_per_day?: number
+        tokens_per_month?: number
+        cost_per_day?: number
+        cost_per_month?: number
+      } | null
+      source: 'user' | 'default' | null
+      day: {
+        tokens: number
+        cost: number
+        /** Format: date-time */
+        resets_at: string
+      }
+      month: {
+        tokens: number
+        cost: number
+        /** Format: date-time */
+        resets_at: string
+      }
+      exceeded: ('tokens_per_day' | 'tokens_per_month' | 'cost_per_day' | 'cost_per_month')[]
+    }
+    /** QuotaSettings */
+    QuotaSettings: {
+      default: {
+        tokens_per_day?: number
+        tokens_per_month?: number
+        cost_per_day?: number
+        cost_per_month?: number
+      } | null
+      users: {
+        /** Format: uuid */
+        user_id: string
+        username: string
+        /** UsageQuota */
+        quota: {
+          tokens_per_day?: number
+          tokens_per_month?: number
+          cost_per_day?: number
+          cost_per_month?: number
+        }
+      }[]
     }
     /** Transcript */
     Transcript: {
@@ -2008,7 +2154,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -2116,7 +2262,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -2222,7 +2368,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -2294,7 +2440,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -2391,7 +2537,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -2474,7 +2620,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -2568,7 +2714,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -2661,7 +2807,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -2744,7 +2890,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -2818,7 +2964,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -2911,7 +3057,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -2985,7 +3131,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -3070,7 +3216,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -3174,7 +3320,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -3259,7 +3405,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -3342,7 +3488,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -3449,7 +3595,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -3534,7 +3680,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -3652,7 +3798,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -3734,7 +3880,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -3871,7 +4017,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -4017,7 +4163,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -4093,7 +4239,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -4167,7 +4313,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -4284,7 +4430,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -4367,7 +4513,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -4443,7 +4589,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -4586,7 +4732,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -4628,6 +4774,8 @@ export interface operations {
       content: {
         'application/json': {
           tokens_used?: number
+          prompt_tokens?: number | null
+          completion_tokens?: number | null
           finish_reason?: string | null
           metadata?: {
             [key: string]: unknown
@@ -4681,7 +4829,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -4772,7 +4920,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -4851,7 +4999,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -4944,7 +5092,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -5042,6 +5190,8 @@ export interface operations {
           parent_id?: string | null
           activate?: boolean
           tokens_used?: number
+          prompt_tokens?: number | null
+          completion_tokens?: number | null
           model_version?: string | null
           context_documents?: unknown[]
           metadata?: {
@@ -5105,7 +5255,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -5201,6 +5351,8 @@ export interface operations {
             parent_id?: string | null
             activate?: boolean
             tokens_used?: number
+            prompt_tokens?: number | null
+            completion_tokens?: number | null
             model_version?: string | null
             context_documents?: unknown[]
             metadata?: {
@@ -5269,7 +5421,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -5361,7 +5513,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -5437,7 +5589,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -5511,7 +5663,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -5622,6 +5774,8 @@ export interface operations {
                   | null
                 request_id: string | null
                 tokens_used: number
+                prompt_tokens: number | null
+                completion_tokens: number | null
                 model_version: string | null
                 context_documents: unknown[]
                 metadata: {
@@ -5669,7 +5823,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -5756,7 +5910,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -5832,7 +5986,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -5915,7 +6069,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -5993,7 +6147,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -6071,7 +6225,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -6258,7 +6412,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -6366,7 +6520,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -6449,7 +6603,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -6544,7 +6698,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -6642,7 +6796,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -6735,7 +6889,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -6846,7 +7000,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -6956,7 +7110,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -7054,7 +7208,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -7147,7 +7301,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -7234,7 +7388,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -7315,7 +7469,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -7393,7 +7547,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -7497,7 +7651,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -7582,7 +7736,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -7665,7 +7819,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -7761,7 +7915,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -7869,7 +8023,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -7954,7 +8108,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -8032,7 +8186,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -8117,7 +8271,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -8218,7 +8372,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -8301,7 +8455,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -8375,7 +8529,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -8520,7 +8674,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -8602,7 +8756,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -8693,7 +8847,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -8778,7 +8932,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -8857,7 +9011,350 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description An unexpected failure; the cause is logged, never sent (`internal`). */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The database is unavailable or its schema is not current. */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  getUsage: {
+    parameters: {
+      query?: {
+        group_by?: 'user' | 'model' | 'day'
+        /** @description Messages created at or after this time (RFC 3339, `Z` or an offset); by default 30 days before `until`. */
+        since?: string
+        /** @description Messages created before this time; by default now. */
+        until?: string
+        user_id?: string
+      }
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['UsageReport']
+        }
+      }
+      /** @description Invalid request: `field` names the input at fault (`validation_failed`). */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No valid credentials (`unauthorized`). */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The caller may not do this (`forbidden`). */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description An unexpected failure; the cause is logged, never sent (`internal`). */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The database is unavailable or its schema is not current. */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  getQuotaStatus: {
+    parameters: {
+      query?: {
+        user_id?: string
+      }
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['QuotaStatus']
+        }
+      }
+      /** @description Invalid request: `field` names the input at fault (`validation_failed`). */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No valid credentials (`unauthorized`). */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The caller may not do this (`forbidden`). */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No such row, or not the caller's (`not_found`). */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description An unexpected failure; the cause is logged, never sent (`internal`). */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The database is unavailable or its schema is not current. */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  getQuotas: {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['QuotaSettings']
+        }
+      }
+      /** @description Invalid request: `field` names the input at fault (`validation_failed`). */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No valid credentials (`unauthorized`). */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The caller may not do this (`forbidden`). */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description An unexpected failure; the cause is logged, never sent (`internal`). */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The database is unavailable or its schema is not current. */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  setQuotas: {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        'application/json': {
+          default?: {
+            tokens_per_day?: number
+            tokens_per_month?: number
+            cost_per_day?: number
+            cost_per_month?: number
+          } | null
+          users?: {
+            user_id: string
+            quota: {
+              tokens_per_day?: number
+              tokens_per_month?: number
+              cost_per_day?: number
+              cost_per_month?: number
+            } | null
+          }[]
+        }
+      }
+    }
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['QuotaSettings']
+        }
+      }
+      /** @description Invalid request: `field` names the input at fault (`validation_failed`). */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No valid credentials (`unauthorized`). */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The caller may not do this (`forbidden`). */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No such row, or not the caller's (`not_found`). */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -8944,7 +9441,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -9027,7 +9524,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -9103,7 +9600,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -9177,7 +9674,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -9255,7 +9752,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -9360,7 +9857,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -9464,7 +9961,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -9558,7 +10055,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -9642,7 +10139,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -9746,7 +10243,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -9826,7 +10323,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -9928,7 +10425,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown
@@ -10007,7 +10504,7 @@ export interface operations {
           'application/problem+json': components['schemas']['Problem']
         }
       }
-      /** @description Too many requests; wait for `Retry-After` (`rate_limited`). */
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
       429: {
         headers: {
           [name: string]: unknown

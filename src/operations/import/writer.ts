@@ -180,7 +180,14 @@ export async function writeConversation(
       const parent_id = m.parent_id ?? leaf
       leaf = m.id
       const ids = { id: m.id, conversation_id: conversation.id, user_id: conversation.user_id }
-      return { ...m, parent_id, parts: null, sealed: store.messages.sealFor(m.content, ids) }
+      return {
+        ...m,
+        parent_id,
+        parts: null,
+        prompt_tokens: null,
+        completion_tokens: null,
+        sealed: store.messages.sealFor(m.content, ids),
+      }
     })
     await insertPlacedMessages(
       tx,

@@ -57,6 +57,7 @@ export const SPECS: { readonly [T in DataTable]: TableSpec<Schema[T]> } = {
       last_login_at: 'time',
       retention_mode: 'text',
       retention_days: 'integer',
+      quota: 'nullable_json',
     },
   },
   auth_sessions: {
@@ -146,6 +147,8 @@ export const SPECS: { readonly [T in DataTable]: TableSpec<Schema[T]> } = {
       encrypted_parts: 'bytes',
       request_id: 'text',
       tokens_used: 'integer',
+      prompt_tokens: 'integer',
+      completion_tokens: 'integer',
       model_version: 'text',
       context_documents: 'json',
       metadata: 'json',

@@ -57,6 +57,11 @@ const TAGS = [
       'Retention policies and legal holds: how long conversations are kept, and what nothing may remove (admin).',
   },
   {
+    name: 'usage',
+    description:
+      'Tokens and their cost per user, model or day, and quotas that stop a user’s appends once reached.',
+  },
+  {
     name: 'stats',
     description: 'Rows, database size, activity per day, tokens per model, top users (admin).',
   },

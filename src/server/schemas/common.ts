@@ -14,6 +14,12 @@ export const ProblemSchema = Type.Object(
         'Whether the same request may succeed when sent again later (a lost connection, a busy database, a rate limit).',
     }),
     field: Type.Optional(Type.String()),
+    resets_at: Type.Optional(
+      Type.String({
+        format: 'date-time',
+        description: 'For `quota_exceeded`: when the quota resets (also in `Retry-After`).',
+      }),
+    ),
     instance: Type.Optional(Type.String()),
   },
   { $id: 'Problem', title: 'Problem' },
@@ -30,7 +36,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   409: 'A unique value is taken, an idempotency key was reused, or the conversation is closed.',
   413: 'The request body is too large (`payload_too_large`).',
   415: 'The body is not JSON (`unsupported_media_type`).',
-  429: 'Too many requests; wait for `Retry-After` (`rate_limited`).',
+  429: 'Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`).',
   500: 'An unexpected failure; the cause is logged, never sent (`internal`).',
   503: 'The database is unavailable or its schema is not current.',
 }
