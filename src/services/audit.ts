@@ -16,6 +16,7 @@ import {
 import type { Page } from '../schemas/data.js'
 import { LIMITS } from '../schemas/limits.js'
 import { checkJsonSize, validator } from '../schemas/validate.js'
+import { AuditBatch } from './audit-batch.js'
 import { checkCursors, toPage } from './page.js'
 
 const validateNew = validator(NewAuditEventSchema)
@@ -61,12 +62,32 @@ export function auditRow(
   }
 }
 
+function eventOf(row: audit.NewAuditEventRow, details: Record<string, unknown>): AuditEvent {
+  return {
+    id: row.id,
+    user_id: row.user_id ?? null,
+    action: row.action,
+    target_type: row.target_type ?? null,
+    target_id: row.target_id ?? null,
+    ip_address: row.ip_address ?? null,
+    user_agent: row.user_agent ?? null,
+    details,
+    created_at: row.created_at,
+  }
+}
+
 /**
  * The audit trail (`store.audit`). The server records what callers read, change, export and
  * delete; the library is trusted and records only what its user asks it to.
  */
 export class AuditService {
-  constructor(private readonly db: Database) {}
+  readonly #reads: AuditBatch
+
+  constructor(private readonly db: Database) {
+    this.#reads = new AuditBatch(db, (row) =>
+      this.#writeOne(row, JSON.parse(row.details as string)),
+    )
+  }
 
   /**
    * Writes one event: a single insert, nothing read back. An actor who no longer exists (an
@@ -76,6 +97,24 @@ export class AuditService {
    * await store.audit.record({ action: 'report.download', user_id: admin.id, target_type: 'report', target_id: '2026-q4' })
    */
   async record(input: NewAuditEvent): Promise<AuditEvent> {
+    const { row, details } = this.#rowOf(input)
+    await this.#writeOne(row, details)
+    return eventOf(row, details)
+  }
+
+  /**
+   * Writes one event of a read, in a group with the other reads' events of the moment: one
+   * commit for many. Resolves once the group has committed, so no acknowledged read goes
+   * unrecorded; the server uses it for every read of content.
+   */
+  async recordRead(input: NewAuditEvent): Promise<AuditEvent> {
+    const { row, details } = this.#rowOf(input)
+    await this.#reads.write(row)
+    // As written: an actor deleted meanwhile is kept in details.deleted_actor_id.
+    return eventOf(row, row.user_id === null ? JSON.parse(row.details as string) : details)
+  }
+
+  #rowOf(input: NewAuditEvent): { row: audit.NewAuditEventRow; details: Record<string, unknown> } {
     const data = validateNew(input)
     checkJsonSize('details', data.details)
     if (data.user_id !== undefined && data.user_id !== null && !isUuid(data.user_id)) {
@@ -87,6 +126,10 @@ export class AuditService {
     const row = auditRow(data.action, data, null, details)
     row.target_type = data.target_type ?? null
     row.target_id = data.target_id ?? null
+    return { row, details }
+  }
+
+  async #writeOne(row: audit.NewAuditEventRow, details: Record<string, unknown>): Promise<void> {
     try {
       await this.db.write(() => audit.insertAuditEvents(this.db, row))
     } catch (error) {
@@ -94,17 +137,6 @@ export class AuditService {
       details.deleted_actor_id = row.user_id
       Object.assign(row, { user_id: null, details: encodeJson(details) })
       await this.db.write(() => audit.insertAuditEvents(this.db, row))
-    }
-    return {
-      id: row.id,
-      user_id: row.user_id ?? null,
-      action: row.action,
-      target_type: row.target_type,
-      target_id: row.target_id,
-      ip_address: row.ip_address ?? null,
-      user_agent: row.user_agent ?? null,
-      details,
-      created_at: row.created_at,
     }
   }
 

@@ -88,6 +88,7 @@ const DATABASE_CALLS: Record<string, Calls> = {
   },
   audit: {
     record: () => [{ action: 'system.started' }],
+    recordRead: () => [{ action: 'system.read' }],
     list: () => [{}],
     seal: () => [],
     verify: () => [{}],

@@ -860,7 +860,7 @@ export interface paths {
     }
     /**
      * Query the audit log, newest first (admin)
-     * @description Filter by `user_id` (the actor), `action`, `target_type` and `target_id`, and by time: `since` ≤ created_at < `until`. Page with `after` = the previous page’s `last_id`. The actions are listed in docs/audit-and-config.md.
+     * @description Filter by `user_id` (the actor), `action`, `target_type` and `target_id`, and by time: `since` ≤ created_at < `until`. Page with `after` = the previous page’s `last_id`. The actions are listed in docs/audit-and-config.md. Audited itself as `audit.read`.
      */
     get: operations['listAuditEvents']
     put?: never

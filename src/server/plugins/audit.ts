@@ -18,7 +18,8 @@ declare module 'fastify' {
      */
     audit(action: string, target?: AuditTarget | null, details?: AuditDetails): Promise<void>
     /**
-     * The same for a read: a row that cannot be written is logged and the read is still
+     * The same for a read, committed in a group with other reads' rows (the read is answered
+     * once its row has committed); a row that cannot be written is logged and the read is still
      * answered.
      */
     auditRead(action: string, target?: AuditTarget | null, details?: AuditDetails): Promise<void>
@@ -60,7 +61,8 @@ export const auditPlugin = fp(
         details: details ?? {},
       }
       try {
-        await options.audit.record(event)
+        // A read's row commits in a group with the other reads of the moment.
+        await (must ? options.audit.record(event) : options.audit.recordRead(event))
       } catch (error) {
         // Never silently dropped: the log line holds the whole event.
         request.log.error({ err: error, audit_event: event }, 'audit event not written')

@@ -21,14 +21,19 @@ export const auditRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (a
         description:
           'Filter by `user_id` (the actor), `action`, `target_type` and `target_id`, and by time: ' +
           '`since` ≤ created_at < `until`. Page with `after` = the previous page’s `last_id`. ' +
-          'The actions are listed in docs/audit-and-config.md.',
+          'The actions are listed in docs/audit-and-config.md. Audited itself as `audit.read`.',
         querystring: AuditListSchema,
         response: { 200: PageOf(AuditEvent), ...errorResponses(403) },
       },
     },
-    async (request) => ({
-      object: 'list' as const,
-      ...(await inQuery(request.query, store.audit.list(request.query))),
-    }),
+    async (request) => {
+      const page = await inQuery(request.query, store.audit.list(request.query))
+      // Reading the audit log is itself in it: who looked, for what.
+      await request.auditRead('audit.read', null, {
+        query: request.query,
+        events: page.data.length,
+      })
+      return { object: 'list' as const, ...page }
+    },
   )
 }

@@ -118,6 +118,13 @@ export const messageStreamRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = 
       })
       // The first event is read before answering, so a missing message is a plain 404.
       const first = await events.next()
+      await request.auditRead(
+        'message.stream',
+        { type: 'message', id: request.params.id },
+        {
+          after,
+        },
+      )
       reply.hijack()
       const raw = reply.raw
       raw.on('close', () => closed.abort())

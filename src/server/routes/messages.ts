@@ -198,8 +198,10 @@ export const messageRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async 
     async (request) => {
       const { last, leaf, ...options } = request.query
       const messages = storeFor(store, request).messages
+      const conversation = { type: 'conversation', id: request.params.id }
       if (last === undefined && leaf === undefined) {
         const page = await inQuery(options, messages.list(request.params.id, options))
+        await request.auditRead('messages.read', conversation, { messages: page.data.length })
         return { object: 'list' as const, ...page }
       }
       if (Object.keys(options).length > 0) {
@@ -213,6 +215,10 @@ export const messageRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async 
         last ?? LIMITS.default_page,
         leaf === undefined ? {} : { leaf },
       )
+      await request.auditRead('messages.read', conversation, {
+        messages: page.data.length,
+        ...(leaf === undefined ? {} : { leaf }),
+      })
       return { object: 'list' as const, ...page }
     },
   )
@@ -231,7 +237,18 @@ export const messageRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async 
         response: { 200: ContextWindow, ...errorResponses(404) },
       },
     },
-    async (request) => storeFor(store, request).messages.context(request.params.id, request.query),
+    async (request) => {
+      const context = await storeFor(store, request).messages.context(
+        request.params.id,
+        request.query,
+      )
+      await request.auditRead(
+        'conversation.context',
+        { type: 'conversation', id: request.params.id },
+        { messages: context.messages.length },
+      )
+      return context
+    },
   )
 
   app.get(
@@ -245,7 +262,17 @@ export const messageRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async 
         response: { 200: Message, ...errorResponses(404) },
       },
     },
-    async (request) => storeFor(store, request).messages.get(request.params.id),
+    async (request) => {
+      const message = await storeFor(store, request).messages.get(request.params.id)
+      await request.auditRead(
+        'message.read',
+        { type: 'message', id: message.id },
+        {
+          conversation_id: message.conversation_id,
+        },
+      )
+      return message
+    },
   )
 
   app.get(

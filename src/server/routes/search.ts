@@ -31,6 +31,10 @@ export const searchRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (
         request.query,
         storeFor(store, request).search.search(request.query),
       )
+      await request.auditRead('search.read', null, {
+        scope: request.query.scope ?? 'messages',
+        hits: page.data.length,
+      })
       return { object: 'list' as const, ...page }
     },
   )
@@ -50,6 +54,7 @@ export const searchRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (
     },
     async (request) => {
       const result = await storeFor(store, request).search.similar(request.body)
+      await request.auditRead('search.similar', null, { hits: result.data.length })
       return { object: 'list' as const, ...result }
     },
   )
