@@ -33,6 +33,8 @@ import { sealMessage } from './messages.js'
 import { encodePolicy } from '../repositories/retention-policies.js'
 import { DEFAULT_TEMPORARY_TTL_HOURS } from '../schemas/retention.js'
 import { refuseIfConversationHeld } from './legal-holds.js'
+import { insertAuditEvents } from '../repositories/audit-events.js'
+import { type AuditContext, auditRow } from './audit.js'
 import { checkCursors, toPage } from './page.js'
 
 const validateNew = validator(NewConversationSchema)
@@ -315,7 +317,11 @@ export class ConversationService {
    * Soft delete: the conversation and its messages disappear from every read until restored.
    * Refused with `legal_hold` while a hold covers it or its user.
    */
-  async delete(id: string): Promise<void> {
+  /**
+   * Soft-deletes a conversation with its messages. With `actor`, the deletion is audited
+   * (`conversation.delete`) in the same transaction: both commit or neither does.
+   */
+  async delete(id: string, actor?: AuditContext): Promise<void> {
     const at = new Date().toISOString()
     const deleted =
       isUuid(id) &&
@@ -326,13 +332,20 @@ export class ConversationService {
         // Asked once the caller is known to own it, so a hold is never news to anyone else.
         await refuseIfConversationHeld(tx, id)
         await insertEvents(tx, eventRow('conversation.deleted', subjectOf(owner), {}, at))
+        if (actor !== undefined) {
+          const target = { type: 'conversation', id }
+          await insertAuditEvents(tx, auditRow('conversation.delete', actor, target, {}, at))
+        }
         return true
       }))
     if (!deleted) throw notFound('conversation', id)
   }
 
-  /** Undoes a soft delete, bringing back the messages that went with the conversation. */
-  async restore(id: string): Promise<Conversation> {
+  /**
+   * Undoes a soft delete, bringing back the messages that went with the conversation. With
+   * `actor`, audited (`conversation.restore`) in the same transaction.
+   */
+  async restore(id: string, actor?: AuditContext): Promise<Conversation> {
     if (!isUuid(id)) throw notFound('conversation', id)
     const at = new Date().toISOString()
     const row = await this.db.transaction(async (tx) => {
@@ -341,6 +354,11 @@ export class ConversationService {
       if (current.deleted_at === null) return current
       const restored = await conversations.restoreConversation(tx, current, at)
       await insertEvents(tx, eventRow('conversation.restored', subjectOf(current), {}, at))
+      if (actor !== undefined) {
+        const target = { type: 'conversation', id: current.id }
+        const details = { owner_id: current.user_id }
+        await insertAuditEvents(tx, auditRow('conversation.restore', actor, target, details, at))
+      }
       return restored
     })
     if (row === undefined) throw notFound('conversation', id)

@@ -22,6 +22,8 @@ import {
 } from '../schemas/inputs.js'
 import { LIMITS } from '../schemas/limits.js'
 import { refuseIfUserHeld } from './legal-holds.js'
+import { insertAuditEvents } from '../repositories/audit-events.js'
+import { type AuditContext, auditRow } from './audit.js'
 import { toPage } from './page.js'
 import { checkJsonSize, validator } from '../schemas/validate.js'
 
@@ -199,7 +201,11 @@ export class UserService {
     )
   }
 
-  async update(id: string, input: UserUpdate): Promise<User> {
+  /**
+   * Changes a user. With `actor`, each kind of change (`user.role_change`, `user.activate`,
+   * `user.deactivate`, `user.update`) is audited in the same transaction.
+   */
+  async update(id: string, input: UserUpdate, actor?: AuditContext): Promise<User> {
     const data = validateUpdate(input)
     checkJsonSize('preferences', data.preferences)
     if (!isUuid(id)) throw notFound('user', id)
@@ -221,6 +227,12 @@ export class UserService {
             tx,
             eventRow('user.updated', { user_id: id }, userChanges(data), patch.updated_at),
           )
+          if (actor !== undefined) {
+            const rows = auditedChanges(data).map(([action, details]) =>
+              auditRow(action, actor, { type: 'user', id }, details, patch.updated_at),
+            )
+            if (rows.length > 0) await insertAuditEvents(tx, rows)
+          }
         }
         return updated
       })
@@ -238,7 +250,11 @@ export class UserService {
    * Removes the user and, by cascade, their sessions, keys, conversations, messages and documents.
    * Refused with `legal_hold` while a hold covers the user or any conversation of theirs.
    */
-  async delete(id: string): Promise<void> {
+  /**
+   * Deletes a user and everything of theirs. With `actor`, audited (`user.delete`) in the same
+   * transaction; an admin deleting their own account is kept as `details.deleted_actor_id`.
+   */
+  async delete(id: string, actor?: AuditContext): Promise<void> {
     let deleted = false
     try {
       deleted =
@@ -250,6 +266,16 @@ export class UserService {
           // Their own events go with them; the feed's readers of everyone's learn of it.
           await deleteUserEvents(tx, id)
           await insertEvents(tx, eventRow('user.deleted', { user_id: null }, { user_id: id }))
+          if (actor !== undefined) {
+            const self = actor.user_id === id
+            const row = auditRow(
+              'user.delete',
+              self ? { ...actor, user_id: null } : actor,
+              { type: 'user', id },
+              self ? { deleted_actor_id: id } : {},
+            )
+            await insertAuditEvents(tx, row)
+          }
           return true
         }))
     } finally {
@@ -257,6 +283,17 @@ export class UserService {
     }
     if (!deleted) throw notFound('user', id)
   }
+}
+
+/** The audit rows of an update: one per kind of change. */
+function auditedChanges(patch: UserUpdate): [string, Record<string, unknown>][] {
+  const { role, is_active, ...rest } = patch
+  const changes: [string, Record<string, unknown>][] = []
+  if (role !== undefined) changes.push(['user.role_change', { role }])
+  if (is_active !== undefined) changes.push([is_active ? 'user.activate' : 'user.deactivate', {}])
+  const fields = Object.keys(rest).filter((k) => rest[k as keyof typeof rest] !== undefined)
+  if (fields.length > 0) changes.push(['user.update', { fields }])
+  return changes
 }
 
 /**

@@ -510,7 +510,7 @@ describeEachEngine('audit log over HTTP', (ctx) => {
     }
   })
 
-  it('answers a read when its audit row cannot be written, logging the event; a change then fails loudly', async () => {
+  it('answers a read when its audit row cannot be written, logging the event; a change then fails whole', async () => {
     const lines: string[] = []
     const logger = pino(
       new Writable({
@@ -531,12 +531,10 @@ describeEachEngine('audit log over HTTP', (ctx) => {
       expect(read.statusCode).toBe(200)
       expect(read.json<Conversation>().id).toBe(conversation.id)
 
+      // A delete is audited in its own transaction: it fails whole, and the conversation lives on.
       const deleted = await app.inject({ method: 'DELETE', url, headers: as('alice') })
       expect(deleted.statusCode).toBeGreaterThanOrEqual(500)
-      // The delete itself committed before its audit row was tried.
-      await expect(ctx.store.conversations.get(conversation.id)).rejects.toMatchObject({
-        code: 'not_found',
-      })
+      expect((await ctx.store.conversations.get(conversation.id)).deleted_at).toBeNull()
 
       // A logout is audited in its own transaction: it fails whole, and the session lives on.
       const logout = await app.inject({
@@ -564,9 +562,6 @@ describeEachEngine('audit log over HTTP', (ctx) => {
       target_type: 'conversation',
       target_id: conversation.id,
     }
-    expect(logged).toEqual([
-      expect.objectContaining({ ...who, action: 'conversation.read' }),
-      expect.objectContaining({ ...who, action: 'conversation.delete' }),
-    ])
+    expect(logged).toEqual([expect.objectContaining({ ...who, action: 'conversation.read' })])
   })
 })

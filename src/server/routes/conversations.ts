@@ -10,6 +10,7 @@ import {
 } from '../../schemas/inputs.js'
 import type { Store } from '../../store.js'
 import { inQuery } from '../in-query.js'
+import { auditContextOf } from '../plugins/audit.js'
 import { storeFor } from '../plugins/auth.js'
 import { errorResponses, IdParams, NoContent, PageOf } from '../schemas/common.js'
 
@@ -180,8 +181,10 @@ export const conversationRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = a
       },
     },
     async (request, reply) => {
-      await storeFor(store, request).conversations.delete(request.params.id)
-      await request.audit('conversation.delete', target(request.params.id))
+      await storeFor(store, request).conversations.delete(
+        request.params.id,
+        auditContextOf(request),
+      )
       return reply.code(204).send(null)
     },
   )
@@ -199,11 +202,10 @@ export const conversationRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = a
       },
     },
     async (request) => {
-      const conversation = await storeFor(store, request).conversations.restore(request.params.id)
-      await request.audit('conversation.restore', target(conversation.id), {
-        owner_id: conversation.user_id,
-      })
-      return conversation
+      return storeFor(store, request).conversations.restore(
+        request.params.id,
+        auditContextOf(request),
+      )
     },
   )
 }

@@ -3,6 +3,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { ConversationStatusSchema, RoleSchema } from '../../schemas/data.js'
 import { LIMITS } from '../../schemas/limits.js'
 import type { Store } from '../../store.js'
+import { auditContextOf } from '../plugins/audit.js'
 import { principalOf } from '../plugins/auth.js'
 import { errorResponses } from '../schemas/common.js'
 
@@ -195,8 +196,7 @@ export const seedChatRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async
     },
     async (request) => {
       const mine = store.forUser(principalOf(request).user_id)
-      await mine.conversations.delete(request.params.id)
-      await request.audit('conversation.delete', { type: 'conversation', id: request.params.id })
+      await mine.conversations.delete(request.params.id, auditContextOf(request))
       return { success: true, session_id: request.params.id }
     },
   )

@@ -3,15 +3,11 @@ import { Type } from '@sinclair/typebox'
 import type { FastifyReply } from 'fastify'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { UserSchema } from '../../schemas/data.js'
-import {
-  NewUserSchema,
-  type UserUpdate,
-  UserListSchema,
-  UserUpdateSchema,
-} from '../../schemas/inputs.js'
+import { NewUserSchema, UserListSchema, UserUpdateSchema } from '../../schemas/inputs.js'
 import { LIMITS } from '../../schemas/limits.js'
 import { ErasureReportSchema } from '../../schemas/privacy.js'
 import type { Store } from '../../store.js'
+import { auditContextOf } from '../plugins/audit.js'
 import { principalOf } from '../plugins/auth.js'
 import { inQuery } from '../in-query.js'
 import { errorResponses, IdParams, NoContent, PageOf } from '../schemas/common.js'
@@ -193,11 +189,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (ap
       },
     },
     async (request) => {
-      const user = await store.users.update(request.params.id, request.body)
-      for (const [action, details] of userChanges(request.body)) {
-        await request.audit(action, { type: 'user', id: user.id }, details)
-      }
-      return user
+      return store.users.update(request.params.id, request.body, auditContextOf(request))
     },
   )
 
@@ -214,8 +206,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (ap
       },
     },
     async (request, reply) => {
-      await store.users.delete(request.params.id)
-      await request.audit('user.delete', { type: 'user', id: request.params.id })
+      await store.users.delete(request.params.id, auditContextOf(request))
       return reply.code(204).send(null)
     },
   )
@@ -244,17 +235,3 @@ function sendExport(store: Store, user: { id: string; username: string }, reply:
 /** `ada-export.zip`, with anything a header or a file system would mind replaced. */
 const exportFilename = (username: string) =>
   `${username.replace(/[^A-Za-z0-9._-]/g, '_')}-export.zip`
-
-/**
- * The audit rows an admin's edit of a user makes: one per kind of change, so that a query for
- * `user.role_change` finds every role change. Values are recorded as set (no read before).
- */
-function userChanges(patch: UserUpdate): [string, Record<string, unknown>][] {
-  const { role, is_active, ...rest } = patch
-  const changes: [string, Record<string, unknown>][] = []
-  if (role !== undefined) changes.push(['user.role_change', { role }])
-  if (is_active !== undefined) changes.push([is_active ? 'user.activate' : 'user.deactivate', {}])
-  const fields = Object.keys(rest)
-  if (fields.length > 0) changes.push(['user.update', { fields }])
-  return changes
-}
