@@ -1,4 +1,5 @@
 import type { Insertable, Selectable } from 'kysely'
+import { encodeJson } from '../db/codec.js'
 import type { Database } from '../db/database.js'
 import type { SystemConfigsTable } from '../db/schema.js'
 
@@ -84,4 +85,23 @@ export async function deleteSystemConfig(
     .where('key', '=', key)
     .returningAll()
     .executeTakeFirst()
+}
+
+/**
+ * Sets or (with null) removes one of Chatkeep's own settings (a reserved `_` key, such as a
+ * default policy) within the caller's transaction, holding the row first.
+ */
+export async function putReservedConfig(
+  db: Database,
+  key: string,
+  value: unknown,
+  p: { at: string; by: string | null },
+): Promise<void> {
+  await lockSystemConfig(db, key)
+  if (value === null) {
+    await deleteSystemConfig(db, key)
+    return
+  }
+  const row = { key, value: encodeJson(value), updated_at: p.at, updated_by: p.by }
+  if ((await updateSystemConfig(db, row)) === undefined) await insertNewSystemConfig(db, row)
 }

@@ -1,4 +1,3 @@
-import { encodeJson } from '../db/codec.js'
 import type { Database } from '../db/database.js'
 import { ChatkeepError, notFound } from '../errors.js'
 import { isUuid } from '../lib/uuid7.js'
@@ -63,20 +62,10 @@ export class RetentionService {
       const before = await this.settings(tx)
       const at = new Date().toISOString()
       if (data.default !== undefined) {
-        await configs.lockSystemConfig(tx, policies.DEFAULT_POLICY_KEY)
-        if (data.default === null) {
-          await configs.deleteSystemConfig(tx, policies.DEFAULT_POLICY_KEY)
-        } else {
-          const row = {
-            key: policies.DEFAULT_POLICY_KEY,
-            value: encodeJson(data.default),
-            updated_at: at,
-            updated_by: context.user_id ?? null,
-          }
-          if ((await configs.updateSystemConfig(tx, row)) === undefined) {
-            await configs.insertNewSystemConfig(tx, row)
-          }
-        }
+        await configs.putReservedConfig(tx, policies.DEFAULT_POLICY_KEY, data.default, {
+          at,
+          by: context.user_id ?? null,
+        })
       }
       for (const [index, { user_id, policy }] of (data.users ?? []).entries()) {
         if (!isUuid(user_id) || !(await policies.setUserPolicy(tx, user_id, policy))) {

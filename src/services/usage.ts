@@ -1,4 +1,3 @@
-import { encodeJson } from '../db/codec.js'
 import type { Database } from '../db/database.js'
 import { ChatkeepError, notFound } from '../errors.js'
 import { isUuid } from '../lib/uuid7.js'
@@ -178,20 +177,10 @@ export class UsageService {
       const before = await this.quotas(tx)
       const at = this.now().toISOString()
       if (data.default !== undefined) {
-        await configs.lockSystemConfig(tx, usage.DEFAULT_QUOTA_KEY)
-        if (data.default === null) {
-          await configs.deleteSystemConfig(tx, usage.DEFAULT_QUOTA_KEY)
-        } else {
-          const row = {
-            key: usage.DEFAULT_QUOTA_KEY,
-            value: encodeJson(data.default),
-            updated_at: at,
-            updated_by: context.user_id ?? null,
-          }
-          if ((await configs.updateSystemConfig(tx, row)) === undefined) {
-            await configs.insertNewSystemConfig(tx, row)
-          }
-        }
+        await configs.putReservedConfig(tx, usage.DEFAULT_QUOTA_KEY, data.default, {
+          at,
+          by: context.user_id ?? null,
+        })
       }
       for (const [index, { user_id, quota }] of (data.users ?? []).entries()) {
         if (!isUuid(user_id) || !(await usage.setUserQuota(tx, user_id, quota))) {
