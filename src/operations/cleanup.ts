@@ -1,8 +1,10 @@
 import type { Database } from '../db/database.js'
 import { ChatkeepError } from '../errors.js'
 import { DatabaseRateLimitStore } from '../rate-limit/database-store.js'
+import { insertAuditEvents } from '../repositories/audit-events.js'
 import * as retention from '../repositories/retention.js'
 import { policiesInUse } from '../repositories/retention-policies.js'
+import { auditRow } from '../services/audit.js'
 import { RetentionService } from '../services/retention.js'
 import type { Store } from '../store.js'
 import { countEventsBefore, purgeEvents } from '../db/event-feed.js'
@@ -175,9 +177,17 @@ async function purge(store: Store, c: Cutoffs, size: number, add: Add): Promise<
   const db = store.database
   for (const kind of CONVERSATION_PURGES) {
     for (;;) {
-      const batch = await db.transaction((tx) =>
-        retention.purgeConversationBatch(tx, kind, c, size),
-      )
+      const batch = await db.transaction(async (tx) => {
+        const purged = await retention.purgeConversationBatch(tx, kind, c, size)
+        if (purged.remaining) {
+          await auditPurge(tx, c, CONVERSATION_KIND[kind], {
+            conversations: purged.conversations,
+            messages: purged.messages,
+            transcripts: purged.files.length,
+          })
+        }
+        return purged
+      })
       if (!batch.remaining) break
       await add(CONVERSATION_KIND[kind], batch.conversations)
       await add('messages', batch.messages)
@@ -186,7 +196,11 @@ async function purge(store: Store, c: Cutoffs, size: number, add: Add): Promise<
       await add('transcripts', batch.files.length)
     }
   }
-  await repeat(db, 'messages', add, (tx) => retention.purgeMessageBatch(tx, c, size))
+  await repeat(db, 'messages', add, async (tx) => {
+    const n = await retention.purgeMessageBatch(tx, c, size)
+    if (n > 0) await auditPurge(tx, c, 'messages', { messages: n })
+    return n
+  })
   // Documents go through the service's own purge, one deleted_at bound per batch.
   for (;;) {
     const bound = await retention.nextDocumentBound(db, c, size)
@@ -206,6 +220,20 @@ async function purge(store: Store, c: Cutoffs, size: number, add: Add): Promise<
   await add('rate_limits', await withRateLimits(db, c, (limits) => limits.prune()))
   // A reader behind what goes here is told its cursor expired (cursor_expired).
   await add('events', await purgeEvents(db, c.events_before))
+}
+
+/**
+ * A `retention.purge` audit row in the batch's own transaction: what content went, how much and
+ * by which cutoffs, so a purge leaves its trace (the library's cleanup has no actor).
+ */
+function auditPurge(
+  tx: Database,
+  c: Cutoffs,
+  kind: CleanupKind,
+  counts: Record<string, number>,
+): Promise<void> {
+  const details = { kind, ...counts, now: c.now }
+  return insertAuditEvents(tx, auditRow('retention.purge', {}, null, details))
 }
 
 /** The counters the rate limiter keeps for this database, on the cleanup's clock. */

@@ -335,6 +335,17 @@ for (const engine of ENGINES) {
       })
       expect(report.removed).toEqual(s.expected)
       await expectSurvivors(store, s)
+      // Each batch that removed content left a retention.purge row, committed with it.
+      const purges = (await store.audit.list({ action: 'retention.purge', limit: 100 })).data
+      const total = (key: string) =>
+        purges.reduce((n, e) => n + ((e.details[key] as number | undefined) ?? 0), 0)
+      expect(total('messages')).toBe(report.removed.messages)
+      expect(total('conversations')).toBe(
+        report.removed.conversations +
+          report.removed.temporary_conversations +
+          report.removed.inactive_conversations,
+      )
+      expect(purges.every((e) => e.details.now === report.cutoffs.now)).toBe(true)
 
       // Counters stay: the next append takes the next number, never a purged one.
       const live = await store.conversations.get(s.live.conversation.id)
