@@ -23,6 +23,8 @@ import { writeStaged } from '../transcripts/fs-storage.js'
 import { type Rendered, RENDERERS, renderTranscript, type Sink } from '../transcripts/render.js'
 import { storageFailed } from '../transcripts/storage.js'
 import type { TranscriptStorage } from '../transcripts/transcript-storage.js'
+import { insertAuditEvents } from '../repositories/audit-events.js'
+import { type AuditContext, auditRow } from './audit.js'
 import type { ConversationService } from './conversations.js'
 import type { MessageService } from './messages.js'
 import { checkCursors, toPage } from './page.js'
@@ -42,6 +44,11 @@ export interface TranscriptSource {
 export interface RenderOptions {
   /** Hears the number of messages rendered so far, after each page. */
   progress?: (messages: number) => void | Promise<void>
+}
+
+export interface CreateOptions extends RenderOptions {
+  /** Who asks: the export is audited (`conversation.export`) in the transaction that records it. */
+  actor?: AuditContext
 }
 
 /** A rendering that was not stored: what `render` answers. */
@@ -87,7 +94,7 @@ export class TranscriptService {
   async create(
     conversationId: string,
     input: NewTranscript = {},
-    options: RenderOptions = {},
+    options: CreateOptions = {},
   ): Promise<Transcript> {
     const format = validateNew(input).format ?? 'json'
     const conversation = await this.source.conversations.get(conversationId)
@@ -132,7 +139,18 @@ export class TranscriptService {
       created_at,
     }
     try {
-      const inserted = await this.db.write(() => transcripts.insertTranscript(this.db, row))
+      const inserted = await this.db.transaction(async (tx) => {
+        const written = await transcripts.insertTranscript(tx, row)
+        if (options.actor !== undefined) {
+          const target = { type: 'conversation', id: conversation.id }
+          const details = { transcript_id: id, format, storage: backend.kind }
+          await insertAuditEvents(
+            tx,
+            auditRow('conversation.export', options.actor, target, details, created_at),
+          )
+        }
+        return written
+      })
       return transcripts.decodeTranscript(inserted)
     } catch (error) {
       // Best effort: the recording failed, so the file would belong to nothing.
@@ -215,10 +233,22 @@ export class TranscriptService {
    * Removes the file, then the row. Removing a file that is already gone succeeds, so a delete
    * that failed half-way can simply be repeated.
    */
-  async delete(id: string): Promise<void> {
+  /**
+   * Deletes a transcript: its file, then its row. With `actor`, audited (`transcript.delete`)
+   * in the transaction that removes the row.
+   */
+  async delete(id: string, actor?: AuditContext): Promise<void> {
     const transcript = await this.get(id)
     await this.storage.backend(transcript.storage).remove(transcript.storage_key)
-    await this.db.write(() => transcripts.deleteTranscript(this.db, id, this.owner))
+    await this.db.transaction(async (tx) => {
+      await transcripts.deleteTranscript(tx, id, this.owner)
+      if (actor !== undefined) {
+        await insertAuditEvents(
+          tx,
+          auditRow('transcript.delete', actor, { type: 'transcript', id }),
+        )
+      }
+    })
   }
 
   /**

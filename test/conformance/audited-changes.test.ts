@@ -2,7 +2,11 @@
  * Deletes, restores and user administration audited in the same transaction as the change
  * (issue 17 item 5): with an actor, the row and the change commit together, or neither does.
  */
+import { mkdtempSync, readdirSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { expect, it } from 'vitest'
+import { createStore } from '../../src/index.js'
 import { describeEachEngine } from '../support/engines.js'
 import { createUser, expectError, missingId, userWithConversation } from './helpers.js'
 
@@ -58,5 +62,38 @@ describeEachEngine('changes audited in their own transaction', (ctx) => {
     await expectError(ctx.store.users.get(admin.id), 'not_found')
     const gone = await ctx.store.audit.list({ action: 'user.delete', target_id: admin.id })
     expect(gone.data[0]).toMatchObject({ user_id: null, details: { deleted_actor_id: admin.id } })
+  })
+})
+
+describeEachEngine('transcript exports audited in their own transaction', (ctx) => {
+  it('an export whose audit row cannot be written records nothing and keeps no file', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'chatkeep-audited-transcripts-'))
+    const store = createStore(ctx.store.database, { transcript_dir: root })
+    try {
+      const { user, conversation } = await userWithConversation(store)
+      await store.messages.append(conversation.id, { role: 'user', content: 'keep me' })
+      const ghost = { user_id: missingId() }
+      await expect(
+        store.transcripts.create(conversation.id, { format: 'json' }, { actor: ghost }),
+      ).rejects.toThrow()
+      expect((await store.transcripts.list(conversation.id)).data).toEqual([])
+      expect(
+        readdirSync(root, { recursive: true }).filter((f) => String(f).endsWith('.json')),
+      ).toEqual([])
+
+      const made = await store.transcripts.create(
+        conversation.id,
+        {},
+        { actor: { user_id: user.id } },
+      )
+      await store.transcripts.delete(made.id, { user_id: user.id })
+      const { data } = await store.audit.list({ user_id: user.id })
+      expect(data.map((e) => [e.action, e.target_id]).sort()).toEqual([
+        ['conversation.export', conversation.id],
+        ['transcript.delete', made.id],
+      ])
+    } finally {
+      rmSync(root, { recursive: true, force: true })
+    }
   })
 })

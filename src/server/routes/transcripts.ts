@@ -7,6 +7,7 @@ import {
 } from '../../schemas/transcripts.js'
 import type { Store } from '../../store.js'
 import { inQuery } from '../in-query.js'
+import { auditContextOf } from '../plugins/audit.js'
 import { storeFor } from '../plugins/auth.js'
 import { errorResponses, IdParams, NoContent, PageOf } from '../schemas/common.js'
 
@@ -50,11 +51,7 @@ export const transcriptRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = asy
       const transcript = await storeFor(store, request).transcripts.create(
         request.params.id,
         request.body,
-      )
-      await request.audit(
-        'conversation.export',
-        { type: 'conversation', id: transcript.conversation_id },
-        { transcript_id: transcript.id, format: transcript.format, storage: transcript.storage },
+        { actor: auditContextOf(request) },
       )
       return reply.code(201).send(transcript)
     },
@@ -129,8 +126,7 @@ export const transcriptRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = asy
       },
     },
     async (request, reply) => {
-      await storeFor(store, request).transcripts.delete(request.params.id)
-      await request.audit('transcript.delete', { type: 'transcript', id: request.params.id })
+      await storeFor(store, request).transcripts.delete(request.params.id, auditContextOf(request))
       return reply.code(204).send(null)
     },
   )
