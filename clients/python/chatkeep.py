@@ -182,6 +182,8 @@ class Message(TypedDict):
     content: str
     request_id: Optional[str]
     tokens_used: int
+    prompt_tokens: Optional[int]
+    completion_tokens: Optional[int]
     model_version: Optional[str]
     context_documents: List[Any]
     metadata: Dict[str, Any]
@@ -327,6 +329,7 @@ class Client:
         self.messages = _Messages(self)
         self.search = _Search(self)
         self.transcripts = _Transcripts(self)
+        self.usage = _Usage(self)
 
     @property
     def tokens(self) -> Optional[Tokens]:
@@ -672,8 +675,8 @@ class _Messages:
         request_id: Optional[str] = None,
         **fields: Any,
     ) -> Message:
-        """Appends a message (``tokens_used``, ``model_version``, ``context_documents``,
-        ``metadata``, ``parent_id`` in ``fields``).
+        """Appends a message (``tokens_used`` or ``prompt_tokens`` and ``completion_tokens``,
+        ``model_version``, ``context_documents``, ``metadata``, ``parent_id`` in ``fields``).
 
         With a ``request_id`` it is idempotent, and so sent again after a lost connection or a
         503: it lands once whatever happens to the answer. The same key with another body is a
@@ -795,6 +798,21 @@ class _Search:
             "POST", "/v1/search/similar", body={"embedding": embedding, **options}
         )
         return answer["data"]
+
+
+class _Usage:
+    def __init__(self, client: Client) -> None:
+        self._client = client
+
+    def report(self, **options: Any) -> Dict[str, Any]:
+        """Tokens and their cost: ``group_by`` user, model or day, ``since``, ``until``,
+        ``user_id`` (an admin's). A user sees their own usage only."""
+        return self._client.request("GET", "/v1/usage", query=options)
+
+    def quota(self, user_id: Optional[str] = None) -> Dict[str, Any]:
+        """Where the caller (or, for an admin, ``user_id``) stands against their quota."""
+        query = {} if user_id is None else {"user_id": user_id}
+        return self._client.request("GET", "/v1/usage/quota", query=query)
 
 
 class _Transcripts:

@@ -273,6 +273,21 @@ class DataTest(unittest.TestCase):
         # Another user's search does not see them.
         self.assertEqual(registered().search(word)["data"], [])
 
+    def test_usage_reports_the_callers_split_tokens_and_quota(self) -> None:
+        chat = self.client.conversations.create()
+        answer = self.client.messages.append(
+            chat["id"], "assistant", "Hi", model_version="py-model", prompt_tokens=7, completion_tokens=5
+        )
+        self.assertEqual(answer["tokens_used"], 12)
+        rows = self.client.usage.report(group_by="model")["rows"]
+        self.assertEqual(
+            [(r["key"], r["prompt_tokens"], r["completion_tokens"]) for r in rows],
+            [("py-model", 7, 5)],
+        )
+        status = self.client.usage.quota()
+        self.assertEqual((status["source"], status["exceeded"]), (None, []))
+        self.assertEqual(status["day"]["tokens"], 12)
+
     def test_transcripts_are_written_listed_downloaded_and_deleted(self) -> None:
         chat = self.client.conversations.create(title="export me")
         self.client.messages.append(chat["id"], "user", "Hi")
