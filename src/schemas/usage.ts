@@ -119,7 +119,7 @@ export const UsageQuerySchema = Type.Object(
     until: Type.Optional(
       Type.String({
         maxLength: 64,
-        description: 'Messages created before this time; by default now.',
+        description: 'Messages created before this time; by default now (inclusive).',
       }),
     ),
     /** Only this user's messages (a user who is not an admin sees only their own anyway). */

@@ -107,8 +107,11 @@ export class UsageService {
    */
   async report(query: UsageQuery = {}): Promise<UsageReport> {
     const data = validateQuery(query)
+    // By default up to now inclusive: a message recorded this millisecond is in the report.
     const until =
-      data.until === undefined ? this.now().toISOString() : readInstant(data.until, '/until')
+      data.until === undefined
+        ? new Date(this.now().getTime() + 1).toISOString()
+        : readInstant(data.until, '/until')
     const since =
       data.since === undefined
         ? new Date(Date.parse(until) - DEFAULT_DAYS * DAY_MS).toISOString()

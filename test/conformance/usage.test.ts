@@ -280,6 +280,23 @@ describeEachEngine('usage and quotas', (ctx) => {
     await ctx.store.config.delete('llm.model_prices')
   })
 
+  it('by default reports up to now, a message of this very millisecond included', async () => {
+    const clock = new Date()
+    const { user, conversation } = await userWithConversation(ctx.store)
+    await ctx.store.messages.append(conversation.id, { role: 'user', content: 'x', tokens_used: 3 })
+    const stored = (await ctx.store.messages.lastN(conversation.id, 1))[0]!
+    // A clock stopped at the message's own time: the default `until` still covers it.
+    const atIt = new UsageService(
+      ctx.store.database,
+      ctx.store.config,
+      () => new Date(stored.created_at),
+    )
+    const report = await atIt.report({ user_id: user.id })
+    expect(report.total.tokens_used).toBe(3)
+    expect(Date.parse(report.until)).toBeGreaterThan(Date.parse(stored.created_at))
+    expect(clock.getTime()).toBeLessThanOrEqual(Date.parse(stored.created_at))
+  })
+
   it('counts days and months in UTC, with their resets', () => {
     expect(periodsOf(new Date('2026-12-31T23:59:59.999Z'))).toEqual({
       day_start: '2026-12-31T00:00:00.000Z',

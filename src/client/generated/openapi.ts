@@ -9046,7 +9046,7 @@ export interface operations {
         group_by?: 'user' | 'model' | 'day'
         /** @description Messages created at or after this time (RFC 3339, `Z` or an offset); by default 30 days before `until`. */
         since?: string
-        /** @description Messages created before this time; by default now. */
+        /** @description Messages created before this time; by default now (inclusive). */
         until?: string
         user_id?: string
       }
