@@ -6,6 +6,7 @@ const MAX_BATCH = 500
 
 interface Waiting {
   row: audit.NewAuditEventRow
+  details: Record<string, unknown>
   resolve: () => void
   reject: (error: unknown) => void
 }
@@ -23,12 +24,16 @@ export class AuditBatch {
   constructor(
     private readonly db: Database,
     /** Writes one row alone, the way a single event is written (used when a group fails). */
-    private readonly writeOne: (row: audit.NewAuditEventRow) => Promise<void>,
+    private readonly writeOne: (
+      row: audit.NewAuditEventRow,
+      details: Record<string, unknown>,
+    ) => Promise<void>,
   ) {}
 
-  write(row: audit.NewAuditEventRow): Promise<void> {
+  /** `details` are the row's, decoded: a row written alone may add to them. */
+  write(row: audit.NewAuditEventRow, details: Record<string, unknown>): Promise<void> {
     return new Promise((resolve, reject) => {
-      this.#waiting.push({ row, resolve, reject })
+      this.#waiting.push({ row, details, resolve, reject })
       if (!this.#draining) {
         this.#draining = true
         setImmediate(() => void this.#drain())
@@ -50,7 +55,9 @@ export class AuditBatch {
           for (const w of group) w.resolve()
         } catch {
           // One bad row (an actor deleted meanwhile) must not fail the others: each alone.
-          await Promise.all(group.map((w) => this.writeOne(w.row).then(w.resolve, w.reject)))
+          await Promise.all(
+            group.map((w) => this.writeOne(w.row, w.details).then(w.resolve, w.reject)),
+          )
         }
       }
     } finally {

@@ -84,9 +84,7 @@ export class AuditService {
   readonly #reads: AuditBatch
 
   constructor(private readonly db: Database) {
-    this.#reads = new AuditBatch(db, (row) =>
-      this.#writeOne(row, JSON.parse(row.details as string)),
-    )
+    this.#reads = new AuditBatch(db, (row, details) => this.#writeOne(row, details))
   }
 
   /**
@@ -109,9 +107,8 @@ export class AuditService {
    */
   async recordRead(input: NewAuditEvent): Promise<AuditEvent> {
     const { row, details } = this.#rowOf(input)
-    await this.#reads.write(row)
-    // As written: an actor deleted meanwhile is kept in details.deleted_actor_id.
-    return eventOf(row, row.user_id === null ? JSON.parse(row.details as string) : details)
+    await this.#reads.write(row, details)
+    return eventOf(row, details)
   }
 
   #rowOf(input: NewAuditEvent): { row: audit.NewAuditEventRow; details: Record<string, unknown> } {
