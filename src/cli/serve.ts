@@ -2,6 +2,7 @@ import { constants } from 'node:os'
 import { envToOperationsConfig, envToServerConfig, envToStoreConfig } from '../config/env.js'
 import { type ResolvedConfig, resolveConfig } from '../config/store-config.js'
 import { startServer } from '../server/serve.js'
+import { pgTool } from './backup.js'
 import { type CliContext, EXIT_OK, noPositionals, type ParsedArgs, UsageError } from './command.js'
 import type { serveOptions } from './commands/serve.js'
 
@@ -21,12 +22,14 @@ export async function run(
     ...(values.port !== undefined ? { PORT: String(portOption(values.port)) } : {}),
     ...(values.host !== undefined ? { HOST: hostOption(values.host) } : {}),
   }
-  const { transcript_dir, s3, retention_days } = envToOperationsConfig(env)
+  const { transcript_dir, s3, retention_days, backup_dir, backup_keep } = envToOperationsConfig(env)
   const store_config = { ...envToStoreConfig(env), transcript_dir, s3, retention_days }
   const server_config = envToServerConfig(env)
-  const server = await startServer({ store_config, server_config })
+  const backups = { dir: backup_dir, keep: backup_keep, pg_dump: pgTool(ctx, 'PG_DUMP') }
+  const server = await startServer({ store_config, server_config, backups })
   ctx.stdout(
-    `Chatkeep listening on ${server.url} — API docs at ${server.url}/docs ` +
+    `Chatkeep listening on ${server.url} — API docs at ${server.url}/docs, ` +
+      `admin console at ${server.url}/admin ` +
       `(${describeDatabase(resolveConfig(store_config))})`,
   )
   const signal = await shutdownSignal(ctx)

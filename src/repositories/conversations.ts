@@ -138,6 +138,9 @@ export interface ConversationFilter {
   origin?: string | undefined
   tag?: string | undefined
   search?: string | undefined
+  /** last_activity in [active_since, active_until), as ISO instants. */
+  active_since?: string | undefined
+  active_until?: string | undefined
   /** Temporary conversations (not past their time) too. */
   include_temporary?: boolean | undefined
 }
@@ -167,13 +170,16 @@ export async function listConversations(
     rows: filter.limit + 1,
     now: new Date().toISOString(),
   }
-  if (filter.tag === undefined && filter.search === undefined) {
+  const { tag, search, active_since, active_until } = filter
+  if ([tag, search, active_since, active_until].every((value) => value === undefined)) {
     return listStatement(db, shape).all(db, params)
   }
-  // A tag or a search turns its value into SQL of its own: that query is built per call.
+  // The rarer filters turn their values into SQL of their own: that query is built per call.
   let q = listQuery(db, shape, params)
-  if (filter.tag !== undefined) q = q.where(jsonArrayContains(db, 'metadata', 'tags', filter.tag))
-  if (filter.search !== undefined) q = q.where(containsText(db, 'title', filter.search))
+  if (tag !== undefined) q = q.where(jsonArrayContains(db, 'metadata', 'tags', tag))
+  if (search !== undefined) q = q.where(containsText(db, 'title', search))
+  if (active_since !== undefined) q = q.where('last_activity', '>=', active_since)
+  if (active_until !== undefined) q = q.where('last_activity', '<', active_until)
   return q.execute()
 }
 

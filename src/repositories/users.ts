@@ -1,3 +1,4 @@
+import { containsText } from '../db/text.js'
 import type { Insertable, Selectable, Updateable } from 'kysely'
 import type { Codec } from '../db/codec.js'
 import type { Database } from '../db/database.js'
@@ -81,9 +82,24 @@ export async function deleteUser(db: Database, id: string): Promise<boolean> {
 /** Users in id order (UUIDv7: oldest first), keyset-paginated; limit + 1 rows. */
 export async function listUsers(
   db: Database,
-  filter: { limit: number; after?: string | undefined; before?: string | undefined },
+  filter: {
+    limit: number
+    after?: string | undefined
+    before?: string | undefined
+    search?: string | undefined
+    role?: UserRow['role'] | undefined
+    is_active?: boolean | undefined
+  },
 ): Promise<UserRow[]> {
-  const q = db.kysely.selectFrom('users').selectAll()
+  let q = db.kysely.selectFrom('users').selectAll()
+  const { search, role, is_active } = filter
+  if (search !== undefined) {
+    q = q.where((eb) =>
+      eb.or([containsText(db, 'username', search), containsText(db, 'display_name', search)]),
+    )
+  }
+  if (role !== undefined) q = q.where('role', '=', role)
+  if (is_active !== undefined) q = q.where('is_active', '=', db.codec.bool(is_active))
   return pageById(q, filter, 'oldest_first').execute()
 }
 

@@ -47,6 +47,10 @@ export const UserListSchema = Type.Object(
     limit: Type.Optional(Limit),
     after: Type.Optional(Id),
     before: Type.Optional(Id),
+    /** Users whose username or display name contains this text, ignoring case. */
+    search: Type.Optional(Text(LIMITS.short_text)),
+    role: Type.Optional(UserRoleSchema),
+    is_active: Type.Optional(Type.Boolean()),
   },
   strict,
 )
@@ -100,6 +104,17 @@ export const ConversationListSchema = Type.Object(
     search: Type.Optional(Text(LIMITS.short_text)),
     /** Temporary conversations are left out unless this is true. */
     include_temporary: Type.Optional(Type.Boolean()),
+    // Times are read by the service (schemas/date-time.ts), in the words of every route.
+    active_since: Type.Optional(
+      Type.String({
+        maxLength: 64,
+        description:
+          'Conversations last active at or after this time: an RFC 3339 date-time with `Z` or an offset.',
+      }),
+    ),
+    active_until: Type.Optional(
+      Type.String({ maxLength: 64, description: 'Conversations last active before this time.' }),
+    ),
   },
   strict,
 )

@@ -5,6 +5,7 @@ import Fastify, {
   type FastifyServerOptions,
 } from 'fastify'
 import type { TypeBoxTypeProvider } from '@fastify/type-provider-typebox'
+import { DEFAULT_OPERATIONS_CONFIG } from '../config/operations-config.js'
 import type { Store } from '../store.js'
 import { ResponseCache } from '../cache/response-cache.js'
 import { clientErrorHandler } from './client-errors.js'
@@ -14,6 +15,7 @@ import { errorHandler, sendProblem } from './problem.js'
 import { REQUEST_ID_LOG_LABEL, requestIdOf, requestIdPlugin } from './request-id.js'
 import { ChatkeepError } from '../errors.js'
 import type { AuthService } from '../services/auth.js'
+import { adminConsole } from './admin-console.js'
 import { auditPlugin } from './plugins/audit.js'
 import { corsPlugin } from './plugins/cors.js'
 import { type Authenticator, authPlugin } from './plugins/auth.js'
@@ -26,7 +28,7 @@ import { ProblemSchema } from './schemas/common.js'
 import { FeedWatcher } from './feed-watcher.js'
 import { auditRoutes } from './routes/audit.js'
 import { authRoutes } from './routes/auth.js'
-import { backupRoutes } from './routes/backups.js'
+import { type BackupSettings, backupRoutes } from './routes/backups.js'
 import { conversationRoutes } from './routes/conversations.js'
 import { documentRoutes } from './routes/documents.js'
 import { eventRoutes } from './routes/events.js'
@@ -44,6 +46,7 @@ import { seedChatRoutes } from './routes/seed-chat.js'
 import { statsRoutes } from './routes/stats.js'
 import { systemConfigRoutes } from './routes/system-config.js'
 import { transcriptRoutes } from './routes/transcripts.js'
+import { userCredentialRoutes } from './routes/user-credentials.js'
 import { userRoutes } from './routes/users.js'
 
 export interface AppOptions {
@@ -69,6 +72,8 @@ export interface AppOptions {
   feed_poll_ms?: number
   /** Webhook delivery: where it may go (WEBHOOK_ALLOW_PRIVATE) and how it retries. */
   webhooks?: DispatcherOptions
+  /** Where `POST /v1/admin/backups` writes (BACKUP_DIR, BACKUP_KEEP); ./data/backups, 7 by default. */
+  backups?: BackupSettings
 }
 
 /**
@@ -121,8 +126,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
   await app.register(auditPlugin, { audit: options.store.audit })
   if (options.rate_limit !== undefined) await app.register(rateLimitPlugin, options.rate_limit)
   await app.register(healthRoutes, { store: options.store })
+  await app.register(adminConsole)
   if (options.auth !== undefined) {
     await app.register(authRoutes, { prefix: '/v1', auth: options.auth })
+    await app.register(userCredentialRoutes, {
+      prefix: '/v1',
+      store: options.store,
+      auth: options.auth,
+    })
   }
   await app.register(userRoutes, { prefix: '/v1', store: options.store })
   await app.register(conversationRoutes, { prefix: '/v1', store: options.store })
@@ -146,7 +157,14 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     await dispatcher.close()
     await watcher.close()
   })
-  await app.register(backupRoutes, { prefix: '/v1', store: options.store })
+  await app.register(backupRoutes, {
+    prefix: '/v1',
+    store: options.store,
+    backups: options.backups ?? {
+      dir: DEFAULT_OPERATIONS_CONFIG.backup_dir,
+      keep: DEFAULT_OPERATIONS_CONFIG.backup_keep,
+    },
+  })
   await app.register(systemConfigRoutes, { prefix: '/v1', store: options.store })
   await app.register(retentionRoutes, { prefix: '/v1', store: options.store })
   await app.register(statsRoutes, { prefix: '/v1', store: options.store })

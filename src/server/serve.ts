@@ -15,12 +15,15 @@ import { resolveStreamOptions } from '../config/store-config.js'
 import { startBackgroundWork, sweepInterval } from './background.js'
 import type { TranscriptStorageConfig } from '../transcripts/transcript-storage.js'
 import { buildApp } from './app.js'
+import type { BackupSettings } from './routes/backups.js'
 
 export interface StartServerOptions {
   /** The database and transcript storage; migrations are applied on start whatever `migrate` says. */
   store_config: StoreConfig & TranscriptStorageConfig & RetentionOption
   /** Filled with defaults and checked here; `envToServerConfig` gives one from the environment. */
   server_config: Partial<ServerConfig>
+  /** Where `POST /v1/admin/backups` writes (BACKUP_DIR, BACKUP_KEEP, PG_DUMP). */
+  backups?: BackupSettings
   /** Where the server logs; by default pino on stdout at `log_level`. */
   logger?: Logger
   /**
@@ -93,6 +96,7 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
       trust_proxy: config.trust_proxy,
       cors_origins: config.cors_origins,
       webhooks: { allow_private: config.webhook_allow_private },
+      ...(options.backups !== undefined ? { backups: options.backups } : {}),
       rate_limit: {
         store: rateLimits,
         per_minute: config.rate_limit_per_minute,

@@ -67,6 +67,8 @@ export interface AuthConfig {
 export interface ClientInfo {
   user_agent?: string | null | undefined
   ip_address?: string | null | undefined
+  /** Who acts when it is not the owner: an admin revoking someone's session or key. */
+  actor_id?: string | undefined
 }
 
 export const REFRESH_GRACE_S = 10
@@ -439,7 +441,7 @@ export class AuthService implements Authenticator {
         if (!(await sessions.revokeSession(tx, session_id, user_id, at))) return false
         await refreshTokens.revokeSessionRefreshTokens(tx, session_id, at)
         const session = { type: 'auth_session', id: session_id }
-        await insertAuditEvents(tx, auditRow(action, { ...client, user_id }, session, {}, at))
+        await insertAuditEvents(tx, revocationRow(action, client, user_id, session, at))
         return true
       }))
     if (!revoked) throw notFound('session', session_id)
@@ -511,7 +513,7 @@ export class AuthService implements Authenticator {
       (await this.db.transaction(async (tx) => {
         if (!(await apiKeys.revokeApiKey(tx, id, user_id, at))) return false
         const key = { type: 'api_key', id }
-        await insertAuditEvents(tx, auditRow('api_key.revoke', { ...client, user_id }, key, {}, at))
+        await insertAuditEvents(tx, revocationRow('api_key.revoke', client, user_id, key, at))
         return true
       }))
     if (!revoked) throw notFound('API key', id)
@@ -549,4 +551,23 @@ function loginFailure(
   if (row === undefined) return 'unknown_user'
   if (!valid) return 'wrong_password'
   return row.is_active ? undefined : 'inactive'
+}
+
+/** A revocation's audit row: by its owner, or by an admin with the owner in its details. */
+function revocationRow(
+  action: string,
+  { actor_id, ...client }: ClientInfo,
+  owner_id: string,
+  target: { type: string; id: string },
+  at: string,
+) {
+  const by_other = actor_id !== undefined && actor_id !== owner_id
+  const details = by_other ? { owner_id } : {}
+  return auditRow(
+    action,
+    { ...client, user_id: by_other ? actor_id : owner_id },
+    target,
+    details,
+    at,
+  )
 }

@@ -1,3 +1,4 @@
+import { readInstant } from '../schemas/date-time.js'
 import { Type } from '@sinclair/typebox'
 import type { MessageCipher } from '../crypto/message-cipher.js'
 import { ChatkeepError, notFound } from '../errors.js'
@@ -177,7 +178,16 @@ export class ConversationService {
     }
     const limit = data.limit ?? LIMITS.default_page
     const owner = this.owner ?? (user_id === undefined ? null : user_id)
-    const rows = await conversations.listConversations(this.db, { ...data, owner, limit })
+    const { active_since, active_until } = data
+    const rows = await conversations.listConversations(this.db, {
+      ...data,
+      owner,
+      limit,
+      active_since:
+        active_since === undefined ? undefined : readInstant(active_since, '/active_since'),
+      active_until:
+        active_until === undefined ? undefined : readInstant(active_until, '/active_until'),
+    })
     return toPage(rows, limit, data.before !== undefined, (row) =>
       conversations.decodeConversation(this.db.codec, row),
     )

@@ -11,7 +11,7 @@ import { deleteUserEvents, eventRow, insertEvents } from '../repositories/events
 import { deleteReleasedHoldsOfUser } from '../repositories/legal-holds.js'
 import { countUserRows, userTranscriptFiles } from '../repositories/personal-data.js'
 import * as users from '../repositories/users.js'
-import type { ErasureReport } from '../schemas/privacy.js'
+import type { ErasedCounts, ErasureReport } from '../schemas/privacy.js'
 import { type AuditContext, auditRow } from './audit.js'
 import { refuseIfUserHeld } from './legal-holds.js'
 import type { TranscriptService } from './transcripts.js'
@@ -39,6 +39,19 @@ export class PrivacyService {
   export(user_id: string, out: NodeJS.WritableStream): Promise<UserExportManifest> {
     if (!isUuid(user_id)) throw notFound('user', user_id)
     return exportUser(this.db, this.cipher, user_id, out)
+  }
+
+  /**
+   * What `erase` would remove of the user now, per kind of row: for a confirmation that says
+   * what goes. Changes nothing.
+   * @example
+   * const { conversations, messages } = await store.privacy.preview(ada.id)
+   */
+  async preview(user_id: string): Promise<ErasedCounts> {
+    if (!isUuid(user_id) || (await users.getUser(this.db, user_id)) === undefined) {
+      throw notFound('user', user_id)
+    }
+    return countUserRows(this.db, user_id)
   }
 
   /**

@@ -13,7 +13,8 @@ import { startWorker } from '../support/workers.js'
 const ROOT = fileURLToPath(new URL('../..', import.meta.url))
 const LATEST = Object.keys(MIGRATIONS).at(-1)!
 const PASSWORD = 'correct horse battery'
-const LISTENING = /^Chatkeep listening on (http:\/\/\S+) — API docs at (\S+) \((.+)\)$/
+const LISTENING =
+  /^Chatkeep listening on (http:\/\/\S+) — API docs at (\S+), admin console at (\S+) \((.+)\)$/
 
 interface Exit {
   code: number | null
@@ -95,8 +96,8 @@ function serve(args: string[], env: Record<string, string> = {}): Serve {
 async function started(database_url: string, env: Record<string, string> = {}) {
   const server = serve(['--port', '0', '--database-url', database_url], env)
   const line = await server.line(LISTENING)
-  const [, url, docs, database] = LISTENING.exec(line)!
-  return { server, url: url!, docs: docs!, database: database! }
+  const [, url, docs, console_url, database] = LISTENING.exec(line)!
+  return { server, url: url!, docs: docs!, console_url: console_url!, database: database! }
 }
 
 /** The fields of the API's answers that these tests read. */
@@ -164,7 +165,13 @@ for (const engine of ENGINES) {
     })
 
     test('starts on a new database, applies the migrations and serves the API', async () => {
-      const { server, url, docs, database: where } = await started(database.database_url)
+      const {
+        server,
+        url,
+        docs,
+        console_url,
+        database: where,
+      } = await started(database.database_url)
       expect(url).toMatch(/^http:\/\/127\.0\.0\.1:\d+$/)
       expect(url).not.toMatch(/:0$/)
       expect(docs).toBe(`${url}/docs`)
@@ -175,6 +182,8 @@ for (const engine of ENGINES) {
       expect(ready.status).toBe(200)
       expect(ready.body.migrations).toEqual({ current: LATEST, pending: [], unknown: [] })
       expect((await fetch(docs)).status).toBe(200)
+      expect(console_url).toBe(`${url}/admin`)
+      expect(await (await fetch(console_url)).text()).toContain('<title>Chatkeep admin</title>')
 
       const { token } = await register(url)
       const chat = await call(`${url}/v1/conversations`, 'POST', { title: 'Trip' }, token)

@@ -224,6 +224,74 @@ export interface paths {
     patch?: never
     trace?: never
   }
+  '/v1/users/{id}/sessions': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** A user's live sessions, newest first (admin) */
+    get: operations['listUserSessions']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/users/{id}/sessions/{credential_id}': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    post?: never
+    /** End one of a user's sessions (admin) */
+    delete: operations['deleteUserSession']
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/users/{id}/api-keys': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    /** A user's live API keys, newest first, without their secrets (admin) */
+    get: operations['listUserApiKeys']
+    put?: never
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/users/{id}/api-keys/{credential_id}': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    post?: never
+    /** Revoke one of a user's API keys (admin) */
+    delete: operations['deleteUserApiKey']
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
   '/v1/users/me': {
     parameters: {
       query?: never
@@ -339,7 +407,8 @@ export interface paths {
       path?: never
       cookie?: never
     }
-    get?: never
+    /** What erasing a user would remove now, per kind of row; changes nothing (admin) */
+    get: operations['previewUserErasure']
     put?: never
     /**
      * Erase a user: every row, transcript file and cached copy of theirs (admin)
@@ -984,7 +1053,11 @@ export interface paths {
      */
     get: operations['listBackups']
     put?: never
-    post?: never
+    /**
+     * Take a backup now, as `chatkeep backup` does, and answer its log entry (admin)
+     * @description Written to the server’s BACKUP_DIR in the engine’s own format (a logical export on PostgreSQL when no pg_dump fits), with its manifest and checksum; older backups beyond BACKUP_KEEP are pruned. Answers once the file is complete. A failure is in the log too.
+     */
+    post: operations['createBackup']
     delete?: never
     options?: never
     head?: never
@@ -2919,6 +2992,387 @@ export interface operations {
       }
     }
   }
+  listUserSessions: {
+    parameters: {
+      query?: {
+        limit?: number
+        after?: string
+        before?: string
+      }
+      header?: never
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            /** @constant */
+            object: 'list'
+            data: {
+              /** Format: uuid */
+              id: string
+              user_agent: string | null
+              ip_address: string | null
+              /** Format: date-time */
+              created_at: string
+              /** Format: date-time */
+              last_activity: string
+              /** Format: date-time */
+              expires_at: string
+              current: boolean
+            }[]
+            has_more: boolean
+            first_id: string | null
+            last_id: string | null
+          }
+        }
+      }
+      /** @description Invalid request: `field` names the input at fault (`validation_failed`). */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No valid credentials (`unauthorized`). */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The caller may not do this (`forbidden`). */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No such row, or not the caller's (`not_found`). */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description An unexpected failure; the cause is logged, never sent (`internal`). */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The database is unavailable or its schema is not current. */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  deleteUserSession: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        id: string
+        credential_id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description No content */
+      204: {
+        headers: {
+          [name: string]: unknown
+        }
+        content?: never
+      }
+      /** @description Invalid request: `field` names the input at fault (`validation_failed`). */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No valid credentials (`unauthorized`). */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The caller may not do this (`forbidden`). */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No such row, or not the caller's (`not_found`). */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description An unexpected failure; the cause is logged, never sent (`internal`). */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The database is unavailable or its schema is not current. */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  listUserApiKeys: {
+    parameters: {
+      query?: {
+        limit?: number
+        after?: string
+        before?: string
+      }
+      header?: never
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            /** @constant */
+            object: 'list'
+            data: {
+              /** Format: uuid */
+              id: string
+              name: string
+              prefix: string
+              scopes: string[]
+              /** Format: date-time */
+              created_at: string
+              last_used_at: string | null
+            }[]
+            has_more: boolean
+            first_id: string | null
+            last_id: string | null
+          }
+        }
+      }
+      /** @description Invalid request: `field` names the input at fault (`validation_failed`). */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No valid credentials (`unauthorized`). */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The caller may not do this (`forbidden`). */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No such row, or not the caller's (`not_found`). */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description An unexpected failure; the cause is logged, never sent (`internal`). */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The database is unavailable or its schema is not current. */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  deleteUserApiKey: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        id: string
+        credential_id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description No content */
+      204: {
+        headers: {
+          [name: string]: unknown
+        }
+        content?: never
+      }
+      /** @description Invalid request: `field` names the input at fault (`validation_failed`). */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No valid credentials (`unauthorized`). */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The caller may not do this (`forbidden`). */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No such row, or not the caller's (`not_found`). */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description An unexpected failure; the cause is logged, never sent (`internal`). */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The database is unavailable or its schema is not current. */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
   getCurrentUser: {
     parameters: {
       query?: never
@@ -3166,6 +3620,9 @@ export interface operations {
         limit?: number
         after?: string
         before?: string
+        search?: string
+        role?: 'user' | 'admin'
+        is_active?: boolean
       }
       header?: never
       path?: never
@@ -3709,6 +4166,103 @@ export interface operations {
       }
     }
   }
+  previewUserErasure: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            conversations: number
+            messages: number
+            documents: number
+            document_chunks: number
+            /** @description Rows, each with its stored file. */
+            transcripts: number
+            auth_sessions: number
+            refresh_tokens: number
+            api_keys: number
+            /** @description Change-feed events about the user. */
+            events: number
+          }
+        }
+      }
+      /** @description Invalid request: `field` names the input at fault (`validation_failed`). */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No valid credentials (`unauthorized`). */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The caller may not do this (`forbidden`). */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No such row, or not the caller's (`not_found`). */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description An unexpected failure; the cause is logged, never sent (`internal`). */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The database is unavailable or its schema is not current. */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
   eraseUser: {
     parameters: {
       query?: never
@@ -3838,6 +4392,10 @@ export interface operations {
         tag?: string
         search?: string
         include_temporary?: boolean
+        /** @description Conversations last active at or after this time: an RFC 3339 date-time with `Z` or an offset. */
+        active_since?: string
+        /** @description Conversations last active before this time. */
+        active_until?: string
         user_id?: string
       }
       header?: never
@@ -8079,6 +8637,80 @@ export interface operations {
             first_id: string | null
             last_id: string | null
           }
+        }
+      }
+      /** @description Invalid request: `field` names the input at fault (`validation_failed`). */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No valid credentials (`unauthorized`). */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The caller may not do this (`forbidden`). */
+      403: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description An unexpected failure; the cause is logged, never sent (`internal`). */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The database is unavailable or its schema is not current. */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  createBackup: {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody?: never
+    responses: {
+      /** @description Created */
+      201: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': components['schemas']['BackupLog']
         }
       }
       /** @description Invalid request: `field` names the input at fault (`validation_failed`). */

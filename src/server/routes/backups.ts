@@ -1,5 +1,6 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import { createBackup } from '../../operations/backup/backup.js'
 import { listBackupLog } from '../../operations/backup/log.js'
 import { LIMITS } from '../../schemas/limits.js'
 import { Nullable } from '../../schemas/nullable.js'
@@ -38,7 +39,17 @@ const BackupLogListSchema = Type.Object(
 
 const BackupLog = Type.Ref('BackupLog')
 
-export const backupRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (app, { store }) => {
+/** Where a backup started over HTTP goes: the server's BACKUP_DIR, BACKUP_KEEP and PG_DUMP. */
+export interface BackupSettings {
+  dir: string
+  keep: number
+  pg_dump?: string | undefined
+}
+
+export const backupRoutes: FastifyPluginAsyncTypebox<{
+  store: Store
+  backups: BackupSettings
+}> = async (app, { store, backups }) => {
   app.addSchema({ ...BackupLogSchema, $id: 'BackupLog', title: 'BackupLog' })
 
   app.get(
@@ -61,5 +72,42 @@ export const backupRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (
       object: 'list' as const,
       ...(await inQuery(request.query, listBackupLog(store.database, request.query))),
     }),
+  )
+
+  app.post(
+    '/admin/backups',
+    {
+      onRequest: app.requireAdmin,
+      schema: {
+        operationId: 'createBackup',
+        tags: ['backups'],
+        summary: 'Take a backup now, as `chatkeep backup` does, and answer its log entry (admin)',
+        description:
+          'Written to the server’s BACKUP_DIR in the engine’s own format (a logical export on ' +
+          'PostgreSQL when no pg_dump fits), with its manifest and checksum; older backups beyond ' +
+          'BACKUP_KEEP are pruned. Answers once the file is complete. A failure is in the log too.',
+        response: { 201: BackupLog, ...errorResponses(403) },
+      },
+    },
+    async (request, reply) => {
+      const result = await createBackup(store.database, { ...backups, format: 'auto' })
+      const id = result.manifest.backup_log_id
+      await request.audit('backup.create', id === null ? null : { type: 'backup', id }, {
+        sha256: result.manifest.sha256,
+        file_size_bytes: result.manifest.file_size_bytes,
+      })
+      return reply.code(201).send({
+        // The server migrates on start, so its database always has the log table.
+        id: id ?? '',
+        backup_type: result.manifest.kind,
+        status: 'completed' as const,
+        started_at: result.manifest.started_at,
+        completed_at: result.manifest.completed_at,
+        file_path: result.path,
+        file_size_bytes: result.manifest.file_size_bytes,
+        sha256: result.manifest.sha256,
+        error_message: null,
+      })
+    },
   )
 }

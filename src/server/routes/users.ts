@@ -5,7 +5,7 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { UserSchema } from '../../schemas/data.js'
 import { NewUserSchema, UserListSchema, UserUpdateSchema } from '../../schemas/inputs.js'
 import { LIMITS } from '../../schemas/limits.js'
-import { ErasureReportSchema } from '../../schemas/privacy.js'
+import { ErasedCountsSchema, ErasureReportSchema } from '../../schemas/privacy.js'
 import type { Store } from '../../store.js'
 import { auditContextOf } from '../plugins/audit.js'
 import { principalOf } from '../plugins/auth.js'
@@ -155,6 +155,21 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (ap
       await request.auditRead('user.export', { type: 'user', id: user.id })
       return sendExport(store, user, reply)
     },
+  )
+
+  app.get(
+    '/users/:id/erase',
+    {
+      onRequest: app.requireAdmin,
+      schema: {
+        operationId: 'previewUserErasure',
+        tags,
+        summary: 'What erasing a user would remove now, per kind of row; changes nothing (admin)',
+        params: IdParams,
+        response: { 200: ErasedCountsSchema, ...errorResponses(403, 404) },
+      },
+    },
+    async (request) => store.privacy.preview(request.params.id),
   )
 
   app.post(
