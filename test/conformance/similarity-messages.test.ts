@@ -1,7 +1,8 @@
 import { sql } from 'kysely'
 import { expect, it } from 'vitest'
-import type { Conversation, User } from '../../src/index.js'
+import type { Conversation, Role, Store, User } from '../../src/index.js'
 import { describeEachEngine } from '../support/engines.js'
+import { exactTopK, seededCorpus, type CorpusChunk } from '../support/vector-corpus.js'
 import { createUser, expectError } from './helpers.js'
 
 /** Vectors in 4 dimensions with known cosines to the query [1, 0, 0, 0]. */
@@ -266,5 +267,97 @@ describeEachEngine('semantic recall of messages', (ctx) => {
       const found = await asUser.search.similarMessages({ embedding: [0, 1, 0, 0, 0] })
       expect(found.data.map((h) => h.id)).toEqual([first.id])
     }
+  })
+})
+
+describeEachEngine('message vector index', (ctx) => {
+  const DIMS = 16
+  const corpus: (CorpusChunk & {
+    id: string
+    owner: string
+    conversation_id: string
+    role: string
+  })[] = []
+  const owners: string[] = []
+  const recall = async (
+    store: Store,
+    owner: string,
+    q: number[],
+    options: { k?: number; conversation_id?: string; role?: Role } = {},
+  ) =>
+    (
+      await store.forUser(owner).search.similarMessages({ embedding: q, k: 10, ...options })
+    ).data.map((h) => h.id)
+
+  it('answers the exact top-k for a shared corpus, per user and filtered', async () => {
+    owners.push((await createUser(ctx.store)).id, (await createUser(ctx.store)).id)
+    const vectors = seededCorpus(11, 200, DIMS)
+    const chats: string[][] = []
+    for (const owner of owners) {
+      chats.push([
+        (await ctx.store.forUser(owner).conversations.create({})).id,
+        (await ctx.store.forUser(owner).conversations.create({})).id,
+      ])
+    }
+    for (let part = 0; part < 4; part++) {
+      const owner = owners[part % 2]!
+      const conversation_id = chats[part % 2]![Math.floor(part / 2)]!
+      const slice = vectors.slice(part * 50, part * 50 + 50)
+      const stored = await ctx.store.forUser(owner).messages.appendMany(
+        conversation_id,
+        slice.map((v, i) => ({
+          role: i % 3 === 0 ? ('assistant' as const) : ('user' as const),
+          content: v.content,
+          embedding: v.embedding,
+        })),
+      )
+      stored.forEach((m, i) =>
+        corpus.push({ ...slice[i]!, id: m.id, owner, conversation_id, role: m.role }),
+      )
+    }
+    for (const q of seededCorpus(99, 6, DIMS).map((c) => c.embedding)) {
+      const mine = corpus.filter((c) => c.owner === owners[0])
+      expect(await recall(ctx.store, owners[0]!, q)).toEqual(exactTopK(mine, q, 10))
+      const chat = chats[0]![1]!
+      expect(await recall(ctx.store, owners[0]!, q, { conversation_id: chat, k: 5 })).toEqual(
+        exactTopK(
+          mine.filter((c) => c.conversation_id === chat),
+          q,
+          5,
+        ),
+      )
+      expect(await recall(ctx.store, owners[0]!, q, { role: 'assistant', k: 5 })).toEqual(
+        exactTopK(
+          mine.filter((c) => c.role === 'assistant'),
+          q,
+          5,
+        ),
+      )
+      expect(await recall(ctx.store, owners[1]!, q, { conversation_id: chat })).toEqual([])
+    }
+  })
+
+  it('sees messages appended and deleted through a second store, and after a restart', async () => {
+    const second = await ctx.open()
+    const probe = seededCorpus(5, 1, DIMS)[0]!.embedding
+    const before = await recall(second, owners[0]!, probe, { k: 1 })
+    const chat = corpus.find((c) => c.owner === owners[0])!.conversation_id
+    const m = await ctx.store
+      .forUser(owners[0]!)
+      .messages.append(chat, { role: 'user', content: 'probe', embedding: probe })
+    expect(await recall(second, owners[0]!, probe, { k: 1 })).toEqual([m.id])
+    expect(await recall(second, owners[1]!, probe, { k: 1 })).not.toContain(m.id)
+    await ctx.store.forUser(owners[0]!).messages.delete(m.id)
+    expect(await recall(second, owners[0]!, probe, { k: 1 })).toEqual(before)
+    const later = await ctx.store
+      .forUser(owners[1]!)
+      .messages.append(corpus.find((c) => c.owner === owners[1])!.conversation_id, {
+        role: 'user',
+        content: 'later',
+      })
+    await ctx.store.forUser(owners[1]!).messages.setEmbedding(later.id, { embedding: probe })
+    await second.close()
+    const restarted = await ctx.open()
+    expect(await recall(restarted, owners[1]!, probe, { k: 1 })).toEqual([later.id])
   })
 })
