@@ -609,10 +609,12 @@ describe('logical export and import', () => {
       const tables = await store.database.kysely.introspection.getTables()
       const data = tables
         .map((t) => t.name)
-        // Bookkeeping, and the vector index and its change log, derived from document_chunks.
+        // Bookkeeping, and the vector indexes and their change logs, derived from the rows.
         .filter(
           (name) =>
-            !/^chatkeep_migration|_fts($|_)|^chunk_vector_changes$|^chunk_vectors_\d+/.test(name),
+            !/^chatkeep_migration|_fts($|_)|^(chunk|message)_vector_changes$|^(chunk|message)_vectors_\d+/.test(
+              name,
+            ),
         )
         // The feed's tables are this database's own state (cursors mean nothing elsewhere).
         .filter((name) => !(FEED_TABLES as readonly string[]).includes(name))
