@@ -239,6 +239,7 @@ async function populate(store: Store): Promise<Populated> {
     request_id: 'turn-1',
     tokens_used: 12,
     metadata: { latency_ms: 5, source: 'web' },
+    embedding: [0.5, -2, 0, 7e-9, 1e12],
   })
   const answer = await store.messages.append(chat.id, {
     role: 'assistant',
@@ -419,6 +420,10 @@ async function expectSearchable(store: Store, populated: Populated): Promise<voi
   expect(messages.data.map((h) => h.id)).toEqual([populated.messageId])
   const chunks = await store.search.search({ q: populated.chunkWord, scope: 'documents' })
   expect(chunks.data.map((h) => h.id)).toEqual([populated.chunkId])
+  // A message's embedding travels too, and is found by the target's index (or exact scan).
+  const recalled = await store.search.similarMessages({ embedding: [0.5, -2, 0, 7e-9, 1e12] })
+  expect(recalled.data.map((h) => h.id)).toEqual([populated.messageId])
+  expect(recalled.data[0]!.score).toBeCloseTo(1, 5)
 }
 
 // ---------------------------------------------------------------------------------------------
