@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto'
 import { sql } from 'kysely'
 import { expect, it } from 'vitest'
 import type { Conversation, Role, Store, User } from '../../src/index.js'
@@ -218,6 +219,23 @@ describeEachEngine('semantic recall of messages', (ctx) => {
     await ctx.store.privacy.erase(other.id)
     expect(await indexed()).not.toContain(foreign)
     expect(await indexed()).toHaveLength(5)
+  })
+
+  it('opens encrypted messages for their hits; the embedding is stored as given', async () => {
+    const enc = await ctx.open({ encryption_keys: `k1:${randomBytes(32).toString('base64')}` })
+    const owner = await createUser(enc)
+    const asOwner = enc.forUser(owner.id)
+    const secretChat = await asOwner.conversations.create({})
+    const sealed = await asOwner.messages.append(secretChat.id, {
+      role: 'user',
+      content: 'a sealed secret',
+      embedding: [0, 0, 0, 1],
+    })
+    const { rows } = await sql<{ content: string | null }>`select content from messages
+      where id = ${sealed.id}`.execute(enc.database.kysely)
+    expect(rows[0]!.content).toBeNull()
+    const { data } = await asOwner.search.similarMessages({ embedding: [0, 0, 0, 1], k: 1 })
+    expect(data.map((h) => [h.id, h.content])).toEqual([[sealed.id, 'a sealed secret']])
   })
 
   it('leaves neither message nor vector when the vector’s write fails', async () => {
