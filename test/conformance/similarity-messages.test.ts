@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto'
 import { sql } from 'kysely'
 import { expect, it } from 'vitest'
-import type { Conversation, Role, Store, User } from '../../src/index.js'
+import { cleanup, type Conversation, type Role, type Store, type User } from '../../src/index.js'
 import { describeEachEngine } from '../support/engines.js'
 import { exactTopK, seededCorpus, type CorpusChunk } from '../support/vector-corpus.js'
 import { createUser, expectError } from './helpers.js'
@@ -219,6 +219,30 @@ describeEachEngine('semantic recall of messages', (ctx) => {
     await ctx.store.privacy.erase(other.id)
     expect(await indexed()).not.toContain(foreign)
     expect(await indexed()).toHaveLength(5)
+  })
+
+  it('takes purged messages out of the index with their rows', async () => {
+    const db = ctx.store.database
+    const half = [...key].find(([, name]) => name === 'half')![0]
+    await ctx.store.forUser(user.id).messages.delete(half)
+    const later = new Date(Date.now() + 60 * 86_400_000)
+    const report = await cleanup(ctx.store, { retention_days: 30, now: later })
+    expect(report.removed.messages).toBeGreaterThanOrEqual(1)
+    const { rows } = await sql<{ n: number | string }>`select count(*) as n from messages
+      where id = ${half}`.execute(db.kysely)
+    expect(Number(rows[0]!.n)).toBe(0)
+    const indexed = await db.vectors.nearest(db, {
+      kind: 'messages',
+      vector: new Float32Array(VECTORS.half!),
+      k: 100,
+      owner: null,
+    })
+    expect(indexed?.map((h) => h.id)).not.toContain(half)
+    if (ctx.engine === 'sqlite') {
+      const { rows: vec } = await sql<{ n: number }>`select count(*) as n from message_vectors_4
+        where message_id = ${half}`.execute(db.kysely)
+      expect(Number(vec[0]!.n)).toBe(0)
+    }
   })
 
   it('opens encrypted messages for their hits; the embedding is stored as given', async () => {
