@@ -101,8 +101,8 @@ function saveInput(role: Role, content: string, options: SaveOptions): NewMessag
 }
 
 /**
- * Messages are append-only: after the insert only feedback (and its reason) and deleted_at
- * ever change. With a
+ * Messages are append-only: after the insert only feedback (and its reason), deleted_at and
+ * the embedding (`setEmbedding`, for semantic recall) ever change. With a
  * cipher (encryption at rest), content is sealed just before the write and opened on every read.
  */
 export class MessageService {
