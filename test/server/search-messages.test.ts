@@ -65,12 +65,34 @@ describeEachEngine('semantic recall over HTTP', (ctx) => {
     })
     expect(set.statusCode, set.body).toBe(204)
 
+    // A batch takes an embedding per message, in its one transaction.
+    const batch = await t.app.inject({
+      method: 'POST',
+      url: `/v1/conversations/${chatId}/messages/batch`,
+      headers: t.as('alice'),
+      payload: {
+        messages: [
+          { role: 'user', content: 'batched far', embedding: [0, 0, 0, 0, 0, 1, 0] },
+          { role: 'user', content: 'batched other dims', embedding: [1, 0, 0] },
+        ],
+      },
+    })
+    expect(batch.statusCode, batch.body).toBe(201)
+    const batched = await search('alice', { embedding: [1, 0, 0], k: 5 })
+    expect(batched.json<{ data: Hit[] }>().data.map((h) => h.content)).toEqual([
+      'batched other dims',
+    ])
+
     const query = { embedding: [1, 0, 0, 0, 0, 0, 7], k: 5 }
     const mine = await search('alice', query)
     expect(mine.statusCode, mine.body).toBe(200)
     const { object, data } = mine.json<{ object: string; data: Hit[] }>()
     expect(object).toBe('list')
-    expect(data.map((h) => h.content)).toEqual(['we went to Lisbon', 'Porto is lovely too'])
+    expect(data.map((h) => h.content)).toEqual([
+      'we went to Lisbon',
+      'Porto is lovely too',
+      'batched far',
+    ])
     expect(data[0]).toMatchObject({
       object: 'message',
       conversation_id: chatId,
@@ -84,7 +106,7 @@ describeEachEngine('semantic recall over HTTP', (ctx) => {
       user_id: t.users.alice.id,
     })
     expect(audited.data[0]).toMatchObject({ target_type: null, details: { hits: 1 } })
-    expect(audited.data[1]!.details).toEqual({ hits: 2 })
+    expect(audited.data[1]!.details).toEqual({ hits: 3 })
 
     // Bob finds none of it, may not set Alice's embedding, nor search her conversation.
     expect((await search('bob', query)).json()).toEqual({ object: 'list', data: [] })
@@ -107,7 +129,10 @@ describeEachEngine('semantic recall over HTTP', (ctx) => {
     })
     expect(deleted.statusCode).toBe(204)
     const after = await search('alice', query)
-    expect(after.json<{ data: Hit[] }>().data.map((h) => h.id)).toEqual([laterId])
+    expect(after.json<{ data: Hit[] }>().data.map((h) => h.content)).toEqual([
+      'Porto is lovely too',
+      'batched far',
+    ])
   })
 
   it('refuses bad embeddings with 400 and the field at fault, storing nothing', async () => {
