@@ -17,6 +17,7 @@ export type {
   ConversationUpdate,
   ConversationListOptions,
   NewMessage,
+  MessageEmbedding,
   MessageListOptions,
   Feedback,
   FeedbackListOptions,
@@ -53,6 +54,8 @@ export type {
   SearchQuery,
   SearchScope,
   SimilarHit,
+  SimilarMessageHit,
+  SimilarMessagesQuery,
   SimilarQuery,
 } from './schemas/search.js'
 export type { Citation } from './schemas/citations.js'

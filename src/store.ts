@@ -184,7 +184,7 @@ export function createStore(
     conversations: new ConversationService(database, null, cipher),
     messages: new MessageService(database, null, queue, cipher, live, usage),
     documents: new DocumentService(database, null),
-    search: new SearchService(database, null),
+    search: new SearchService(database, null, cipher),
     metrics: new MetricService(database),
     audit: new AuditService(database),
     events: new EventService(database, null),
@@ -212,7 +212,7 @@ export function createStore(
         conversations: new ConversationService(database, user_id, cipher),
         messages: new MessageService(database, user_id, queue, cipher, live, usage),
         documents: new DocumentService(database, user_id),
-        search: new SearchService(database, user_id),
+        search: new SearchService(database, user_id, cipher),
         events: new EventService(database, user_id),
         get transcripts() {
           return new TranscriptService(database, user_id, transcripts, this)

@@ -676,7 +676,8 @@ class _Messages:
         **fields: Any,
     ) -> Message:
         """Appends a message (``tokens_used`` or ``prompt_tokens`` and ``completion_tokens``,
-        ``model_version``, ``context_documents``, ``metadata``, ``parent_id`` in ``fields``).
+        ``model_version``, ``context_documents``, ``metadata``, ``parent_id``, ``embedding`` in
+        ``fields``).
 
         With a ``request_id`` it is idempotent, and so sent again after a lost connection or a
         503: it lands once whatever happens to the answer. The same key with another body is a
@@ -767,6 +768,12 @@ class _Messages:
             "PUT", f"/v1/messages/{_id(message_id)}/feedback", body={"feedback": feedback}
         )
 
+    def set_embedding(self, message_id: str, embedding: Optional[List[float]]) -> None:
+        """Sets, replaces or (None) clears the embedding ``search.similar_messages`` finds."""
+        self._client.request(
+            "PUT", f"/v1/messages/{_id(message_id)}/embedding", body={"embedding": embedding}
+        )
+
     def delete(self, message_id: str) -> None:
         self._client.request("DELETE", f"/v1/messages/{_id(message_id)}")
 
@@ -796,6 +803,14 @@ class _Search:
         """The document chunks nearest an embedding (cosine): ``k``, ``min_score``, ..."""
         answer = self._client.request(
             "POST", "/v1/search/similar", body={"embedding": embedding, **options}
+        )
+        return answer["data"]
+
+    def similar_messages(self, embedding: List[float], **options: Any) -> List[Dict[str, Any]]:
+        """Semantic recall: the caller's messages nearest an embedding (cosine), best first:
+        ``k``, ``conversation_id``, ``role``, ``min_score``."""
+        answer = self._client.request(
+            "POST", "/v1/search/messages/similar", body={"embedding": embedding, **options}
         )
         return answer["data"]
 

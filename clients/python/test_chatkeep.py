@@ -273,6 +273,18 @@ class DataTest(unittest.TestCase):
         # Another user's search does not see them.
         self.assertEqual(registered().search(word)["data"], [])
 
+    def test_similar_messages_recall_the_callers_history_by_embedding(self) -> None:
+        chat = self.client.conversations.create()
+        first = self.client.messages.append(chat["id"], "user", "otters", embedding=[1, 0, 0])
+        later = self.client.messages.append(chat["id"], "assistant", "hold hands")
+        self.client.messages.set_embedding(later["id"], [1, 1, 0])
+        hits = self.client.search.similar_messages([1, 0, 0], k=2)
+        self.assertEqual([h["id"] for h in hits], [first["id"], later["id"]])
+        self.assertEqual(hits[0]["content"], "otters")
+        answers = self.client.search.similar_messages([1, 0, 0], role="assistant")
+        self.assertEqual([h["id"] for h in answers], [later["id"]])
+        self.assertEqual(registered().search.similar_messages([1, 0, 0]), [])
+
     def test_usage_reports_the_callers_split_tokens_and_quota(self) -> None:
         chat = self.client.conversations.create()
         answer = self.client.messages.append(

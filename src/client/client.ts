@@ -43,6 +43,8 @@ import type {
   SearchPage,
   SearchQuery,
   SimilarHit,
+  SimilarMessageHit,
+  SimilarMessagesQuery,
   SimilarQuery,
   TokenResponse,
   UsageQuery,
@@ -236,6 +238,9 @@ export class ChatkeepClient {
           body: { feedback, feedback_reason },
         }),
       ),
+    /** Sets, replaces or (null) clears a message's embedding, for `search.similarMessages`. */
+    setEmbedding: (id: string, embedding: number[] | null): Promise<void> =>
+      ok(this.raw.PUT('/v1/messages/{id}/embedding', { ...byId(id), body: { embedding } })),
     /** The caller's rated messages, newest first; `rating: -1` for thumbs down only. */
     listFeedback: (options: FeedbackListOptions = {}): Promise<FeedbackPage> =>
       ok(this.raw.GET('/v1/feedback', { params: { query: options } })),
@@ -305,6 +310,9 @@ export class ChatkeepClient {
     /** The chunks nearest an embedding (cosine), best first. */
     similar: async (query: SimilarQuery): Promise<SimilarHit[]> =>
       (await ok(this.raw.POST('/v1/search/similar', { body: query }))).data,
+    /** Semantic recall: the caller's messages nearest an embedding (cosine), best first. */
+    similarMessages: async (query: SimilarMessagesQuery): Promise<SimilarMessageHit[]> =>
+      (await ok(this.raw.POST('/v1/search/messages/similar', { body: query }))).data,
   }
 
   readonly usage = {

@@ -63,6 +63,8 @@ export type SearchPage = Answer<'search', 200>
 export type SearchHit = SearchPage['data'][number]
 export type SimilarQuery = JsonBody<'searchSimilar'>
 export type SimilarHit = Answer<'searchSimilar', 200>['data'][number]
+export type SimilarMessagesQuery = JsonBody<'searchSimilarMessages'>
+export type SimilarMessageHit = Answer<'searchSimilarMessages', 200>['data'][number]
 
 export type ChangeEvent = Schemas['ChangeEvent']
 export type EventListOptions = Query<'listEvents'>

@@ -1,25 +1,36 @@
-import { sql } from 'kysely'
+import { type CompiledQuery, sql } from 'kysely'
 import type { Database } from './database.js'
 import { Mutex } from './mutex.js'
-import type { NearestQuery, VectorHit, VectorIndex } from './vector-index.js'
+import {
+  type Filters,
+  filtersOf,
+  type NearestQuery,
+  type VectorHit,
+  type VectorIndex,
+  type VectorKind,
+} from './vector-index.js'
 
 /**
- * PostgreSQL without pgvector: every live chunk embedding held in this process, normalised, in
- * one dense Float32Array per (dimension, owner), and kept current from `chunk_vector_changes`,
- * the log the database's triggers write in commit order (they serialise on an advisory lock, so
- * a log row of a lower seq is never committed after one of a higher seq is visible). The index
- * is loaded on the first search; every search first applies the log past its watermark, so it
- * sees every commit made before it began, on any instance, and a restart just loads again.
+ * PostgreSQL without pgvector: every live embedding of a kind (chunks', messages') held in this
+ * process, normalised, in one dense Float32Array per (dimension, owner), and kept current from
+ * the kind's change log (`chunk_vector_changes`, `message_vector_changes`), which the database's
+ * triggers write in commit order (they serialise on an advisory lock, so a log row of a lower
+ * seq is never committed after one of a higher seq is visible). An index is loaded on its first
+ * search; every search first applies the log past its watermark, so it sees every commit made
+ * before it began, on any instance, and a restart just loads again.
  */
 
 /** The log's rows applied per round trip, and chunks read per batch of a load. */
 const BATCH = 5_000
 
-/** One owner's vectors of one dimension ('' for shared documents). */
+/**
+ * One owner's vectors of one dimension ('' for shared documents), each with its group (a chunk's
+ * document, a message's conversation) and tag (doc_type, role) to filter on.
+ */
 class Partition {
   ids: string[] = []
-  documents: string[] = []
-  types: (string | null)[] = []
+  groups: string[] = []
+  tags: (string | null)[] = []
   data: Float32Array
   readonly slots = new Map<string, number>()
 
@@ -31,7 +42,7 @@ class Partition {
     return this.ids.length
   }
 
-  add(id: string, document: string, type: string | null, vector: Float32Array): void {
+  add(id: string, group: string, tag: string | null, vector: Float32Array): void {
     const slot = this.ids.length
     if ((slot + 1) * this.dimensions > this.data.length) {
       const grown = new Float32Array(this.data.length * 2)
@@ -40,8 +51,8 @@ class Partition {
     }
     this.data.set(vector, slot * this.dimensions)
     this.ids.push(id)
-    this.documents.push(document)
-    this.types.push(type)
+    this.groups.push(group)
+    this.tags.push(tag)
     this.slots.set(id, slot)
   }
 
@@ -54,22 +65,22 @@ class Partition {
       const d = this.dimensions
       this.data.copyWithin(slot * d, last * d, (last + 1) * d)
       this.ids[slot] = this.ids[last]!
-      this.documents[slot] = this.documents[last]!
-      this.types[slot] = this.types[last]!
+      this.groups[slot] = this.groups[last]!
+      this.tags[slot] = this.tags[last]!
       this.slots.set(this.ids[slot], slot)
     }
     this.ids.pop()
-    this.documents.pop()
-    this.types.pop()
+    this.groups.pop()
+    this.tags.pop()
     this.slots.delete(id)
   }
 
   /** Offers every vector that passes the filters to `best`; the filters are checked first. */
-  scan(query: Float32Array, filter: NearestQuery, best: Best): void {
+  scan(query: Float32Array, filter: Filters, best: Best): void {
     const d = this.dimensions
     for (let slot = 0; slot < this.ids.length; slot++) {
-      if (filter.document_id !== undefined && this.documents[slot] !== filter.document_id) continue
-      if (filter.doc_type !== undefined && this.types[slot] !== filter.doc_type) continue
+      if (filter.group !== undefined && this.groups[slot] !== filter.group) continue
+      if (filter.tag !== undefined && this.tags[slot] !== filter.tag) continue
       best.offer(this.ids[slot]!, dot(this.data, slot * d, query))
     }
   }
@@ -108,12 +119,81 @@ class Best {
   }
 }
 
-interface ChunkRow {
+/**
+ * A live embedding as a kind's source reads it: `key` is what its log names (a chunk's document,
+ * a message itself), `owner` its partition.
+ */
+interface VectorRow {
   id: string
-  document_id: string
-  user_id: string | null
-  doc_type: string | null
+  key: string
+  owner: string
+  group: string
+  tag: string | null
   embedding: string
+}
+
+type LogTable = 'chunk_vector_changes' | 'message_vector_changes'
+
+/** Where a kind's vectors and its change log live. */
+interface Source {
+  log: LogTable
+  logKey: 'document_id' | 'message_id'
+  /** The live embeddings of some keys or (keys undefined) of all, ordered by id, from `after` on. */
+  live(db: Database, keys: string[] | undefined, after: string | null): Compilable<VectorRow>
+}
+
+interface Compilable<R> {
+  compile(): CompiledQuery<R>
+  execute(): Promise<R[]>
+}
+
+const base64 = (column: string) => sql<string>`encode(${sql.ref(column)}, 'base64')`
+
+const SOURCES: Record<VectorKind, Source> = {
+  chunks: {
+    log: 'chunk_vector_changes',
+    logKey: 'document_id',
+    live(db, documentIds, after) {
+      let q = db.kysely
+        .selectFrom('document_chunks as c')
+        .innerJoin('documents as d', 'd.id', 'c.document_id')
+        .select([
+          'c.id',
+          'c.document_id as key',
+          sql<string>`coalesce(d.user_id::text, '')`.as('owner'),
+          'c.document_id as group',
+          'd.doc_type as tag',
+          base64('c.embedding').as('embedding'),
+        ])
+        .where('c.embedding', 'is not', null)
+        .where('d.deleted_at', 'is', null)
+      if (documentIds !== undefined)
+        q = q.where(db.dialect.idIn('c.document_id', JSON.stringify(documentIds)))
+      if (after !== null) q = q.where('c.id', '>', after)
+      return q.orderBy('c.id').limit(BATCH)
+    },
+  },
+  messages: {
+    log: 'message_vector_changes',
+    logKey: 'message_id',
+    live(db, messageIds, after) {
+      let q = db.kysely
+        .selectFrom('messages as m')
+        .select([
+          'm.id',
+          'm.id as key',
+          'm.user_id as owner',
+          'm.conversation_id as group',
+          'm.role as tag',
+          base64('m.embedding').as('embedding'),
+        ])
+        .where('m.embedding', 'is not', null)
+        .where('m.deleted_at', 'is', null)
+      if (messageIds !== undefined) q = q.where(db.dialect.idIn('m.id', JSON.stringify(messageIds)))
+      if (after !== null) q = q.where('m.id', '>', after)
+      return q.orderBy('m.id').limit(BATCH)
+    },
+  },
 }
 
 function normalised(bytes: Buffer): Float32Array {
@@ -129,82 +209,73 @@ function normalised(bytes: Buffer): Float32Array {
   return v
 }
 
-/** What this process holds: partitions by dimension then owner, and where each chunk is. */
+/** What this process holds: partitions by dimension then owner, and where each vector is. */
 class Vectors {
   readonly byDimension = new Map<number, Map<string, Partition>>()
   readonly where = new Map<string, Partition>()
-  readonly chunksOf = new Map<string, Set<string>>()
+  readonly keyOf = new Map<string, string>()
+  readonly idsOf = new Map<string, Set<string>>()
 
   constructor(public watermark: number) {}
 
-  add(row: ChunkRow): void {
-    this.removeChunk(row.id)
+  add(row: VectorRow): void {
+    this.removeId(row.id)
     const vector = normalised(Buffer.from(row.embedding, 'base64'))
     let owners = this.byDimension.get(vector.length)
     if (owners === undefined) {
       owners = new Map()
       this.byDimension.set(vector.length, owners)
     }
-    const owner = row.user_id ?? ''
+    const owner = row.owner
     let partition = owners.get(owner)
     if (partition === undefined) {
       partition = new Partition(vector.length)
       owners.set(owner, partition)
     }
-    partition.add(row.id, row.document_id, row.doc_type, vector)
+    partition.add(row.id, row.group, row.tag, vector)
     this.where.set(row.id, partition)
-    let chunks = this.chunksOf.get(row.document_id)
-    if (chunks === undefined) {
-      chunks = new Set()
-      this.chunksOf.set(row.document_id, chunks)
+    this.keyOf.set(row.id, row.key)
+    let ids = this.idsOf.get(row.key)
+    if (ids === undefined) {
+      ids = new Set()
+      this.idsOf.set(row.key, ids)
     }
-    chunks.add(row.id)
+    ids.add(row.id)
   }
 
-  removeChunk(id: string): void {
+  removeId(id: string): void {
     const partition = this.where.get(id)
     if (partition === undefined) return
-    const document = partition.documents[partition.slots.get(id)!]!
+    const key = this.keyOf.get(id)!
     partition.remove(id)
     this.where.delete(id)
-    const chunks = this.chunksOf.get(document)
-    chunks?.delete(id)
-    if (chunks?.size === 0) this.chunksOf.delete(document)
+    this.keyOf.delete(id)
+    const ids = this.idsOf.get(key)
+    ids?.delete(id)
+    if (ids?.size === 0) this.idsOf.delete(key)
   }
 
-  removeDocument(id: string): void {
-    for (const chunk of [...(this.chunksOf.get(id) ?? [])]) this.removeChunk(chunk)
+  /** Everything a log key covers: a document's chunks, or the one message. */
+  removeKey(key: string): void {
+    for (const id of [...(this.idsOf.get(key) ?? [])]) this.removeId(id)
   }
 }
 
-/** The live chunks with embeddings, of some documents or (ids undefined) of all, from `after` on. */
-function liveChunks(db: Database, documentIds: string[] | undefined, after: string | null) {
-  let q = db.kysely
-    .selectFrom('document_chunks as c')
-    .innerJoin('documents as d', 'd.id', 'c.document_id')
-    .select([
-      'c.id',
-      'c.document_id',
-      'd.user_id',
-      'd.doc_type',
-      sql<string>`encode(c.embedding, 'base64')`.as('embedding'),
-    ])
-    .where('c.embedding', 'is not', null)
-    .where('d.deleted_at', 'is', null)
-  if (documentIds !== undefined)
-    q = q.where(db.dialect.idIn('c.document_id', JSON.stringify(documentIds)))
-  if (after !== null) q = q.where('c.id', '>', after)
-  return q.orderBy('c.id').limit(BATCH)
-}
-
+/** One kind's in-memory index. */
 export class MemoryVectorIndex implements VectorIndex {
   #vectors: Vectors | undefined
   readonly #mutex = new Mutex()
+  readonly #source: Source
+
+  constructor(readonly kind: VectorKind = 'chunks') {
+    this.#source = SOURCES[kind]
+  }
 
   /** Any dimension is indexed as it comes: nothing to prepare. */
   async cover(): Promise<void> {}
 
   async nearest(db: Database, query: NearestQuery): Promise<VectorHit[]> {
+    const filters = filtersOf(query)
     const vectors = await this.#current(db.root)
     const owners = vectors.byDimension.get(query.vector.length)
     const best = new Best(query.k)
@@ -212,10 +283,13 @@ export class MemoryVectorIndex implements VectorIndex {
     const q = normalised(
       Buffer.from(query.vector.buffer, query.vector.byteOffset, query.vector.byteLength),
     )
+    // A user reads their own partition, and for chunks the shared documents' ('').
     const partitions =
-      query.owner === null ? [...owners.values()] : [owners.get(query.owner), owners.get('')]
+      filters.owner === null
+        ? [...owners.values()]
+        : [owners.get(filters.owner), filters.kind === 'chunks' ? owners.get('') : undefined]
     for (const partition of partitions) {
-      if (partition !== undefined) partition.scan(q, query, best)
+      if (partition !== undefined) partition.scan(q, filters, best)
     }
     return best.items
   }
@@ -224,8 +298,8 @@ export class MemoryVectorIndex implements VectorIndex {
   async #current(db: Database): Promise<Vectors> {
     await this.#mutex.lock()
     try {
-      this.#vectors ??= await load(db)
-      await catchUp(db, this.#vectors)
+      this.#vectors ??= await load(db, this.#source)
+      await catchUp(db, this.#source, this.#vectors)
       return this.#vectors
     } finally {
       this.#mutex.unlock()
@@ -233,19 +307,33 @@ export class MemoryVectorIndex implements VectorIndex {
   }
 }
 
-/** Every live chunk embedding, and the log's last seq, read in one snapshot. */
-function load(db: Database): Promise<Vectors> {
+/** A memory index per kind, each loaded on its own first search. */
+export class MemoryVectorIndexes implements VectorIndex {
+  readonly #indexes = {
+    chunks: new MemoryVectorIndex('chunks'),
+    messages: new MemoryVectorIndex('messages'),
+  }
+
+  async cover(): Promise<void> {}
+
+  nearest(db: Database, query: NearestQuery): Promise<VectorHit[]> {
+    return this.#indexes[filtersOf(query).kind].nearest(db, query)
+  }
+}
+
+/** Every live embedding of a kind, and its log's last seq, read in one snapshot. */
+function load(db: Database, source: Source): Promise<Vectors> {
   return db.snapshot(async (snapshot) => {
     const [top] = await snapshot.all<{ seq: number | null }>(
       db.kysely
-        .selectFrom('chunk_vector_changes')
+        .selectFrom(source.log)
         .select((eb) => eb.fn.max('seq').as('seq'))
         .compile(),
     )
     const vectors = new Vectors(Number(top?.seq ?? 0))
     for (let after: string | null = null; ;) {
-      const rows: ChunkRow[] = await snapshot.all<ChunkRow>(
-        liveChunks(db, undefined, after).compile(),
+      const rows: VectorRow[] = await snapshot.all<VectorRow>(
+        source.live(db, undefined, after).compile(),
       )
       for (const row of rows) vectors.add(row)
       if (rows.length < BATCH) return vectors
@@ -255,23 +343,23 @@ function load(db: Database): Promise<Vectors> {
 }
 
 /**
- * Applies the log past the watermark: each document named there is read again as it is now
- * (a state newer than the log row only repeats what a later row will say).
+ * Applies the log past the watermark: each key named there (a document, a message) is read
+ * again as it is now (a state newer than the log row only repeats what a later row will say).
  */
-async function catchUp(db: Database, vectors: Vectors): Promise<void> {
+async function catchUp(db: Database, source: Source, vectors: Vectors): Promise<void> {
   for (;;) {
     const changes = await db.kysely
-      .selectFrom('chunk_vector_changes')
-      .select(['seq', 'document_id'])
+      .selectFrom(source.log)
+      .select(['seq', sql<string>`${sql.ref(source.logKey)}`.as('key')])
       .where('seq', '>', vectors.watermark)
       .orderBy('seq')
       .limit(BATCH)
       .execute()
     if (changes.length === 0) return
-    const documents = [...new Set(changes.map((c) => c.document_id))]
-    for (const id of documents) vectors.removeDocument(id)
+    const keys = [...new Set(changes.map((c) => c.key))]
+    for (const key of keys) vectors.removeKey(key)
     for (let after: string | null = null; ;) {
-      const rows: ChunkRow[] = await liveChunks(db, documents, after).execute()
+      const rows: VectorRow[] = await source.live(db, keys, after).execute()
       for (const row of rows) vectors.add(row)
       if (rows.length < BATCH) break
       after = rows.at(-1)!.id

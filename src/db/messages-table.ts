@@ -51,6 +51,11 @@ export interface MessagesTable {
   completed_at: Timestamp | null
   /** A streaming message's latest checkpoint, which the sweeper measures its silence from. */
   last_delta_at: Timestamp | null
+  /**
+   * The app's embedding of the message (float32, little-endian), for semantic recall; the only
+   * column besides the stream's and feedback's that may change after the insert.
+   */
+  embedding: BytesColumn | null
 }
 
 type PgType = 'uuid' | 'text' | 'integer' | 'jsonb' | 'bytea' | 'timestamptz'
@@ -84,12 +89,25 @@ const COLUMNS = {
   finish_reason: 'text',
   completed_at: 'timestamptz',
   last_delta_at: 'timestamptz',
+  embedding: 'bytea',
 } as const satisfies { readonly [C in Column]-?: PgType }
 
-/** Every column: what a reader selects (an encrypted row's content is opened from the ciphertext). */
-export const MESSAGE_COLUMNS = Object.keys(COLUMNS) as readonly Column[]
+/** Written, never read back with the message: a reader has no use for the vector's bytes. */
+type Unread = 'embedding'
+const UNREAD: readonly Column[] = ['embedding']
 
-export type MessageRow = Selectable<MessagesTable>
+/** Every column a writer may set, including the embedding. */
+const WRITTEN_COLUMNS = Object.keys(COLUMNS) as readonly Column[]
+
+/**
+ * Every column a reader selects (an encrypted row's content is opened from the ciphertext); not
+ * the embedding, which only the vector index reads.
+ */
+export const MESSAGE_COLUMNS = WRITTEN_COLUMNS.filter(
+  (c): c is Exclude<Column, Unread> => !UNREAD.includes(c),
+)
+
+export type MessageRow = Omit<Selectable<MessagesTable>, Unread>
 
 /** Where an appended message goes and when: from the conversation row it bumps, and the batch. */
 type Placed = 'conversation_id' | 'user_id' | 'sequence' | 'created_at'
@@ -111,7 +129,7 @@ const LATER: readonly Later[] = [
   'last_delta_at',
 ]
 const SEALED: readonly SealedColumn[] = ['encrypted_content', 'key_id', 'encrypted_parts']
-const OWN = MESSAGE_COLUMNS.filter(
+const OWN = WRITTEN_COLUMNS.filter(
   (c): c is OwnColumn => !(PLACED as Column[]).includes(c) && !(LATER as Column[]).includes(c),
 )
 const OWN_PLAIN = OWN.filter((c) => !(SEALED as Column[]).includes(c))
@@ -147,6 +165,8 @@ export interface AppendRow {
   model_version: string | null
   context_documents: unknown[]
   metadata: Record<string, unknown>
+  /** The app's embedding as float32 bytes; null for none. */
+  embedding: Buffer | null
   /**
    * `streaming` starts a live reply; absent, the message is complete. A copy (fork) keeps the
    * status its original ended with.
@@ -606,7 +626,7 @@ export async function insertMessages(
 /** The row's values of the table's columns: anything else is no column of messages. */
 function onlyColumns(row: Readonly<Record<string, unknown>>): Insertable<MessagesTable> {
   const picked: Record<string, unknown> = {}
-  for (const c of MESSAGE_COLUMNS) if (row[c] !== undefined) picked[c] = row[c]
+  for (const c of WRITTEN_COLUMNS) if (row[c] !== undefined) picked[c] = row[c]
   return picked as unknown as Insertable<MessagesTable>
 }
 

@@ -128,6 +128,12 @@ export interface ChunkVectorChangesTable {
   document_id: string
 }
 
+/** Messages whose indexed embedding changed, in commit order (memory-vectors.ts; PostgreSQL). */
+export interface MessageVectorChangesTable {
+  seq: Generated<number>
+  message_id: string
+}
+
 export interface RateLimitsTable {
   key: string
   request_count: number
@@ -263,7 +269,7 @@ export interface KyselyMigrationTable {
 }
 
 /** Tables the database derives from the data tables by itself: not data to export or restore. */
-export type DerivedTable = 'chunk_vector_changes'
+export type DerivedTable = 'chunk_vector_changes' | 'message_vector_changes'
 
 export interface Schema {
   users: UsersTable
@@ -275,6 +281,7 @@ export interface Schema {
   documents: DocumentsTable
   document_chunks: DocumentChunksTable
   chunk_vector_changes: ChunkVectorChangesTable
+  message_vector_changes: MessageVectorChangesTable
   rate_limits: RateLimitsTable
   transcripts: TranscriptsTable
   metrics: MetricsTable

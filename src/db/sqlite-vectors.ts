@@ -1,19 +1,31 @@
 import { sql } from 'kysely'
 import type { Database } from './database.js'
-import type { NearestQuery, VectorHit, VectorIndex } from './vector-index.js'
+import {
+  type Filters,
+  filtersOf,
+  type NearestQuery,
+  type VectorHit,
+  type VectorIndex,
+  type VectorKind,
+} from './vector-index.js'
 
 /**
- * Chunk embeddings in sqlite-vec's vec0 tables, one per dimension (`chunk_vectors_<n>`), cosine
- * distance, the document's owner as the partition key ('' for shared documents), so that one
- * user's search reads their own partition and the shared one only. document_id and doc_type are
- * metadata columns the search filters on inside the scan. Triggers keep a table in step with
- * document_chunks and documents in the writing transaction, whatever writes them (ingest,
- * imports, restores, cascades): a chunk is in it exactly while it has an embedding of that
- * dimension and its document is live. A dimension no table covers yet is searched by the exact
- * scan until a chunk write covers it (creating and filling its table in that transaction).
+ * Embeddings in sqlite-vec's vec0 tables, one per kind and dimension (`chunk_vectors_<n>`,
+ * `message_vectors_<n>`), cosine distance, the owner as the partition key, so that one user's
+ * search reads their own partition only (and, for chunks, the shared one: '' for shared
+ * documents). Two metadata columns the search filters on inside the scan: a chunk's document_id
+ * and doc_type, a message's conversation_id and role. Triggers keep a table in step with its
+ * rows in the writing transaction, whatever writes them (appends, ingests, imports, restores,
+ * cascades): a chunk is in it exactly while it has an embedding of that dimension and its
+ * document is live, a message while it has one and is live (a deleted conversation's messages
+ * are deleted with it). A dimension no table covers yet is searched by the exact scan until a
+ * write covers it (creating and filling its table in that transaction).
  */
 
-export const vectorTable = (dimensions: number) => `chunk_vectors_${dimensions}`
+const PREFIX: Record<VectorKind, string> = { chunks: 'chunk_vectors', messages: 'message_vectors' }
+
+export const vectorTable = (dimensions: number, kind: VectorKind = 'chunks') =>
+  `${PREFIX[kind]}_${dimensions}`
 
 /** doc_type as the metadata column holds it: vec0 has no NULL there, and '' is a valid type. */
 export const typeKey = (docType: string | null | undefined) =>
@@ -26,7 +38,7 @@ async function tableExists(db: Database, name: string): Promise<boolean> {
 }
 
 /** The vec0 table of one dimension, its triggers, and the live chunks already stored. */
-async function createVectorTable(tx: Database, dimensions: number): Promise<void> {
+async function createChunkTable(tx: Database, dimensions: number): Promise<void> {
   const name = vectorTable(dimensions)
   const table = sql.table(name)
   const trigger = (suffix: string) => sql.raw(`${name}_${suffix}`)
@@ -71,41 +83,97 @@ async function createVectorTable(tx: Database, dimensions: number): Promise<void
     where d.deleted_at is null and length(c.embedding) = ${bytes}`.execute(tx.kysely)
 }
 
+/**
+ * The vec0 table of one dimension of message embeddings, its triggers, and the live messages
+ * already stored. A conversation's soft delete marks its messages deleted too, so the messages'
+ * own deleted_at is all the triggers watch.
+ */
+async function createMessageTable(tx: Database, dimensions: number): Promise<void> {
+  const name = vectorTable(dimensions, 'messages')
+  const table = sql.table(name)
+  const trigger = (suffix: string) => sql.raw(`${name}_${suffix}`)
+  const bytes = sql.lit(dimensions * 4)
+  const columns = sql.raw('message_id, owner, conversation_id, role, embedding')
+  const row = (m: string) =>
+    sql.raw(`${m}.id, ${m}.user_id, ${m}.conversation_id, ${m}.role, ${m}.embedding`)
+  await sql`create virtual table ${table} using vec0(message_id text primary key,
+    owner text partition key, conversation_id text, role text,
+    embedding float[${sql.lit(dimensions)}] distance_metric=cosine)`.execute(tx.kysely)
+  await sql`create trigger ${trigger('insert')} after insert on messages
+    when length(new.embedding) = ${bytes} and new.deleted_at is null begin
+      insert into ${table}(${columns}) values (${row('new')});
+    end`.execute(tx.kysely)
+  await sql`create trigger ${trigger('delete')} after delete on messages
+    when length(old.embedding) = ${bytes} begin
+      delete from ${table} where message_id = old.id;
+    end`.execute(tx.kysely)
+  await sql`create trigger ${trigger('update')} after update of embedding, deleted_at
+    on messages when old.embedding is not null or new.embedding is not null begin
+      delete from ${table} where message_id = old.id and length(old.embedding) = ${bytes};
+      insert into ${table}(${columns}) select ${row('new')}
+        where new.deleted_at is null and length(new.embedding) = ${bytes};
+    end`.execute(tx.kysely)
+  await sql`insert into ${table}(${columns}) select ${row('m')} from messages m
+    where m.deleted_at is null and length(m.embedding) = ${bytes}`.execute(tx.kysely)
+}
+
+const CREATE: Record<VectorKind, (tx: Database, dimensions: number) => Promise<void>> = {
+  chunks: createChunkTable,
+  messages: createMessageTable,
+}
+
+/** The columns a kind's table filters on: its id, the group and the tag (see Filters). */
+const COLUMNS: Record<VectorKind, { id: string; group: string; tag: string }> = {
+  chunks: { id: 'chunk_id', group: 'document_id', tag: 'doc_type' },
+  messages: { id: 'message_id', group: 'conversation_id', tag: 'role' },
+}
+
 /** One partition's k nearest (or every partition's, without an owner), filters inside vec0's scan. */
 async function nearestIn(
   db: Database,
   query: NearestQuery,
+  filters: Filters,
   bytes: Buffer,
   owner: string | undefined,
 ): Promise<VectorHit[]> {
+  const c = COLUMNS[filters.kind]
+  const tag = filters.kind === 'chunks' ? typeKey(filters.tag) : filters.tag
   const where = [
     sql`embedding match ${bytes}`,
     sql`k = ${query.k}`,
     ...(owner === undefined ? [] : [sql`owner = ${owner}`]),
-    ...(query.document_id === undefined ? [] : [sql`document_id = ${query.document_id}`]),
-    ...(query.doc_type === undefined ? [] : [sql`doc_type = ${typeKey(query.doc_type)}`]),
+    ...(filters.group === undefined ? [] : [sql`${sql.ref(c.group)} = ${filters.group}`]),
+    ...(filters.tag === undefined ? [] : [sql`${sql.ref(c.tag)} = ${tag}`]),
   ]
-  const { rows } = await sql<{ chunk_id: string; distance: number | null }>`select chunk_id,
-    distance from ${sql.table(vectorTable(query.vector.length))}
+  const { rows } = await sql<{ id: string; distance: number | null }>`select
+    ${sql.ref(c.id)} as id, distance
+    from ${sql.table(vectorTable(query.vector.length, filters.kind))}
     where ${sql.join(where, sql` and `)}`.execute(db.kysely)
   // A zero vector has no direction: its distance is null, and its cosine taken as 0.
-  return rows.map((r) => ({ id: r.chunk_id, score: r.distance === null ? 0 : 1 - r.distance }))
+  return rows.map((r) => ({ id: r.id, score: r.distance === null ? 0 : 1 - r.distance }))
 }
 
 export const sqliteVectors: VectorIndex = {
-  async cover(tx, dimensions) {
+  async cover(tx, dimensions, kind = 'chunks') {
     for (const n of new Set(dimensions)) {
-      if (!(await tableExists(tx, vectorTable(n)))) await createVectorTable(tx, n)
+      if (!(await tableExists(tx, vectorTable(n, kind)))) await CREATE[kind](tx, n)
     }
   },
 
   async nearest(db, query) {
-    if (!(await tableExists(db, vectorTable(query.vector.length)))) return null
+    const filters = filtersOf(query)
+    if (!(await tableExists(db, vectorTable(query.vector.length, filters.kind)))) return null
     const bytes = Buffer.from(query.vector.buffer, query.vector.byteOffset, query.vector.byteLength)
-    const parts =
-      query.owner === null
-        ? [await nearestIn(db, query, bytes, undefined)]
-        : [await nearestIn(db, query, bytes, query.owner), await nearestIn(db, query, bytes, '')]
+    // A user reads their own partition, and for chunks the shared documents' ('').
+    const owners =
+      filters.owner === null
+        ? [undefined]
+        : filters.kind === 'chunks'
+          ? [filters.owner, '']
+          : [filters.owner]
+    const parts = await Promise.all(
+      owners.map((owner) => nearestIn(db, query, filters, bytes, owner)),
+    )
     return parts
       .flat()
       .sort((a, b) => b.score - a.score || (a.id < b.id ? -1 : 1))

@@ -127,8 +127,8 @@ export class SqliteDatabase extends RootDatabase {
     this.#handle.pragma(`synchronous = ${options.synchronous}`)
     this.#handle.pragma('foreign_keys = ON')
     this.#handle.pragma('busy_timeout = 0')
-    // vec0, the vector index of chunk embeddings (sqlite-vectors.ts): its triggers fire on every
-    // chunk write, so every connection to the file loads it.
+    // vec0, the vector index of chunk and message embeddings (sqlite-vectors.ts): its triggers
+    // fire on chunk and message writes, so every connection to the file loads it.
     sqliteVec.load(this.#handle)
     this.#gate = new ConnectionGate(
       this.#handle,

@@ -10,6 +10,8 @@ import { MAX_TEMPORARY_TTL_HOURS, RetentionPolicySchema } from './retention.js'
 const strict = { additionalProperties: false } as const
 const Text = (maxLength: number) => Type.String({ maxLength })
 const JsonObject = Type.Record(Type.String(), Type.Unknown())
+/** An embedding as chunks and messages take it: 1 to 4096 numbers, stored as float32. */
+const EmbeddingSchema = Type.Array(Type.Number(), { minItems: 1, maxItems: LIMITS.dimensions })
 const Id = Type.String({ maxLength: 36 })
 const Limit = Type.Integer({ minimum: 1, maximum: LIMITS.page })
 
@@ -155,10 +157,19 @@ export const NewMessageSchema = Type.Object(
     model_version: Type.Optional(NullableText(LIMITS.short_text)),
     context_documents: Type.Optional(Type.Array(Type.Unknown(), { maxItems: 1000 })),
     metadata: Type.Optional(JsonObject),
+    /**
+     * The app's embedding of the message, for semantic recall (`search.similarMessages`): stored
+     * in the append's transaction, never handed back. Any dimension up to 4096, as for chunks.
+     */
+    embedding: Type.Optional(Nullable(EmbeddingSchema)),
   },
   strict,
 )
 export type NewMessage = Static<typeof NewMessageSchema>
+
+/** A message's embedding set or replaced after the append (null removes it). */
+export const MessageEmbeddingSchema = Type.Object({ embedding: Nullable(EmbeddingSchema) }, strict)
+export type MessageEmbedding = Static<typeof MessageEmbeddingSchema>
 
 /** A delta of a live reply: text to add to its content. */
 export const DeltaSchema = Type.Object(

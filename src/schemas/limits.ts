@@ -15,6 +15,8 @@ export const LIMITS = {
   parts: 1000,
   /** Bytes of one message's parts as JSON text (data: URLs included). */
   parts_bytes: 1024 * 1024,
+  /** Dimensions of one message embedding (as of a chunk's). */
+  dimensions: 4096,
   /** Messages in one appendMany call. */
   batch: 1000,
   /** Rows in one page of a list. */

@@ -98,3 +98,39 @@ export const SimilarResultSchema = Type.Object({
   data: Type.Array(SimilarHitSchema),
 })
 export type SimilarResult = Static<typeof SimilarResultSchema>
+
+export const SimilarMessagesQuerySchema = Type.Object(
+  {
+    /** The query's embedding, computed by the app with the model that embedded the messages. */
+    embedding: Type.Array(Type.Number(), { minItems: 1, maxItems: 4096 }),
+    /** How many messages to return, best first. */
+    k: Type.Optional(Type.Integer({ minimum: 1, maximum: 100 })),
+    /** Only this conversation's messages. */
+    conversation_id: Type.Optional(Type.String({ maxLength: 36 })),
+    role: Type.Optional(RoleSchema),
+    /** Leave out messages less similar than this (cosine, -1 … 1). */
+    min_score: Type.Optional(Type.Number({ minimum: -1, maximum: 1 })),
+  },
+  { additionalProperties: false },
+)
+export type SimilarMessagesQuery = Static<typeof SimilarMessagesQuerySchema>
+
+export const SimilarMessageHitSchema = Type.Object({
+  id: Type.String({ format: 'uuid' }),
+  object: Type.Literal('message'),
+  /** Cosine similarity to the query, -1 … 1. */
+  score: Type.Number(),
+  conversation_id: Type.String({ format: 'uuid' }),
+  role: RoleSchema,
+  sequence: Type.Integer(),
+  /** The message's plain text (opened, under encryption at rest), as a chunk hit has its own. */
+  content: Type.String(),
+  created_at: Type.String({ format: 'date-time' }),
+})
+export type SimilarMessageHit = Static<typeof SimilarMessageHitSchema>
+
+export const SimilarMessagesResultSchema = Type.Object({
+  object: Type.Literal('list'),
+  data: Type.Array(SimilarMessageHitSchema),
+})
+export type SimilarMessagesResult = Static<typeof SimilarMessagesResultSchema>

@@ -278,7 +278,8 @@ export class ConversationService {
         this.cipher === null ? null : sealMessage(this.cipher, m.content, m.parts ?? null, ids)
       // A copy is a snapshot: an answer still streaming in the original ends there with what it had.
       const status = m.status === 'streaming' ? 'aborted' : m.status
-      const copy = { ...m, id: ids.id, parent_id: parent, sealed, status }
+      // The embedding stays with the original: recall would otherwise find each message twice.
+      const copy = { ...m, id: ids.id, parent_id: parent, sealed, status, embedding: null }
       parent = copy.id
       return copy
     })

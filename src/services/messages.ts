@@ -19,6 +19,7 @@ import * as conversations from '../repositories/conversations.js'
 import type { Owner } from '../repositories/conversations.js'
 import { eventRow, insertEvents } from '../repositories/events.js'
 import * as messages from '../repositories/messages.js'
+import * as similarity from '../repositories/similarity.js'
 import type { EventType } from '../schemas/events.js'
 import { ROLES, type Message, type Page, type Role, type Sibling } from '../schemas/data.js'
 import {
@@ -35,6 +36,8 @@ import {
   SourceListSchema,
   type Finish,
   FinishSchema,
+  type MessageEmbedding,
+  MessageEmbeddingSchema,
   type MessageListOptions,
   MessageListSchema,
   type NewMessage,
@@ -48,6 +51,7 @@ import type { Citation } from '../schemas/citations.js'
 import { announceAppend, announceAppended } from './append-events.js'
 import type { AppendQueue } from './append-queue.js'
 import { checkCitations } from './citations.js'
+import { coverMessageVectors, messageEmbedding } from './message-embeddings.js'
 import type { MessageSignals } from './message-signals.js'
 import { type ContextOptions, type ContextWindow, contextWindow } from './context-window.js'
 import { checkCursors, toPage } from './page.js'
@@ -79,6 +83,7 @@ const validateSource = validator(
 const validateDelta = validator(DeltaSchema)
 const validateFinish = validator(FinishSchema)
 const validateAbort = validator(AbortSchema)
+const validateEmbedding = validator(MessageEmbeddingSchema)
 
 /** What a store's message services share for live replies. */
 export interface LiveReplies {
@@ -96,8 +101,8 @@ function saveInput(role: Role, content: string, options: SaveOptions): NewMessag
 }
 
 /**
- * Messages are append-only: after the insert only feedback (and its reason) and deleted_at
- * ever change. With a
+ * Messages are append-only: after the insert only feedback (and its reason), deleted_at and
+ * the embedding (`setEmbedding`, for semantic recall) ever change. With a
  * cipher (encryption at rest), content is sealed just before the write and opened on every read.
  */
 export class MessageService {
@@ -192,6 +197,7 @@ export class MessageService {
     if (!isUuid(conversationId)) throw notFound('conversation', conversationId)
     await this.checkParent(conversationId, row)
     await this.checkQuota(conversationId, [row])
+    await coverMessageVectors(this.db, [row.embedding])
     const owner = this.cipher === null ? this.owner : await this.seal(conversationId, [row])
     let outcome
     try {
@@ -235,6 +241,10 @@ export class MessageService {
     for (const [i, row] of rows.entries())
       await this.checkParent(conversationId, row, `/${i}`, rows)
     await this.checkQuota(conversationId, rows)
+    await coverMessageVectors(
+      this.db,
+      rows.map((row) => row.embedding),
+    )
     const owner = this.cipher === null ? this.owner : await this.seal(conversationId, rows)
     const created_at = new Date().toISOString()
     let result
@@ -309,6 +319,25 @@ export class MessageService {
       message: messages.decodeMessage(this.db.codec, row, this.cipher),
       newest_leaf_id,
     }))
+  }
+
+  /**
+   * Sets, replaces or (null) removes a live message's embedding, for semantic recall
+   * (`search.similarMessages`); the app embeds the text, often after the append. The vector is
+   * indexed in the same transaction. Another user's message answers `not_found`.
+   * @example
+   * await store.forUser(id).messages.setEmbedding(message.id, { embedding: await embed(text) })
+   */
+  async setEmbedding(id: string, input: MessageEmbedding): Promise<void> {
+    const data = validateEmbedding(input)
+    if (!isUuid(id)) throw notFound('message', id)
+    const embedding =
+      data.embedding === null ? null : messageEmbedding(data.embedding, '/embedding')
+    await coverMessageVectors(this.db, [embedding])
+    const row = await this.db.transaction((tx) =>
+      similarity.setMessageEmbedding(tx, id, this.owner, embedding),
+    )
+    if (row === undefined) throw notFound('message', id)
   }
 
   async get(id: string): Promise<Message> {
@@ -650,6 +679,10 @@ export class MessageService {
       model_version: data.model_version ?? null,
       context_documents: data.context_documents ?? [],
       metadata: data.metadata ?? {},
+      embedding:
+        data.embedding === undefined || data.embedding === null
+          ? null
+          : messageEmbedding(data.embedding, `${at}/embedding`),
       sealed: null,
     }
   }

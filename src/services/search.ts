@@ -1,5 +1,7 @@
 import { readInstant } from '../schemas/date-time.js'
+import type { MessageCipher } from '../crypto/message-cipher.js'
 import type { Database } from '../db/database.js'
+import { decodeMessage } from '../repositories/messages.js'
 import { ChatkeepError } from '../errors.js'
 import { cosine, floatView, TopK, vectorNorm } from '../lib/cosine.js'
 import { encodeEmbedding } from '../lib/embedding.js'
@@ -15,6 +17,9 @@ import {
   type SearchQuery,
   SearchQuerySchema,
   type SimilarHit,
+  type SimilarMessageHit,
+  type SimilarMessagesQuery,
+  SimilarMessagesQuerySchema,
   type SimilarQuery,
   SimilarQuerySchema,
 } from '../schemas/search.js'
@@ -22,6 +27,7 @@ import { validator } from '../schemas/validate.js'
 
 const validate = validator(SearchQuerySchema)
 const validateSimilar = validator(SimilarQuerySchema)
+const validateSimilarMessages = validator(SimilarMessagesQuerySchema)
 const MAX_TERMS = 32
 /** Chunks read per round trip of a similarity scan. */
 const SCAN_BATCH = 5000
@@ -35,6 +41,7 @@ export class SearchService {
   constructor(
     private readonly db: Database,
     private readonly owner: Owner,
+    private readonly cipher: MessageCipher | null = null,
   ) {}
 
   /**
@@ -97,6 +104,84 @@ export class SearchService {
   async similar(input: SimilarQuery): Promise<{ data: SimilarHit[] }> {
     return { data: await similarChunks(this.db, this.owner, input) }
   }
+
+  /**
+   * Semantic recall of history: the k live messages of the caller's own conversations most
+   * similar to an embedding, best first (messages carry one when the app gave it, on append or
+   * with `messages.setEmbedding`).
+   * @example
+   * const { data } = await store.forUser(id).search.similarMessages({ embedding: q, k: 5 })
+   * data[0] // { id, conversation_id, role, sequence, content, score, … }
+   */
+  async similarMessages(input: SimilarMessagesQuery): Promise<{ data: SimilarMessageHit[] }> {
+    const query = validateSimilarMessages(input)
+    const vector = floatView(finiteEmbedding(query.embedding))
+    const filter = {
+      owner: this.owner,
+      conversation_id: id(query.conversation_id, 'conversation_id'),
+      role: query.role,
+    }
+    const k = query.k ?? 10
+    const minScore = query.min_score ?? -Infinity
+    const found =
+      (await this.db.vectors.nearest(this.db, { kind: 'messages', vector, k, ...filter })) ??
+      (await exactMessageScan(this.db, vector, k, filter))
+    const best = found.filter((hit) => hit.score >= minScore)
+    const rows = await similarity.getMessageHits(
+      this.db,
+      best.map((hit) => hit.id),
+      this.owner,
+    )
+    const byId = new Map(rows.map((row) => [row.id, row]))
+    return {
+      data: best.flatMap(({ id: messageId, score }) => {
+        const row = byId.get(messageId)
+        // A message deleted between the search and this read is left out.
+        if (row === undefined) return []
+        const message = decodeMessage(this.db.codec, row, this.cipher)
+        return [
+          {
+            id: message.id,
+            object: 'message' as const,
+            score,
+            conversation_id: message.conversation_id,
+            role: message.role,
+            sequence: message.sequence,
+            content: message.content,
+            created_at: message.created_at,
+          },
+        ]
+      }),
+    }
+  }
+}
+
+/** The query's embedding as float32 bytes, refused unless every number is finite. */
+function finiteEmbedding(values: number[]): Buffer {
+  if (!values.every(Number.isFinite)) {
+    throw new ChatkeepError('validation_failed', '/embedding: must be finite numbers.', {
+      field: '/embedding',
+    })
+  }
+  return encodeEmbedding(values)
+}
+
+/** Messages: every vector of the query's dimension read by id in batches, compared here. */
+async function exactMessageScan(
+  db: Database,
+  vector: Float32Array,
+  k: number,
+  filter: Omit<similarity.MessageEmbeddingFilter, 'bytes'>,
+): Promise<{ id: string; score: number }[]> {
+  const norm = vectorNorm(vector)
+  const best = new TopK(k)
+  const bytes = vector.length * 4
+  for (let after: string | null = null; ;) {
+    const rows = await similarity.messageEmbeddings(db, { ...filter, bytes }, after, SCAN_BATCH)
+    for (const row of rows) best.offer(row.id, cosine(vector, norm, floatView(row.embedding)))
+    if (rows.length < SCAN_BATCH) return best.items
+    after = rows.at(-1)!.id
+  }
 }
 
 /**
@@ -111,12 +196,7 @@ async function similarChunks(
   input: SimilarQuery,
 ): Promise<SimilarHit[]> {
   const query = validateSimilar(input)
-  if (!query.embedding.every(Number.isFinite)) {
-    throw new ChatkeepError('validation_failed', '/embedding: must be finite numbers.', {
-      field: '/embedding',
-    })
-  }
-  const vector = floatView(encodeEmbedding(query.embedding))
+  const vector = floatView(finiteEmbedding(query.embedding))
   const filter = {
     owner,
     document_id: id(query.document_id, 'document_id'),

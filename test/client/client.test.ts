@@ -408,6 +408,21 @@ for (const engine of ENGINES) {
       expect(found.data).toHaveLength(3)
     })
 
+    test('semantic recall: embeddings on append and set later, similarMessages', async () => {
+      const { client } = await loggedIn()
+      const chat = await client.conversations.create({ title: 'Recall' })
+      await client.messages.append(chat.id, {
+        role: 'user',
+        content: 'otters hold hands',
+        embedding: [1, 0, 0],
+      })
+      const later = await client.messages.append(chat.id, { role: 'assistant', content: 'yes' })
+      await client.messages.setEmbedding(later.id, [1, 1, 0])
+      const hits = await client.search.similarMessages({ embedding: [1, 0, 0], k: 2 })
+      expect(hits.map((h) => h.content)).toEqual(['otters hold hands', 'yes'])
+      expect(hits[0]).toMatchObject({ object: 'message', conversation_id: chat.id, role: 'user' })
+    })
+
     test("errors carry the server's code, status and field", async () => {
       const { client } = await loggedIn()
       const chat = await client.conversations.create({ title: 'Errors' })

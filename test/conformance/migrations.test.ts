@@ -89,7 +89,14 @@ describeEachEngine('migrations', (ctx) => {
         const chat = await store.conversations.create({ user_id: user.id, title: `${name} ${c}` })
         await store.messages.appendMany(chat.id, [
           { role: 'user', content: 'question', request_id: `turn-${c}`, tokens_used: 5 },
-          { role: 'assistant', content: 'answer', request_id: `turn-${c}`, tokens_used: 7 },
+          {
+            role: 'assistant',
+            content: 'answer',
+            request_id: `turn-${c}`,
+            tokens_used: 7,
+            // With a vector index of messages (SQLite: a vec0 table) for the way down to drop.
+            embedding: [1, c, 0],
+          },
         ])
       }
     }

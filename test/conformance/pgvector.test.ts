@@ -177,3 +177,72 @@ it('walks the HNSW index, and leaves deleted documents out', async () => {
   ])
   expect(await nearest(owners[1]!, seededCorpus(3, 1, 8)[0]!.embedding, 1)).toEqual([id])
 })
+
+it('recalls messages through their own HNSW index: owner, conversation and role inside the walk', async () => {
+  const now = new Date().toISOString()
+  const conversations = owners.map(() => [randomUUID(), randomUUID()])
+  for (const [i, owner] of owners.entries()) {
+    for (const id of conversations[i]!) {
+      await sql`insert into conversations (id, short_id, user_id, created_at, updated_at,
+        last_activity) values (${id}, ${id}, ${owner}, ${now}, ${now}, ${now})`.execute(
+        pglite.kysely,
+      )
+    }
+  }
+  await coverPgvector(pglite.kysely, DIMS, 'messages')
+  const vectors = seededCorpus(11, 160, DIMS)
+  const messages = vectors.map((v, i) => ({
+    id: randomUUID(),
+    owner: owners[i % 2]!,
+    conversation_id: conversations[i % 2]![Math.floor(i / 2) % 2]!,
+    role: i % 3 === 0 ? 'assistant' : 'user',
+    content: v.content,
+    embedding: v.embedding,
+    deleted: i % 17 === 0,
+  }))
+  for (const [i, m] of messages.entries()) {
+    await sql`insert into messages (id, conversation_id, user_id, sequence, role, content,
+      tokens_used, context_documents, metadata, created_at, deleted_at, embedding)
+      values (${m.id}, ${m.conversation_id}, ${m.owner}, ${i + 1}, ${m.role}, 'm', 0, '[]', '{}',
+        ${now}, ${m.deleted ? now : null}, ${bytes(m.embedding)})`.execute(pglite.kysely)
+  }
+  const recall = async (
+    owner: string,
+    q: number[],
+    k: number,
+    filters: { conversation_id?: string; role?: string } = {},
+  ) =>
+    (
+      await pgvectorNearest(pglite.kysely, {
+        kind: 'messages',
+        vector: Float32Array.from(q),
+        k,
+        owner,
+        ...filters,
+      })
+    ).map((hit) => hit.id)
+  const live = messages.filter((m) => !m.deleted)
+  for (const q of seededCorpus(98, 6, DIMS).map((c) => c.embedding)) {
+    const mine = live.filter((m) => m.owner === owners[0])
+    expect(await recall(owners[0]!, q, 10)).toEqual(exactTopK(mine, q, 10))
+    const chat = conversations[0]![1]!
+    expect(await recall(owners[0]!, q, 5, { conversation_id: chat })).toEqual(
+      exactTopK(
+        mine.filter((m) => m.conversation_id === chat),
+        q,
+        5,
+      ),
+    )
+    expect(await recall(owners[0]!, q, 5, { role: 'assistant' })).toEqual(
+      exactTopK(
+        mine.filter((m) => m.role === 'assistant'),
+        q,
+        5,
+      ),
+    )
+    expect(await recall(owners[1]!, q, 5, { conversation_id: chat })).toEqual([])
+  }
+  const { rows } = await sql<{ indexdef: string }>`select indexdef from pg_indexes
+    where indexname = ${pgvectorIndexName(DIMS, 'messages')}`.execute(pglite.kysely)
+  expect(rows[0]?.indexdef).toMatch(/ON public\.messages USING hnsw .*vector_cosine_ops/)
+})

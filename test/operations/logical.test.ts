@@ -239,6 +239,7 @@ async function populate(store: Store): Promise<Populated> {
     request_id: 'turn-1',
     tokens_used: 12,
     metadata: { latency_ms: 5, source: 'web' },
+    embedding: [0.5, -2, 0, 7e-9, 1e12],
   })
   const answer = await store.messages.append(chat.id, {
     role: 'assistant',
@@ -419,6 +420,10 @@ async function expectSearchable(store: Store, populated: Populated): Promise<voi
   expect(messages.data.map((h) => h.id)).toEqual([populated.messageId])
   const chunks = await store.search.search({ q: populated.chunkWord, scope: 'documents' })
   expect(chunks.data.map((h) => h.id)).toEqual([populated.chunkId])
+  // A message's embedding travels too, and is found by the target's index (or exact scan).
+  const recalled = await store.search.similarMessages({ embedding: [0.5, -2, 0, 7e-9, 1e12] })
+  expect(recalled.data.map((h) => h.id)).toEqual([populated.messageId])
+  expect(recalled.data[0]!.score).toBeCloseTo(1, 5)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -609,10 +614,12 @@ describe('logical export and import', () => {
       const tables = await store.database.kysely.introspection.getTables()
       const data = tables
         .map((t) => t.name)
-        // Bookkeeping, and the vector index and its change log, derived from document_chunks.
+        // Bookkeeping, and the vector indexes and their change logs, derived from the rows.
         .filter(
           (name) =>
-            !/^chatkeep_migration|_fts($|_)|^chunk_vector_changes$|^chunk_vectors_\d+/.test(name),
+            !/^chatkeep_migration|_fts($|_)|^(chunk|message)_vector_changes$|^(chunk|message)_vectors_\d+/.test(
+              name,
+            ),
         )
         // The feed's tables are this database's own state (cursors mean nothing elsewhere).
         .filter((name) => !(FEED_TABLES as readonly string[]).includes(name))

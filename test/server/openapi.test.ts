@@ -103,6 +103,8 @@ const OPERATION_IDS: Record<string, string> = {
   'POST /v1/messages/{id}/restore': 'restoreMessage',
   'POST /v1/metrics': 'ingestMetrics',
   'POST /v1/search/similar': 'searchSimilar',
+  'POST /v1/search/messages/similar': 'searchSimilarMessages',
+  'PUT /v1/messages/{id}/embedding': 'setMessageEmbedding',
   'POST /v1/users/discord': 'findOrCreateDiscordUser',
   'PUT /v1/admin/config/{key}': 'setSetting',
   'GET /v1/admin/retention': 'getRetention',

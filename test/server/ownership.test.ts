@@ -147,6 +147,11 @@ const CASES: Record<string, RouteCase> = {
     refusal: asUser,
     variants: [body({ feedback: -1 }), body({ feedback: null })],
   },
+  'PUT /v1/messages/:id/embedding': {
+    kind: 'message',
+    refusal: asUser,
+    variants: [body({ embedding: [1, 0, 0] }), body({ embedding: null })],
+  },
   'GET /v1/documents/:id': { kind: 'document', refusal: asUser, variants: [plain] },
   'PATCH /v1/documents/:id': {
     kind: 'document',

@@ -760,6 +760,26 @@ export interface paths {
     patch?: never
     trace?: never
   }
+  '/v1/messages/{id}/embedding': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    /**
+     * Set, replace or clear (null) a message's embedding, for semantic recall
+     * @description The vector your model made of the message (1 to 4096 numbers), indexed in the same transaction; `POST /v1/search/messages/similar` finds it. Chatkeep never computes embeddings and never hands them back.
+     */
+    put: operations['setMessageEmbedding']
+    post?: never
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
   '/v1/feedback': {
     parameters: {
       query?: never
@@ -854,6 +874,26 @@ export interface paths {
      * @description Exact top-k over the embeddings of the chunks the caller may read whose dimension is the query's. Chatkeep never computes embeddings: send the vector your model made.
      */
     post: operations['searchSimilar']
+    delete?: never
+    options?: never
+    head?: never
+    patch?: never
+    trace?: never
+  }
+  '/v1/search/messages/similar': {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    get?: never
+    put?: never
+    /**
+     * The caller's messages most similar to an embedding (cosine), best first
+     * @description Semantic recall of history: top-k over the embeddings of the caller's own live messages whose dimension is the query's (an admin's: everyone's), filtered by `conversation_id` and `role` inside the search. Messages carry an embedding when the app sent one with the append or with `PUT /v1/messages/{id}/embedding`.
+     */
+    post: operations['searchSimilarMessages']
     delete?: never
     options?: never
     head?: never
@@ -5755,6 +5795,7 @@ export interface operations {
           metadata?: {
             [key: string]: unknown
           }
+          embedding?: number[] | null
         }
       }
     }
@@ -5916,6 +5957,7 @@ export interface operations {
             metadata?: {
               [key: string]: unknown
             }
+            embedding?: number[] | null
           }[]
         }
       }
@@ -6599,6 +6641,86 @@ export interface operations {
         content: {
           'application/json': components['schemas']['Message']
         }
+      }
+      /** @description Invalid request: `field` names the input at fault (`validation_failed`). */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No valid credentials (`unauthorized`). */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No such row, or not the caller's (`not_found`). */
+      404: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description An unexpected failure; the cause is logged, never sent (`internal`). */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The database is unavailable or its schema is not current. */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  setMessageEmbedding: {
+    parameters: {
+      query?: never
+      header?: never
+      path: {
+        id: string
+      }
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        'application/json': {
+          embedding: number[] | null
+        }
+      }
+    }
+    responses: {
+      /** @description No content */
+      204: {
+        headers: {
+          [name: string]: unknown
+        }
+        content?: never
       }
       /** @description Invalid request: `field` names the input at fault (`validation_failed`). */
       400: {
@@ -7425,6 +7547,98 @@ export interface operations {
               title: string | null
               source_url: string | null
               doc_type: string | null
+            }[]
+          }
+        }
+      }
+      /** @description Invalid request: `field` names the input at fault (`validation_failed`). */
+      400: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description No valid credentials (`unauthorized`). */
+      401: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description Too many requests, or the user’s quota is used up; wait for `Retry-After` (`rate_limited`, `quota_exceeded`). */
+      429: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description An unexpected failure; the cause is logged, never sent (`internal`). */
+      500: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+      /** @description The database is unavailable or its schema is not current. */
+      503: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/problem+json': components['schemas']['Problem']
+        }
+      }
+    }
+  }
+  searchSimilarMessages: {
+    parameters: {
+      query?: never
+      header?: never
+      path?: never
+      cookie?: never
+    }
+    requestBody: {
+      content: {
+        'application/json': {
+          embedding: number[]
+          k?: number
+          conversation_id?: string
+          role?: 'system' | 'user' | 'assistant' | 'tool'
+          min_score?: number
+        }
+      }
+    }
+    responses: {
+      /** @description OK */
+      200: {
+        headers: {
+          [name: string]: unknown
+        }
+        content: {
+          'application/json': {
+            /** @constant */
+            object: 'list'
+            data: {
+              /** Format: uuid */
+              id: string
+              /** @constant */
+              object: 'message'
+              score: number
+              /** Format: uuid */
+              conversation_id: string
+              role: 'system' | 'user' | 'assistant' | 'tool'
+              sequence: number
+              content: string
+              /** Format: date-time */
+              created_at: string
             }[]
           }
         }

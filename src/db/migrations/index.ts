@@ -15,6 +15,7 @@ import * as streaming from './2026-12-03-09-streaming.js'
 import * as changeFeed from './2026-12-03-10-change-feed.js'
 import * as auditChain from './2026-12-04-01-audit-chain.js'
 import * as usageAndQuotas from './2026-12-06-01-usage-and-quotas.js'
+import * as messageEmbeddings from './2026-12-06-02-message-embeddings.js'
 
 /** Every migration, oldest first. Append only: a released migration is never edited. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -34,4 +35,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-12-03-10-change-feed': changeFeed,
   '2026-12-04-01-audit-chain': auditChain,
   '2026-12-06-01-usage-and-quotas': usageAndQuotas,
+  '2026-12-06-02-message-embeddings': messageEmbeddings,
 }

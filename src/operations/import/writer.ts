@@ -186,6 +186,7 @@ export async function writeConversation(
         parts: null,
         prompt_tokens: null,
         completion_tokens: null,
+        embedding: null,
         sealed: store.messages.sealFor(m.content, ids),
       }
     })

@@ -5,11 +5,11 @@ import { isTableName, specOf, TABLE_ORDER } from './format.js'
 
 /**
  * Tables the engine or the migrator keeps for itself, and the feed's (FEED_TABLES): their
- * contents are not data to move. The vector index (chunk_vectors_<n> and sqlite-vec's shadow
- * tables) and its change log are rebuilt from document_chunks by their triggers.
+ * contents are not data to move. The vector indexes (chunk_vectors_<n>, message_vectors_<n> and
+ * sqlite-vec's shadow tables) and their change logs are rebuilt from the rows by their triggers.
  */
 const BOOKKEEPING =
-  /^(chatkeep_migration(_lock)?|.+_fts(_(data|idx|docsize|config|content))?|chunk_vector_changes|chunk_vectors_\d+(_.+)?)$/
+  /^(chatkeep_migration(_lock)?|.+_fts(_(data|idx|docsize|config|content))?|(chunk|message)_vector_changes|(chunk|message)_vectors_\d+(_.+)?)$/
 const isBookkeeping = (name: string) =>
   BOOKKEEPING.test(name) || (FEED_TABLES as readonly string[]).includes(name)
 

@@ -160,6 +160,7 @@ export const SPECS: { readonly [T in DataTable]: TableSpec<Schema[T]> } = {
       finish_reason: 'text',
       completed_at: 'time',
       last_delta_at: 'time',
+      embedding: 'bytes',
     },
   },
   documents: {

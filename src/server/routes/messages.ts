@@ -8,6 +8,7 @@ import {
   FeedbackListSchema,
   FeedbackReasonSchema,
   FeedbackSchema,
+  MessageEmbeddingSchema,
   MessageListSchema,
   type NewMessage,
   NewMessageSchema,
@@ -373,6 +374,26 @@ export const messageRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async 
         request.body.feedback,
         request.body.feedback_reason ?? null,
       ),
+  )
+
+  app.put(
+    '/messages/:id/embedding',
+    {
+      schema: {
+        operationId: 'setMessageEmbedding',
+        tags,
+        summary: "Set, replace or clear (null) a message's embedding, for semantic recall",
+        description:
+          'The vector your model made of the message (1 to 4096 numbers), indexed in the same transaction; `POST /v1/search/messages/similar` finds it. Chatkeep never computes embeddings and never hands them back.',
+        params: IdParams,
+        body: MessageEmbeddingSchema,
+        response: { 204: NoContent, ...errorResponses(404) },
+      },
+    },
+    async (request, reply) => {
+      await storeFor(store, request).messages.setEmbedding(request.params.id, request.body)
+      return reply.code(204).send(null)
+    },
   )
 
   app.get(

@@ -2,6 +2,8 @@ import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import {
   SearchPageSchema,
   SearchQuerySchema,
+  SimilarMessagesQuerySchema,
+  SimilarMessagesResultSchema,
   SimilarQuerySchema,
   SimilarResultSchema,
 } from '../../schemas/search.js'
@@ -55,6 +57,26 @@ export const searchRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (
     async (request) => {
       const result = await storeFor(store, request).search.similar(request.body)
       await request.auditRead('search.similar', null, { hits: result.data.length })
+      return { object: 'list' as const, ...result }
+    },
+  )
+
+  app.post(
+    '/search/messages/similar',
+    {
+      schema: {
+        operationId: 'searchSimilarMessages',
+        tags: ['search'],
+        summary: "The caller's messages most similar to an embedding (cosine), best first",
+        description:
+          "Semantic recall of history: top-k over the embeddings of the caller's own live messages whose dimension is the query's (an admin's: everyone's), filtered by `conversation_id` and `role` inside the search. Messages carry an embedding when the app sent one with the append or with `PUT /v1/messages/{id}/embedding`.",
+        body: SimilarMessagesQuerySchema,
+        response: { 200: SimilarMessagesResultSchema, ...errorResponses() },
+      },
+    },
+    async (request) => {
+      const result = await storeFor(store, request).search.similarMessages(request.body)
+      await request.auditRead('search.similar_messages', null, { hits: result.data.length })
       return { object: 'list' as const, ...result }
     },
   )
