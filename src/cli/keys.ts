@@ -1,6 +1,8 @@
 import { envToStoreConfig } from '../config/env.js'
 import { encryptionKeyRing } from '../config/store-config.js'
-import { MessageCipher } from '../crypto/message-cipher.js'
+import type { MessageCipher } from '../crypto/message-cipher.js'
+import { openCipher } from '../crypto/open-cipher.js'
+import type { Database } from '../db/database.js'
 import { countByKey, type KeyCounts, pendingFor, rotateKeys } from '../crypto/rotate.js'
 import { prepareSchema } from '../db/migrator.js'
 import { ChatkeepError } from '../errors.js'
@@ -29,60 +31,75 @@ export async function run(
       { field: '/ENCRYPTION_KEYS' },
     )
   }
-  const cipher = new MessageCipher(ring)
   const plaintext = values['encrypt-plaintext']
   return withDatabase(ctx, values['database-url'], async (db) => {
     await prepareSchema(db, false)
-    const before = await countByKey(db)
-    const pending = pendingFor(cipher, before, plaintext)
-    if (values['dry-run']) {
-      ctx.stdout(describe(before, cipher.active_key_id))
-      ctx.stdout(
-        `${pending} message(s) would be re-encrypted under key ${cipher.active_key_id}.` +
-          plainNote(before, plaintext),
-      )
-      return EXIT_OK
-    }
-    if (pending === 0) {
-      ctx.stdout(
-        `Nothing to do: every encrypted message is under key ${cipher.active_key_id}.` +
-          plainNote(before, plaintext),
-      )
-      return EXIT_OK
-    }
-    const progress = ctx.progress('keys rotate', 'messages')
-    let done
+    const cipher = openCipher(db, ring)
     try {
-      done = await rotateKeys(db, cipher, {
-        batch_size,
-        encrypt_plaintext: plaintext,
-        progress: (n) => progress.update(n, Math.max(n, pending)),
-      })
+      return await rotate(ctx, db, cipher, { batch_size, plaintext, dry_run: values['dry-run'] })
     } finally {
-      progress.finish()
+      await cipher.user_keys?.close()
     }
-    ctx.stdout(`Re-encrypted ${done} message(s) under key ${cipher.active_key_id}.`)
-    const after = await countByKey(db)
-    const left = pendingFor(cipher, after, plaintext)
-    if (left > 0) {
-      ctx.stdout(
-        `${left} message(s) were written under an older key meanwhile (is a server still ` +
-          'running with the old ENCRYPTION_KEYS?); run `chatkeep keys rotate` again.',
-      )
-    } else {
-      const retired = ring.ids.filter((id) => id !== cipher.active_key_id)
-      if (retired.length > 0) {
-        ctx.stdout(
-          `No message is under ${retired.join(', ')} any more: once every server runs with ` +
-            `${cipher.active_key_id} first, and no backup you may restore needs them, they can ` +
-            'leave ENCRYPTION_KEYS.',
-        )
-      }
-    }
-    const note = plainNote(after, plaintext).trim()
-    if (note !== '') ctx.stdout(note)
-    return EXIT_OK
   })
+}
+
+async function rotate(
+  ctx: CliContext,
+  db: Database,
+  cipher: MessageCipher,
+  options: { batch_size: number; plaintext: boolean; dry_run: boolean },
+): Promise<number> {
+  const { batch_size, plaintext } = options
+  const ring = cipher.ring
+  const before = await countByKey(db)
+  const pending = pendingFor(cipher, before, plaintext)
+  if (options.dry_run) {
+    ctx.stdout(describe(before, cipher.active_key_id))
+    ctx.stdout(
+      `${pending} message(s) would be re-encrypted under key ${cipher.active_key_id}.` +
+        plainNote(before, plaintext),
+    )
+    return EXIT_OK
+  }
+  if (pending === 0) {
+    ctx.stdout(
+      `Nothing to do: every encrypted message is under key ${cipher.active_key_id}.` +
+        plainNote(before, plaintext),
+    )
+    return EXIT_OK
+  }
+  const progress = ctx.progress('keys rotate', 'messages')
+  let done
+  try {
+    done = await rotateKeys(db, cipher, {
+      batch_size,
+      encrypt_plaintext: plaintext,
+      progress: (n) => progress.update(n, Math.max(n, pending)),
+    })
+  } finally {
+    progress.finish()
+  }
+  ctx.stdout(`Re-encrypted ${done} message(s) under key ${cipher.active_key_id}.`)
+  const after = await countByKey(db)
+  const left = pendingFor(cipher, after, plaintext)
+  if (left > 0) {
+    ctx.stdout(
+      `${left} message(s) were written under an older key meanwhile (is a server still ` +
+        'running with the old ENCRYPTION_KEYS?); run `chatkeep keys rotate` again.',
+    )
+  } else {
+    const retired = ring.ids.filter((id) => id !== cipher.active_key_id)
+    if (retired.length > 0) {
+      ctx.stdout(
+        `No message is under ${retired.join(', ')} any more: once every server runs with ` +
+          `${cipher.active_key_id} first, and no backup you may restore needs them, they can ` +
+          'leave ENCRYPTION_KEYS.',
+      )
+    }
+  }
+  const note = plainNote(after, plaintext).trim()
+  if (note !== '') ctx.stdout(note)
+  return EXIT_OK
 }
 
 function batchSize(value: string | undefined): number {

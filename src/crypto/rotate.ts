@@ -69,6 +69,10 @@ export async function rotateKeys(
           plaintext: options.encrypt_plaintext,
           limit: options.batch_size,
         })
+        // Opened with their owners' data keys, sealed again with them (created for the owners
+        // of messages sealed with the ring key alone, each committed before it is used).
+        await cipher.prepare(tx, rows)
+        for (const user_id of new Set(rows.map((row) => row.user_id))) await cipher.ensure(user_id)
         const resealed = rows.map((row) => {
           let content
           let parts
