@@ -169,7 +169,7 @@ export class MessageService {
   private async end(id: string, ending: StreamEnding): Promise<Message> {
     if (!isUuid(id)) throw notFound('message', id)
     const row = await this.live.writer.end(id, this.owner, ending)
-    return this.decodeOne(row)
+    return this.#decodeOne(row)
   }
 
   /**
@@ -313,7 +313,7 @@ export class MessageService {
   async siblings(id: string): Promise<Sibling[]> {
     const message = await this.get(id)
     const rows = await siblingMessages(this.db, message.conversation_id, message.parent_id)
-    await this.prepare(rows)
+    await this.#prepare(rows)
     return rows.map(({ newest_leaf_id, ...row }, i) => ({
       position: i + 1,
       message: messages.decodeMessage(this.db.codec, row, this.cipher),
@@ -324,7 +324,7 @@ export class MessageService {
   async get(id: string): Promise<Message> {
     const row = isUuid(id) ? await messages.getMessage(this.db, id, this.owner) : undefined
     if (row === undefined) throw notFound('message', id)
-    return this.decodeOne(row)
+    return this.#decodeOne(row)
   }
 
   /**
@@ -352,7 +352,7 @@ export class MessageService {
       before: data.before,
       role: data.role,
     })
-    await this.prepare(rows)
+    await this.#prepare(rows)
     return toPage(rows, limit, data.before !== undefined, (row) =>
       messages.decodeMessage(this.db.codec, row, this.cipher),
     )
@@ -371,7 +371,7 @@ export class MessageService {
   ): Promise<Message[]> {
     checkWindow(n)
     const rows = await this.#pathRows(conversationId, n, options.leaf)
-    return this.decode(rows)
+    return this.#decode(rows)
   }
 
   /**
@@ -390,7 +390,7 @@ export class MessageService {
     // One more than asked for, oldest first: when it comes, there is more before the page.
     const rows = await this.#pathRows(conversationId, n + 1, options.leaf)
     const kept = rows.length > n ? rows.slice(1) : rows
-    const data = await this.decode(kept)
+    const data = await this.#decode(kept)
     return {
       data,
       has_more: rows.length > n,
@@ -407,7 +407,7 @@ export class MessageService {
    */
   async path(conversationId: string, options: PathOptions = {}): Promise<Message[]> {
     const rows = await this.#pathRows(conversationId, MAX_PATH_DEPTH, options.leaf)
-    return this.decode(rows)
+    return this.#decode(rows)
   }
 
   /**
@@ -485,7 +485,7 @@ export class MessageService {
         )
       : undefined
     if (row === undefined) throw notFound('message', id)
-    return this.decodeOne(row)
+    return this.#decodeOne(row)
   }
 
   /**
@@ -499,7 +499,7 @@ export class MessageService {
     checkCursors(data, 'message')
     const limit = data.limit ?? LIMITS.default_page
     const rows = await messages.listRatedMessages(this.db, { ...data, limit, owner: this.owner })
-    await this.prepare(rows)
+    await this.#prepare(rows)
     return toPage(rows, limit, data.before !== undefined, (row) =>
       messages.decodeMessage(this.db.codec, row, this.cipher),
     )
@@ -523,7 +523,7 @@ export class MessageService {
       request_id: key,
       conversation_id,
     })
-    return this.decode(rows)
+    return this.#decode(rows)
   }
 
   /**
@@ -543,7 +543,7 @@ export class MessageService {
       owner: this.owner,
       source: key,
     })
-    await this.prepare(rows)
+    await this.#prepare(rows)
     return toPage(rows, limit, data.before !== undefined, (row) =>
       messages.decodeMessage(this.db.codec, row, this.cipher),
     )
@@ -595,7 +595,7 @@ export class MessageService {
         )
       : undefined
     if (row === undefined) throw notFound('deleted message', id)
-    return this.decodeOne(row)
+    return this.#decodeOne(row)
   }
 
   /** Live messages of a conversation per role; roles without any count 0. */
@@ -668,18 +668,18 @@ export class MessageService {
   }
 
   /** Loads the data keys of the owners of `rows` (encryption at rest), so that they decode. */
-  private async prepare(rows: readonly MessageRow[]): Promise<void> {
+  async #prepare(rows: readonly MessageRow[]): Promise<void> {
     await this.cipher?.prepare(this.db, rows)
   }
 
   /** Rows as the Messages handed out, opened with their owners' data keys. */
-  private async decode(rows: MessageRow[]): Promise<Message[]> {
-    await this.prepare(rows)
+  async #decode(rows: MessageRow[]): Promise<Message[]> {
+    await this.#prepare(rows)
     return rows.map((row) => messages.decodeMessage(this.db.codec, row, this.cipher))
   }
 
-  private async decodeOne(row: MessageRow): Promise<Message> {
-    return (await this.decode([row]))[0]!
+  async #decodeOne(row: MessageRow): Promise<Message> {
+    return (await this.#decode([row]))[0]!
   }
 
   /**
@@ -743,7 +743,7 @@ export class MessageService {
     } catch {
       throw error // the database is still out of reach: the outcome stays unknown
     }
-    if (mine !== undefined) return this.decodeOne(mine)
+    if (mine !== undefined) return this.#decodeOne(mine)
     if (lost) throw notStored(error)
     const first =
       row.request_id === null
@@ -754,7 +754,7 @@ export class MessageService {
             request_id: row.request_id,
           })
     if (first === undefined) throw error
-    const original = await this.decodeOne(first)
+    const original = await this.#decodeOne(first)
     if (this.owner !== null && original.user_id !== this.owner)
       throw notFound('conversation', conversationId)
     if (!sameBody(original, row)) {
