@@ -118,7 +118,8 @@ const SQLITE_SCHEMA = `create table if not exists user_keys (
 /**
  * The key store in a SQLite file of its own, shared by every process on the database. Unlike
  * the rate-limit counters it commits with `synchronous=FULL`: a secret must be on disk before a
- * message sealed with it is, or a power cut could leave messages nobody can open. Every
+ * message sealed with it is, or a power cut could leave messages nobody can open; and
+ * `secure_delete`, so a destroyed secret leaves no copy in the file. Every
  * statement runs to completion in one synchronous call; a lock held by another process is
  * waited for with short sleeps, so the event loop keeps serving.
  */
@@ -158,9 +159,9 @@ class SqliteUserKeys implements UserKeyStore {
     })
   }
 
-  destroy(_db: Database, user_id: string, at: string) {
+  async destroy(_db: Database, user_id: string, at: string) {
     const id = user_id.toLowerCase()
-    return this.#run(() =>
+    const had = await this.#run(() =>
       this.#handle
         .transaction(() => {
           const row = this.#handle
@@ -177,6 +178,14 @@ class SqliteUserKeys implements UserKeyStore {
         })
         .immediate(),
     )
+    // The page that held the secret also sits in the WAL until a checkpoint: copy it back and
+    // empty the WAL now. Best effort: a reader in another process only delays it to the next.
+    try {
+      this.#handle.pragma('wal_checkpoint(TRUNCATE)')
+    } catch {
+      // the next checkpoint does it
+    }
+    return had
   }
 
   async close() {
@@ -190,6 +199,8 @@ class SqliteUserKeys implements UserKeyStore {
         if (!this.#ready) {
           this.#handle.pragma('journal_mode = WAL')
           this.#handle.pragma('synchronous = FULL')
+          // A destroyed secret is overwritten with zeros in the file, not left in a free page.
+          this.#handle.pragma('secure_delete = ON')
           this.#handle.exec(SQLITE_SCHEMA)
           this.#ready = true
         }

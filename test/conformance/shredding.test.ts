@@ -6,7 +6,7 @@
  */
 import { execFileSync } from 'node:child_process'
 import { randomBytes } from 'node:crypto'
-import { mkdtempSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import BetterSqlite3 from 'better-sqlite3'
@@ -262,6 +262,23 @@ describeEachEngine('crypto-shredding', (ctx: EngineContext) => {
     })
     cleanups.push(() => rotated.close())
     expect(await rotated.messages.get(m.id)).toMatchObject({ content: m.content, parts: m.parts })
+  })
+
+  it('a destroyed secret leaves no copy in the key store file or its WAL (SQLite)', async () => {
+    if (ctx.engine !== 'sqlite') return
+    const { user, conversation } = await userWithConversation(ctx.store)
+    await enc.forUser(user.id).messages.append(conversation.id, { role: 'user', content: 'x' })
+    const path = keyStorePath(ctx.database.database_url)
+    const handle = new BetterSqlite3(path, { readonly: true })
+    const { secret } = handle
+      .prepare('select secret from user_keys where user_id = ?')
+      .get(user.id.toLowerCase()) as { secret: Buffer }
+    handle.close()
+    expect(secret.length).toBe(32)
+    await enc.privacy.erase(user.id)
+    for (const file of [path, `${path}-wal`]) {
+      if (existsSync(file)) expect(readFileSync(file).includes(secret)).toBe(false)
+    }
   })
 
   it('a key store that is lost is decryption_failed naming it, never content_shredded', async () => {
