@@ -4,7 +4,10 @@ import type { MessageCipher } from '../crypto/message-cipher.js'
 import { openCipher } from '../crypto/open-cipher.js'
 import type { Database } from '../db/database.js'
 import { countByKey, type KeyCounts, pendingFor, rotateKeys } from '../crypto/rotate.js'
+import { backupKeyStore, restoreKeyStore } from '../crypto/key-store-backup.js'
 import { prepareSchema } from '../db/migrator.js'
+import { openUserKeyStore } from '../db/user-key-store.js'
+import { writeNewFile } from './new-file.js'
 import { ChatkeepError } from '../errors.js'
 import { EXIT_OK, UsageError, type CliContext, type ParsedArgs } from './command.js'
 import { withDatabase } from './with-database.js'
@@ -17,9 +20,12 @@ export async function run(
   ctx: CliContext,
 ): Promise<number> {
   const [action, ...extra] = positionals
-  if (action === undefined) throw new UsageError('keys needs an action: rotate')
+  if (action === undefined) throw new UsageError(`keys needs an action: ${ACTIONS.join(', ')}`)
+  if (action === 'backup' || action === 'restore') {
+    return keyStoreCopy(action, { values, positionals: extra }, ctx)
+  }
   if (action !== 'rotate') {
-    throw new UsageError(`unknown keys action '${action}'${didYouMean(action, ['rotate'])}`)
+    throw new UsageError(`unknown keys action '${action}'${didYouMean(action, ACTIONS)}`)
   }
   if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`)
   const batch_size = batchSize(values['batch-size'])
@@ -100,6 +106,61 @@ async function rotate(
   const note = plainNote(after, plaintext).trim()
   if (note !== '') ctx.stdout(note)
   return EXIT_OK
+}
+
+const ACTIONS = ['rotate', 'backup', 'restore']
+
+/** `keys backup --output FILE` and `keys restore FILE`: the key store's own backup. */
+async function keyStoreCopy(
+  action: 'backup' | 'restore',
+  { values, positionals }: ParsedArgs<typeof keysOptions>,
+  ctx: CliContext,
+): Promise<number> {
+  const [file, ...extra] = positionals
+  if (action === 'backup') {
+    if (file !== undefined) throw new UsageError(`unexpected argument '${file}'`)
+    if (values.output === undefined || values.output === '') {
+      throw new UsageError('keys backup needs --output FILE')
+    }
+  } else {
+    if (file === undefined) throw new UsageError('keys restore needs the key-store backup FILE')
+    if (extra.length > 0) throw new UsageError(`unexpected argument '${extra[0]}'`)
+  }
+  return withDatabase(
+    ctx,
+    values['database-url'],
+    async (db) => {
+      const store = openUserKeyStore(db)
+      try {
+        if (action === 'backup') {
+          const output = values.output!
+          const { summary } = await writeNewFile(output, (out) =>
+            backupKeyStore(store, db.engine, out),
+          )
+          ctx.stdout(
+            `Backed up the key store to ${output}: ${summary.users} user key(s), ` +
+              `${summary.erased} erased user(s). Keep it apart from the database backups.`,
+          )
+          return EXIT_OK
+        }
+        const merge = await restoreKeyStore(store, db, file!)
+        ctx.stdout(
+          `Merged ${file} into the key store: ${merge.added} added, ${merge.destroyed} destroyed ` +
+            `(users erased since that backup), ${merge.unchanged} unchanged.`,
+        )
+        if (merge.differing > 0) {
+          ctx.stdout(
+            `${merge.differing} user(s) have another key in the key store than in the backup; ` +
+              "the key store's was kept (messages written since are sealed with it).",
+          )
+        }
+        return EXIT_OK
+      } finally {
+        await store.close()
+      }
+    },
+    { create: false },
+  )
 }
 
 function batchSize(value: string | undefined): number {

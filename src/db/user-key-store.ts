@@ -26,8 +26,23 @@ export interface UserKeyStore {
    * when there was a secret to destroy.
    */
   destroy(db: Database, user_id: string, at: string): Promise<boolean>
+  /** Up to `limit` rows after user id `after`, in user id order (for the key store's backup). */
+  list(after: string | null, limit: number): Promise<KeyStoreRow[]>
+  /** Inserts a row read from a key-store backup, unless the user has one already. */
+  insert(row: KeyStoreRow): Promise<void>
   close(): Promise<void>
 }
+
+/** One user's row, as a key-store backup holds it. */
+export interface KeyStoreRow {
+  user_id: string
+  /** Null once the user was erased. */
+  secret: Buffer | null
+  created_at: string
+  destroyed_at: string | null
+}
+
+const iso = (value: string | Date | null) => (value === null ? null : new Date(value).toISOString())
 
 export function openUserKeyStore(db: Database): UserKeyStore {
   return db.engine === 'sqlite'
@@ -99,6 +114,30 @@ class PostgresUserKeys implements UserKeyStore {
       db.kysely,
     )
     return rows[0]?.secret != null
+  }
+
+  async list(after: string | null, limit: number) {
+    await this.#setUp()
+    const { rows } = await sql<{
+      user_id: string
+      secret: Buffer | null
+      created_at: Date
+      destroyed_at: Date | null
+    }>`select user_id, secret, created_at, destroyed_at from chatkeep_keys.user_keys
+      where ${after === null ? sql`true` : sql`user_id > ${after}::uuid`}
+      order by user_id limit ${limit}`.execute(this.root.kysely)
+    return rows.map((r) => ({
+      ...r,
+      created_at: iso(r.created_at)!,
+      destroyed_at: iso(r.destroyed_at),
+    }))
+  }
+
+  async insert(row: KeyStoreRow) {
+    await this.#setUp()
+    await sql`insert into chatkeep_keys.user_keys (user_id, secret, created_at, destroyed_at)
+      values (${row.user_id}, ${row.secret}, ${row.created_at}, ${row.destroyed_at})
+      on conflict (user_id) do nothing`.execute(this.root.kysely)
   }
 
   async close() {}
@@ -186,6 +225,29 @@ class SqliteUserKeys implements UserKeyStore {
       // the next checkpoint does it
     }
     return had
+  }
+
+  list(after: string | null, limit: number) {
+    return this.#run(
+      () =>
+        this.#handle
+          .prepare(
+            `select user_id, secret, created_at, destroyed_at from user_keys
+             where user_id > ? order by user_id limit ?`,
+          )
+          .all(after ?? '', limit) as KeyStoreRow[],
+    )
+  }
+
+  async insert(row: KeyStoreRow) {
+    await this.#run(() =>
+      this.#handle
+        .prepare(
+          `insert into user_keys (user_id, secret, created_at, destroyed_at) values (?, ?, ?, ?)
+           on conflict (user_id) do nothing`,
+        )
+        .run(row.user_id.toLowerCase(), row.secret, row.created_at, row.destroyed_at),
+    )
   }
 
   async close() {
