@@ -57,10 +57,11 @@ export class MessageCipher {
 
   /**
    * Makes sure the user whose messages are about to be sealed has a data key; call it before
-   * `seal` and outside any transaction (the secret is committed on its own first).
+   * `seal`: outside any transaction (the secret is committed on its own first), or with the
+   * transaction `db` that writes what is sealed (on PostgreSQL the secret commits with it).
    */
-  async ensure(user_id: string): Promise<void> {
-    await this.user_keys?.ensure(user_id)
+  async ensure(user_id: string, db?: Database): Promise<void> {
+    await this.user_keys?.ensure(user_id, db)
   }
 
   /** Loads the data keys of the owners of `rows` that are encrypted, on `db`, so `open` can run. */

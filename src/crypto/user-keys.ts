@@ -51,18 +51,24 @@ export class UserKeys {
   /**
    * Makes sure the user has a secret, creating it — committed on its own, before anything is
    * sealed with it — when they have none. A user erased before (their backup restored since)
-   * gets none: `content_shredded`.
+   * gets none: `content_shredded`. Given a transaction `db`, PostgreSQL creates it there, to
+   * commit with what is sealed with it.
    */
-  async ensure(user_id: string): Promise<void> {
+  async ensure(user_id: string, db: Database = this.root): Promise<void> {
     const id = user_id.toLowerCase()
-    await this.load(this.root, [id])
+    await this.load(db, [id])
     let secret = this.#cache.get(id)
     if (secret === undefined) {
       const fresh = randomBytes(SECRET_BYTES)
-      secret = await this.store.create(id, fresh)
+      secret = await this.store.create(db, id, fresh)
       this.#remember(id, secret)
     }
     if (secret === null) throw erasedUser(id)
+  }
+
+  /** Sets the key store up, before a transaction that uses it (see `UserKeyStore.ready`). */
+  ready(): Promise<void> {
+    return this.store.ready()
   }
 
   /** Destroys the user's secret (in `db`'s transaction where the store can); true if one was there. */

@@ -19,8 +19,17 @@ export const KEY_STORE_SCHEMA = 'chatkeep_keys'
 export interface UserKeyStore {
   /** Each user's secret (null: erased), for the users with a row; `db` is the caller's handle. */
   get(db: Database, user_ids: readonly string[]): Promise<Map<string, Buffer | null>>
-  /** Stores `secret` unless the user has a row already; answers the row's secret (null: erased). */
-  create(user_id: string, secret: Buffer): Promise<Buffer | null>
+  /**
+   * Sets the key store up (its table), on a connection of its own: call it before a transaction
+   * that will use the store, so that the transaction never waits for a second connection.
+   */
+  ready(): Promise<void>
+  /**
+   * Stores `secret` unless the user has a row already; answers the row's secret (null: erased).
+   * PostgreSQL writes it on `db` (inside its transaction, if it is one); SQLite in its own file,
+   * committed at once.
+   */
+  create(db: Database, user_id: string, secret: Buffer): Promise<Buffer | null>
   /**
    * Replaces the user's secret with a tombstone (PostgreSQL: inside `db`'s transaction); true
    * when there was a secret to destroy.
@@ -93,11 +102,15 @@ class PostgresUserKeys implements UserKeyStore {
     return found
   }
 
-  async create(user_id: string, secret: Buffer) {
+  ready() {
+    return this.#setUp()
+  }
+
+  async create(db: Database, user_id: string, secret: Buffer) {
     await this.#setUp()
     await sql`insert into chatkeep_keys.user_keys (user_id, secret) values (${user_id}, ${secret})
-      on conflict (user_id) do nothing`.execute(this.root.kysely)
-    const stored = await this.get(this.root, [user_id])
+      on conflict (user_id) do nothing`.execute(db.kysely)
+    const stored = await this.get(db, [user_id])
     return stored.get(user_id.toLowerCase()) ?? null
   }
 
@@ -184,7 +197,11 @@ class SqliteUserKeys implements UserKeyStore {
     })
   }
 
-  create(user_id: string, secret: Buffer) {
+  async ready() {
+    await this.#run(() => {})
+  }
+
+  create(_db: Database, user_id: string, secret: Buffer) {
     const id = user_id.toLowerCase()
     return this.#run(() => {
       this.#handle

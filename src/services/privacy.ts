@@ -58,6 +58,8 @@ export class PrivacyService {
     // Refused before any file goes: a held user keeps their transcripts too.
     await refuseIfUserHeld(this.db, user_id)
     await transcripts.removeFiles(await userTranscriptFiles(this.db, user_id))
+    // The key store set up first: the transaction then needs no second connection.
+    await this.cipher?.user_keys?.ready()
     const erased = await this.db.transaction(async (tx) => {
       await refuseIfUserHeld(tx, user_id)
       const user = await users.getUser(tx, user_id)

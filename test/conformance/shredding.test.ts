@@ -27,6 +27,8 @@ import {
 import { expectError, userWithConversation } from './helpers.js'
 
 const RING = `k1:${randomBytes(32).toString('base64')}`
+/** The key the rotation tests move to, the same in each: a key id never names two keys. */
+const RING_K2 = `k2:${randomBytes(32).toString('base64')}`
 
 /** The envelope version of a stored message: 1 sealed with the ring key, 2 with the user's key. */
 async function envelopeOf(store: Store, id: string): Promise<number | undefined> {
@@ -248,7 +250,7 @@ describeEachEngine('crypto-shredding', (ctx: EngineContext) => {
     expect(await envelopeOf(enc, m.id)).toBe(1)
     expect(await enc.messages.get(m.id)).toMatchObject({ content: m.content, parts: m.parts })
 
-    const k2 = `k2:${randomBytes(32).toString('base64')}`
+    const k2 = RING_K2
     const cipher = openCipher(ctx.store.database, KeyRing.parse(`${k2},${RING}`))
     try {
       await rotateKeys(ctx.store.database, cipher, { batch_size: 50, encrypt_plaintext: false })
@@ -280,6 +282,29 @@ describeEachEngine('crypto-shredding', (ctx: EngineContext) => {
       if (existsSync(file)) expect(readFileSync(file).includes(secret)).toBe(false)
     }
   })
+
+  it('erasure and rotation work on a single database connection (no second one to wait for)', async () => {
+    const single = { encryption_keys: RING, pool_size: 1, max_overflow: 0 }
+    const { user, conversation } = await userWithConversation(ctx.store)
+    await enc.forUser(user.id).messages.append(conversation.id, { role: 'user', content: 'one' })
+    // A store that has not used its key store yet: the erasure is its first use.
+    const lone = await ctx.open(single)
+    expect((await lone.privacy.erase(user.id)).data_key).toBe('destroyed')
+    const other = await userWithConversation(ctx.store)
+    await enc.forUser(other.user.id).messages.append(other.conversation.id, {
+      role: 'user',
+      content: 'two',
+    })
+    const k2 = RING_K2
+    const rotating = await ctx.open({ ...single, encryption_keys: `${k2},${RING}` })
+    const cipher = openCipher(rotating.database, KeyRing.parse(`${k2},${RING}`))
+    try {
+      await rotateKeys(rotating.database, cipher, { batch_size: 10, encrypt_plaintext: false })
+    } finally {
+      await cipher.user_keys?.close()
+    }
+    expect((await rotating.messages.path(other.conversation.id))[0]!.content).toBe('two')
+  }, 20_000)
 
   it('a key store that is lost is decryption_failed naming it, never content_shredded', async () => {
     const { user, conversation } = await userWithConversation(ctx.store)
