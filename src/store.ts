@@ -7,7 +7,7 @@ import {
   resolveStreamOptions,
   type StoreConfig,
 } from './config/store-config.js'
-import { MessageCipher } from './crypto/message-cipher.js'
+import { openCipher } from './crypto/open-cipher.js'
 import { PrivacyService } from './services/privacy.js'
 import type { Database, Engine } from './db/database.js'
 import { prepareSchema } from './db/migrator.js'
@@ -155,7 +155,7 @@ export function createStore(
   const cache = config.cache ?? new MemoryCache()
   const queue = new AppendQueue(database, LIMITS.batch)
   const ring = encryptionKeyRing(config.encryption_keys)
-  const cipher = ring === null ? null : new MessageCipher(ring)
+  const cipher = ring === null ? null : openCipher(database, ring)
   const transcripts = new TranscriptStorage(config)
   const streams = resolveStreamOptions(config)
   const signals = new MessageSignals(database, streams.poll_ms)
@@ -171,7 +171,11 @@ export function createStore(
       await live.writer.close()
     } finally {
       await signals.close()
-      await database.close()
+      try {
+        await cipher?.user_keys?.close()
+      } finally {
+        await database.close()
+      }
     }
   }
   const systemConfig = new SystemConfigService(database, { cache })

@@ -61,6 +61,7 @@ ERROR_CODES: Dict[str, int] = {
     "legal_hold": 409,
     "message_not_streaming": 409,
     "cursor_expired": 410,
+    "content_shredded": 410,
     "payload_too_large": 413,
     "unsupported_media_type": 415,
     "headers_too_large": 431,

@@ -27,8 +27,12 @@ export async function run(
   return withDatabase(ctx, url, async (db) => {
     await prepareSchema(db, false)
     const store = createStore(db, config)
-    if (values.output === undefined) return stored(store, conversationId, format, ctx)
-    return written(store, conversationId, format, values.output, ctx)
+    try {
+      if (values.output === undefined) return await stored(store, conversationId, format, ctx)
+      return await written(store, conversationId, format, values.output, ctx)
+    } finally {
+      await store.close()
+    }
   })
 }
 

@@ -66,6 +66,7 @@ function erasureLines(report: ErasureReport): string[] {
   return [
     `Erased ${report.username} (${report.user_id}) at ${report.erased_at}:`,
     ...counts,
+    `  data key        ${report.data_key}`,
     `  cached copies   ${report.cache.keys.join(', ')}`,
     'The report is in the audit log as user.erased.',
   ]

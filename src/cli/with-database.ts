@@ -60,7 +60,13 @@ export async function withStore<T>(
     databaseUrl,
     async (db) => {
       await prepareSchema(db, false)
-      return work(createStore(db, config))
+      // Closed with what it owns beyond the database (the key store of encryption at rest).
+      const store = createStore(db, config)
+      try {
+        return await work(store)
+      } finally {
+        await store.close()
+      }
     },
     { create: false },
   )

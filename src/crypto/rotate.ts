@@ -58,6 +58,8 @@ export async function rotateKeys(
   cipher: MessageCipher,
   options: RotateOptions,
 ): Promise<number> {
+  // Set up before the batches: a batch's transaction then needs no second connection.
+  await cipher.user_keys?.ready()
   let after: string | null = null
   let done = 0
   for (;;) {
@@ -69,6 +71,13 @@ export async function rotateKeys(
           plaintext: options.encrypt_plaintext,
           limit: options.batch_size,
         })
+        // Opened with their owners' data keys, sealed again with them (created for the owners
+        // of messages sealed with the ring key alone: on PostgreSQL in this transaction, on
+        // SQLite committed in the key file before it).
+        await cipher.prepare(tx, rows)
+        for (const user_id of new Set(rows.map((row) => row.user_id))) {
+          await cipher.ensure(user_id, tx)
+        }
         const resealed = rows.map((row) => {
           let content
           let parts

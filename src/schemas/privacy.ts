@@ -34,6 +34,12 @@ export const ErasureReportSchema = Type.Object(
       }),
     ),
     counts: ErasedCountsSchema,
+    data_key: Type.Union([Type.Literal('destroyed'), Type.Literal('none')], {
+      description:
+        "With encryption at rest: `destroyed` when the user's data key was destroyed in the " +
+        'erasure (crypto-shredding: their content in older backups can no longer be read); ' +
+        '`none` when they had none (encryption at rest off, or nothing of theirs sealed).',
+    }),
     cache: Type.Object(
       {
         keys: Type.Array(Type.String(), {

@@ -29,6 +29,7 @@ const TITLES: Record<ErrorCode, string> = {
   storage_failed: 'Storage failed',
   transcript_corrupt: 'Transcript file damaged',
   decryption_failed: 'Message cannot be decrypted',
+  content_shredded: 'Content erased',
   backup_failed: 'Backup failed',
   internal: 'Internal error',
 }

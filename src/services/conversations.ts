@@ -268,6 +268,10 @@ export class ConversationService {
         { field: '/message_id' },
       )
     }
+    if (this.cipher !== null) {
+      await this.cipher.prepare(this.db, rows)
+      await this.cipher.ensure(source.user_id)
+    }
     const path = rows.map((row) => messages.decodeMessage(this.db.codec, row, this.cipher))
     const now = new Date().toISOString()
     const copyId = uuid7()

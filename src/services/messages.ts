@@ -174,7 +174,7 @@ export class MessageService {
   private async end(id: string, ending: StreamEnding): Promise<Message> {
     if (!isUuid(id)) throw notFound('message', id)
     const row = await this.live.writer.end(id, this.owner, ending)
-    return messages.decodeMessage(this.db.codec, row, this.cipher)
+    return this.#decodeOne(row)
   }
 
   /**
@@ -183,6 +183,15 @@ export class MessageService {
    */
   sealFor(content: string, ids: MessageIds, parts: unknown[] | null = null): SealedMessage | null {
     return this.cipher === null ? null : sealMessage(this.cipher, content, parts, ids)
+  }
+
+  /**
+   * Makes sure `sealFor` can seal messages of `user_id`: with encryption at rest, creates their
+   * data key when they have none, committed on its own. Call it before the transaction that
+   * writes what `sealFor` sealed.
+   */
+  async prepareSeal(user_id: string): Promise<void> {
+    await this.cipher?.ensure(user_id)
   }
 
   /**
@@ -314,6 +323,7 @@ export class MessageService {
   async siblings(id: string): Promise<Sibling[]> {
     const message = await this.get(id)
     const rows = await siblingMessages(this.db, message.conversation_id, message.parent_id)
+    await this.#prepare(rows)
     return rows.map(({ newest_leaf_id, ...row }, i) => ({
       position: i + 1,
       message: messages.decodeMessage(this.db.codec, row, this.cipher),
@@ -343,7 +353,7 @@ export class MessageService {
   async get(id: string): Promise<Message> {
     const row = isUuid(id) ? await messages.getMessage(this.db, id, this.owner) : undefined
     if (row === undefined) throw notFound('message', id)
-    return messages.decodeMessage(this.db.codec, row, this.cipher)
+    return this.#decodeOne(row)
   }
 
   /**
@@ -371,6 +381,7 @@ export class MessageService {
       before: data.before,
       role: data.role,
     })
+    await this.#prepare(rows)
     return toPage(rows, limit, data.before !== undefined, (row) =>
       messages.decodeMessage(this.db.codec, row, this.cipher),
     )
@@ -389,7 +400,7 @@ export class MessageService {
   ): Promise<Message[]> {
     checkWindow(n)
     const rows = await this.#pathRows(conversationId, n, options.leaf)
-    return rows.map((row) => messages.decodeMessage(this.db.codec, row, this.cipher))
+    return this.#decode(rows)
   }
 
   /**
@@ -408,7 +419,7 @@ export class MessageService {
     // One more than asked for, oldest first: when it comes, there is more before the page.
     const rows = await this.#pathRows(conversationId, n + 1, options.leaf)
     const kept = rows.length > n ? rows.slice(1) : rows
-    const data = kept.map((row) => messages.decodeMessage(this.db.codec, row, this.cipher))
+    const data = await this.#decode(kept)
     return {
       data,
       has_more: rows.length > n,
@@ -425,7 +436,7 @@ export class MessageService {
    */
   async path(conversationId: string, options: PathOptions = {}): Promise<Message[]> {
     const rows = await this.#pathRows(conversationId, MAX_PATH_DEPTH, options.leaf)
-    return rows.map((row) => messages.decodeMessage(this.db.codec, row, this.cipher))
+    return this.#decode(rows)
   }
 
   /**
@@ -503,7 +514,7 @@ export class MessageService {
         )
       : undefined
     if (row === undefined) throw notFound('message', id)
-    return messages.decodeMessage(this.db.codec, row, this.cipher)
+    return this.#decodeOne(row)
   }
 
   /**
@@ -517,6 +528,7 @@ export class MessageService {
     checkCursors(data, 'message')
     const limit = data.limit ?? LIMITS.default_page
     const rows = await messages.listRatedMessages(this.db, { ...data, limit, owner: this.owner })
+    await this.#prepare(rows)
     return toPage(rows, limit, data.before !== undefined, (row) =>
       messages.decodeMessage(this.db.codec, row, this.cipher),
     )
@@ -540,7 +552,7 @@ export class MessageService {
       request_id: key,
       conversation_id,
     })
-    return rows.map((row) => messages.decodeMessage(this.db.codec, row, this.cipher))
+    return this.#decode(rows)
   }
 
   /**
@@ -560,6 +572,7 @@ export class MessageService {
       owner: this.owner,
       source: key,
     })
+    await this.#prepare(rows)
     return toPage(rows, limit, data.before !== undefined, (row) =>
       messages.decodeMessage(this.db.codec, row, this.cipher),
     )
@@ -611,7 +624,7 @@ export class MessageService {
         )
       : undefined
     if (row === undefined) throw notFound('deleted message', id)
-    return messages.decodeMessage(this.db.codec, row, this.cipher)
+    return this.#decodeOne(row)
   }
 
   /** Live messages of a conversation per role; roles without any count 0. */
@@ -687,6 +700,21 @@ export class MessageService {
     }
   }
 
+  /** Loads the data keys of the owners of `rows` (encryption at rest), so that they decode. */
+  async #prepare(rows: readonly MessageRow[]): Promise<void> {
+    await this.cipher?.prepare(this.db, rows)
+  }
+
+  /** Rows as the Messages handed out, opened with their owners' data keys. */
+  async #decode(rows: MessageRow[]): Promise<Message[]> {
+    await this.#prepare(rows)
+    return rows.map((row) => messages.decodeMessage(this.db.codec, row, this.cipher))
+  }
+
+  async #decodeOne(row: MessageRow): Promise<Message> {
+    return (await this.#decode([row]))[0]!
+  }
+
   /**
    * Encryption at rest: seals each row's content to its message, conversation and user ids.
    * The user is the conversation's owner; an admin's store looks it up and appends as that
@@ -695,6 +723,8 @@ export class MessageService {
   private async seal(conversationId: string, rows: AppendRow[]): Promise<string> {
     const cipher = this.cipher!
     const user_id = this.owner ?? (await this.conversation(conversationId)).user_id
+    // The owner's data key is committed before any message sealed with it.
+    await cipher.ensure(user_id)
     for (const row of rows) {
       row.sealed = sealMessage(cipher, row.content, row.parts, {
         id: row.id,
@@ -746,7 +776,7 @@ export class MessageService {
     } catch {
       throw error // the database is still out of reach: the outcome stays unknown
     }
-    if (mine !== undefined) return messages.decodeMessage(this.db.codec, mine, this.cipher)
+    if (mine !== undefined) return this.#decodeOne(mine)
     if (lost) throw notStored(error)
     const first =
       row.request_id === null
@@ -757,7 +787,7 @@ export class MessageService {
             request_id: row.request_id,
           })
     if (first === undefined) throw error
-    const original = messages.decodeMessage(this.db.codec, first, this.cipher)
+    const original = await this.#decodeOne(first)
     if (this.owner !== null && original.user_id !== this.owner)
       throw notFound('conversation', conversationId)
     if (!sameBody(original, row)) {

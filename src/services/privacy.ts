@@ -56,8 +56,9 @@ export class PrivacyService {
 
   /**
    * Erases the user: their transcript files, then in one transaction every row of theirs (the
-   * cascade of `users.delete`), their events, and a `user.erased` audit row holding the
-   * report; then their cached copies. Their audit trail as an actor stays, with the actor
+   * cascade of `users.delete`), their events, their data key (encryption at rest:
+   * crypto-shredding, so that backups taken before can no longer show their content) and a
+   * `user.erased` audit row holding the report; then their cached copies. Their audit trail as an actor stays, with the actor
    * emptied. A crash part-way leaves either everything or the rows without the transcript
    * files, which are renderings of the messages and made again on request; erasing again
    * finishes the job.
@@ -70,6 +71,8 @@ export class PrivacyService {
     // Refused before any file goes: a held user keeps their transcripts too.
     await refuseIfUserHeld(this.db, user_id)
     await transcripts.removeFiles(await userTranscriptFiles(this.db, user_id))
+    // The key store set up first: the transaction then needs no second connection.
+    await this.cipher?.user_keys?.ready()
     const erased = await this.db.transaction(async (tx) => {
       await refuseIfUserHeld(tx, user_id)
       const user = await users.getUser(tx, user_id)
@@ -81,12 +84,18 @@ export class PrivacyService {
       await users.deleteUser(tx, user_id)
       await deleteUserEvents(tx, user_id)
       await insertEvents(tx, eventRow('user.deleted', { user_id: null }, { user_id }))
+      const erased_at = new Date().toISOString()
+      // Crypto-shredding: the data key goes with the rows (in this transaction on PostgreSQL;
+      // on SQLite its file commits first, and a failed commit here leaves rows to erase again).
+      const keys = this.cipher?.user_keys
+      const destroyed = keys == null ? false : await keys.destroy(tx, user_id, erased_at)
       const report: ErasureReport = {
         user_id,
         username: user.username,
-        erased_at: new Date().toISOString(),
+        erased_at,
         requested_by: context.user_id ?? null,
         counts,
+        data_key: destroyed ? 'destroyed' : 'none',
         cache: { keys: [userKey(user_id), `${responseKeyPrefix(user_id)}*`] },
       }
       await insertAuditEvents(

@@ -340,6 +340,9 @@ export class StreamWriter {
         const mine = row !== undefined && (owner === null || row.user_id === owner)
         if (!mine || row.deleted_at !== null) throw notFound('message', id)
         if (row.status !== 'streaming') throw notStreaming(id, row.status)
+        // Checkpoints open and seal synchronously inside their transactions: the owner's data
+        // key is loaded (or, for a message sealed before crypto-shredding, created) first.
+        if (this.cipher !== null && row.content === null) await this.cipher.ensure(row.user_id)
         const content = this.#open(row)
         const entry: Entry = {
           id,

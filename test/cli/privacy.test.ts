@@ -3,6 +3,7 @@
  * `chatkeep import`, and an erasure needs --yes and prints its report; `chatkeep audit verify`
  * catches a forged audit row.
  */
+import { randomBytes } from 'node:crypto'
 import { existsSync, mkdtempSync, rmSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
@@ -54,6 +55,19 @@ describeEachEngine('chatkeep user', (ctx) => {
     expect(imported.code).toBe(0)
     const [message] = await ctx.store.messages.path(conversation.id)
     expect(message).toMatchObject({ content: 'keep me', user_id: user.id })
+  })
+
+  it('with ENCRYPTION_KEYS, the erasure destroys the data key and prints it', async () => {
+    const ring = `k1:${randomBytes(32).toString('base64')}`
+    const enc = await ctx.open({ encryption_keys: ring })
+    const { user, conversation } = await userWithConversation(ctx.store, 'shred')
+    await enc.messages.append(conversation.id, { role: 'user', content: 'sealed for shred' })
+    const erased = await runChatkeep(['user', 'erase', user.username, '--yes'], {
+      ...env(),
+      ENCRYPTION_KEYS: ring,
+    })
+    expect(erased).toMatchObject({ code: 0, stderr: '' })
+    expect(erased.stdout).toMatch(/data key\s+destroyed\n/)
   })
 
   it('names what is wrong: an unknown user, a missing action', async () => {

@@ -132,6 +132,7 @@ const DATABASE_CALLS: Record<string, Calls> = {
 const OTHER_CALLS: Record<string, Calls> = {
   users: { forget: (ids) => [ids.user] },
   messages: {
+    prepareSeal: (ids) => [ids.user],
     sealFor: (ids) => [
       'x',
       { id: ids.message, conversation_id: ids.conversation, user_id: ids.user },

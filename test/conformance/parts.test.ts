@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto'
 import { PassThrough, Readable } from 'node:stream'
 import { beforeAll, expect, it } from 'vitest'
 import { KeyRing } from '../../src/crypto/key-ring.js'
-import { MessageCipher } from '../../src/crypto/message-cipher.js'
+import { openCipher } from '../../src/crypto/open-cipher.js'
 import { rotateKeys } from '../../src/crypto/rotate.js'
 import type { Database } from '../../src/db/database.js'
 import {
@@ -242,8 +242,13 @@ describeEachEngine('message parts', (ctx) => {
       .execute()
 
     const plainBefore = await ctx.store.messages.append(conversation.id, TURN[2]!)
-    const ring = new MessageCipher(KeyRing.parse(`${K2},${K1}`))
-    await rotateKeys(ctx.store.database, ring, { batch_size: 2, encrypt_plaintext: true })
+    // The cipher `chatkeep keys rotate` builds: the new ring over this database's key store.
+    const ring = openCipher(ctx.store.database, KeyRing.parse(`${K2},${K1}`))
+    try {
+      await rotateKeys(ctx.store.database, ring, { batch_size: 2, encrypt_plaintext: true })
+    } finally {
+      await ring.user_keys?.close()
+    }
     const onlyK2 = await ctx.open({ encryption_keys: K2 })
     expect((await onlyK2.messages.get(call.id)).parts).toEqual(TURN[1]!.parts)
     expect((await onlyK2.messages.get(plainBefore.id)).parts).toEqual(TURN[2]!.parts)

@@ -4340,6 +4340,8 @@ export interface operations {
               /** @description Change-feed events about the user. */
               events: number
             }
+            /** @description With encryption at rest: `destroyed` when the user's data key was destroyed in the erasure (crypto-shredding: their content in older backups can no longer be read); `none` when they had none (encryption at rest off, or nothing of theirs sealed). */
+            data_key: 'destroyed' | 'none'
             cache: {
               /** @description Cached copies forgotten: the user's profile and their cached responses. */
               keys: string[]

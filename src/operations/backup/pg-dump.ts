@@ -6,6 +6,7 @@ import { type Readable, Transform, type Writable } from 'node:stream'
 import { pipeline } from 'node:stream/promises'
 import { sql } from 'kysely'
 import type { PostgresDatabase } from '../../db/postgres.js'
+import { KEY_STORE_SCHEMA } from '../../db/user-key-store.js'
 import { ChatkeepError } from '../../errors.js'
 
 export type PgToolName = 'pg_dump' | 'pg_restore'
@@ -125,10 +126,20 @@ function connection(url: string): { dbname: string; env: Record<string, string> 
   return { dbname: parsed.toString(), env: password === '' ? {} : { PGPASSWORD: password } }
 }
 
-/** `pg_dump --format=custom` (compressed, one consistent snapshot) into `out`. */
+/**
+ * `pg_dump --format=custom` (compressed, one consistent snapshot) into `out`. The key store's
+ * schema stays out (crypto-shredding: a backup must not carry the keys an erasure destroys),
+ * so `pg_restore --clean` never touches it either.
+ */
 export async function pgDump(tool: PgTool, url: string, out: Writable): Promise<void> {
   const { dbname, env } = connection(url)
-  await run(tool.path, ['--format=custom', '--no-password', `--dbname=${dbname}`], {
+  const args = [
+    '--format=custom',
+    '--no-password',
+    `--exclude-schema=${KEY_STORE_SCHEMA}`,
+    `--dbname=${dbname}`,
+  ]
+  await run(tool.path, args, {
     env,
     stdout: out,
   })

@@ -116,6 +116,7 @@ export async function writeConversation(
   if (await alreadyStored(db, conversation, messages)) {
     return { kind: 'written', created: false, inserted: 0, existing: messages.length }
   }
+  await store.messages.prepareSeal(conversation.user_id)
   return db.transaction(async (tx) => {
     const inserted = await tx.kysely
       .insertInto('conversations')

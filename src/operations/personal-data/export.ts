@@ -76,6 +76,8 @@ export async function exportUser(
   out: NodeJS.WritableStream,
 ): Promise<UserExportManifest> {
   const schema = await upToDateSchema(db)
+  // Every message exported is the user's: their data key opens them all (encryption at rest).
+  await cipher?.user_keys?.load(db, [user_id])
   const sink = new Sink(out)
   try {
     return await db.snapshot(async (snapshot) => {
