@@ -18,6 +18,7 @@ COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund
 COPY tsconfig.json tsconfig.build.json README.md ./
 COPY bin ./bin
+COPY console ./console
 COPY src ./src
 COPY deploy/assemble.sh ./deploy/
 RUN deploy/assemble.sh /app

@@ -1,6 +1,6 @@
 #!/bin/sh
 # Assembles what production runs into DEST: the npm package exactly as `npm pack` makes it
-# (package.json, README, bin/, the compiled dist/) plus its production dependencies, with no
+# (package.json, README, bin/, console/, the compiled dist/) plus its production dependencies, with no
 # sources, compiler or dev dependencies. Run it from a checkout where `npm ci` has run: the
 # Docker image's build stage does (Dockerfile), and so does a systemd install
 # (docs/deploy.md). The checkout itself is left as it was, node_modules included.

@@ -68,7 +68,7 @@ beforeAll(async () => {
     [TSC, '-p', 'tsconfig.build.json', '--outDir', join(pkg, 'dist')],
     ROOT,
   )
-  for (const file of ['package.json', 'README.md', 'bin']) {
+  for (const file of ['package.json', 'README.md', 'bin', 'console']) {
     cpSync(join(ROOT, file), join(pkg, file), { recursive: true })
   }
   await mustRun('npm', ['pack', '--ignore-scripts', '--pack-destination', dir], pkg)

@@ -172,7 +172,7 @@ function messageItem(message, siblings, onChoose, signal) {
       h(
         'p',
         { class: `feedback ${message.feedback === 1 ? 'good' : 'bad'}` },
-        message.feedback === 1 ? 'Rated 👍' : 'Rated 👎',
+        message.feedback === 1 ? 'Rated thumbs up' : 'Rated thumbs down',
         message.feedback_reason === null ? null : `: “${message.feedback_reason}”`,
       ),
     )

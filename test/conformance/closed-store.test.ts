@@ -50,6 +50,7 @@ const DATABASE_CALLS: Record<string, Calls> = {
     lastN: (ids) => [ids.conversation, 20],
     lastPage: (ids) => [ids.conversation, 20],
     setFeedback: (ids) => [ids.message, 1],
+    setEmbedding: (ids) => [ids.message, { embedding: [0.5, 0.5, 0.5, 0.5] }],
     delete: (ids) => [ids.message],
     restore: (ids) => [ids.message],
     countByRole: (ids) => [ids.conversation],
@@ -80,6 +81,7 @@ const DATABASE_CALLS: Record<string, Calls> = {
   search: {
     search: () => [{ q: 'hello' }],
     similar: () => [{ embedding: Array.from({ length: 4 }, () => 0.5) }],
+    similarMessages: () => [{ embedding: Array.from({ length: 4 }, () => 0.5) }],
   },
   metrics: {
     ingest: () => [{ metrics: [{ source: 'bot', metric_type: 'latency' }] }],

@@ -170,7 +170,7 @@ if (!existsSync(CHROMIUM)) {
       const thread = page.getByRole('list', { name: 'Messages on the shown path' })
       await thread.getByText('Second answer: the corner bakery.').waitFor()
       expect(await thread.getByText('First answer').count()).toBe(0)
-      expect(await page.getByText('Rated 👍: “Spot on”').isVisible()).toBe(true)
+      expect(await page.getByText('Rated thumbs up: “Spot on”').isVisible()).toBe(true)
       expect(await page.getByText('23 tokens (14 prompt, 9 completion)').isVisible()).toBe(true)
       const branch = page.getByRole('group', { name: 'Alternatives: 2 of 2' })
       await page.getByText('Cited chunks').click()

@@ -49,6 +49,7 @@ const OPERATION_IDS: Record<string, string> = {
   'DELETE /v1/admin/webhooks/{id}': 'deleteWebhook',
   'GET /v1/admin/webhooks/{id}/deliveries': 'listWebhookDeliveries',
   'GET /v1/admin/backups': 'listBackups',
+  'POST /v1/admin/backups': 'createBackup',
   'GET /v1/admin/config': 'listSettings',
   'GET /v1/admin/config/{key}': 'getSetting',
   'GET /v1/admin/metrics': 'summarizeMetrics',
@@ -80,6 +81,11 @@ const OPERATION_IDS: Record<string, string> = {
   'GET /v1/users/me/export': 'exportCurrentUser',
   'GET /v1/users/{id}': 'getUser',
   'GET /v1/users/{id}/export': 'exportUser',
+  'GET /v1/users/{id}/erase': 'previewUserErasure',
+  'GET /v1/users/{id}/sessions': 'listUserSessions',
+  'DELETE /v1/users/{id}/sessions/{credential_id}': 'deleteUserSession',
+  'GET /v1/users/{id}/api-keys': 'listUserApiKeys',
+  'DELETE /v1/users/{id}/api-keys/{credential_id}': 'deleteUserApiKey',
   'PATCH /v1/conversations/{id}': 'updateConversation',
   'PATCH /v1/documents/{id}': 'updateDocument',
   'PATCH /v1/users/me': 'updateCurrentUser',
@@ -206,8 +212,11 @@ describeEachEngine('OpenAPI document and docs page', (ctx) => {
 
   it('documents every registered route, and no route that does not exist', () => {
     const routes = registeredRoutes(t.app.printRoutes({ commonPrefix: false }))
-      // HEAD mirrors GET, and the docs page's own assets are not part of the API.
-      .filter(({ method, url }) => method !== 'HEAD' && !url.startsWith('/docs'))
+      // HEAD mirrors GET; the docs page's and the admin console's files are not the API.
+      .filter(
+        ({ method, url }) =>
+          method !== 'HEAD' && !url.startsWith('/docs') && !/^\/admin(\/|$)/.test(url),
+      )
       .map(({ method, url }) => `${method} ${url.replace(/:([A-Za-z_]+)/g, '{$1}')}`)
     expect(routes).toContain('POST /v1/conversations/{id}/messages')
     expect(routes).toContain('GET /metrics')

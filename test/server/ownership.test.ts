@@ -67,6 +67,21 @@ const CASES: Record<string, RouteCase> = {
   'DELETE /v1/users/:id': { kind: 'user', refusal: asAdmin, variants: [plain] },
   'GET /v1/users/:id/export': { kind: 'user', refusal: asAdmin, variants: [plain] },
   'POST /v1/users/:id/erase': { kind: 'user', refusal: asAdmin, variants: [plain] },
+  'GET /v1/users/:id/erase': { kind: 'user', refusal: asAdmin, variants: [plain] },
+  'GET /v1/users/:id/sessions': { kind: 'user', refusal: asAdmin, variants: [plain] },
+  'DELETE /v1/users/:id/sessions/:credential_id': {
+    kind: 'user',
+    refusal: asAdmin,
+    variants: [plain],
+  },
+  'GET /v1/users/:id/api-keys': { kind: 'user', refusal: asAdmin, variants: [plain] },
+  'DELETE /v1/users/:id/api-keys/:credential_id': {
+    kind: 'user',
+    refusal: asAdmin,
+    variants: [plain],
+  },
+  // The console's files: an id in their place is a file that is not there.
+  'GET /admin/*': { kind: 'user', refusal: asUser, variants: [plain] },
   'GET /v1/conversations/:id': { kind: 'conversation', refusal: asUser, variants: [plain] },
   'PATCH /v1/conversations/:id': {
     kind: 'conversation',
