@@ -1,6 +1,7 @@
 // @ts-check
 import { call } from '../lib/api.js'
-import { field, h, table, valueOf, when } from '../lib/dom.js'
+import { field, h, table, when } from '../lib/dom.js'
+import { dayStart, keepInAddress, userNamed, userNames } from '../lib/filters.js'
 
 const FILTERS = ['actor', 'action', 'target_type', 'target_id', 'since', 'until']
 
@@ -30,43 +31,27 @@ export async function render(main, _id, query) {
     field('Until', h('input', { name: 'until', type: 'date', value: value('until') })),
     h('button', { type: 'submit' }, 'Filter'),
   )
-  form.addEventListener('submit', (event) => {
-    event.preventDefault()
-    const next = new URLSearchParams()
-    for (const name of FILTERS) {
-      const text = valueOf(/** @type {HTMLFormElement} */ (form), name)
-      if (text !== '') next.set(name, text)
-    }
-    location.hash = `#/audit?${next}`
-  })
+  keepInAddress(form, FILTERS, 'audit')
   main.append(form)
-  const users = await call('GET', '/v1/users', { query: { limit: 200 } })
-  /** @type {Map<string, string>} */
-  const names = new Map(users.data.map((/** @type {any} */ u) => [u.id, u.username]))
+  const names = await userNames()
   /** @type {string | undefined} */
   let user_id
   if (value('actor') !== '') {
-    const found = await call('GET', '/v1/users', { query: { search: value('actor'), limit: 50 } })
-    const exact =
-      found.data.find((/** @type {any} */ u) => u.username === value('actor')) ?? found.data[0]
-    if (exact === undefined) {
+    const user = await userNamed(value('actor'))
+    if (user === null) {
       main.append(h('p', { role: 'status' }, `No user matches “${value('actor')}”.`))
       return
     }
-    user_id = exact.id
+    user_id = user.id
   }
-  const day = (/** @type {string} */ name, /** @type {number} */ plus) =>
-    value(name) === ''
-      ? undefined
-      : new Date(Date.parse(`${value(name)}T00:00:00Z`) + plus).toISOString()
   const page = await call('GET', '/v1/admin/audit-events', {
     query: {
       user_id,
       action: value('action'),
       target_type: value('target_type'),
       target_id: value('target_id'),
-      since: day('since', 0),
-      until: day('until', 86_400_000),
+      since: dayStart(value('since')),
+      until: dayStart(value('until'), 1),
       limit: 100,
     },
   })

@@ -1,6 +1,7 @@
 // @ts-check
 import { call } from '../lib/api.js'
-import { count, field, h, select, table, valueOf, when } from '../lib/dom.js'
+import { count, field, h, select, table, when } from '../lib/dom.js'
+import { dayStart, keepInAddress, userNamed, userNames } from '../lib/filters.js'
 
 const FILTERS = ['user', 'status', 'origin', 'tag', 'search', 'since', 'until']
 
@@ -37,37 +38,20 @@ export async function render(main, _id, query) {
     field('Active until', h('input', { name: 'until', type: 'date', value: value('until') })),
     h('button', { type: 'submit' }, 'Filter'),
   )
-  form.addEventListener('submit', (event) => {
-    event.preventDefault()
-    const next = new URLSearchParams()
-    for (const name of FILTERS) {
-      const text = valueOf(/** @type {HTMLFormElement} */ (form), name)
-      if (text !== '') next.set(name, text)
-    }
-    location.hash = `#/conversations?${next}`
-  })
+  keepInAddress(form, FILTERS, 'conversations')
   main.append(form)
 
-  const users = await call('GET', '/v1/users', { query: { limit: 200 } })
-  /** @type {Map<string, string>} */
-  const names = new Map(users.data.map((/** @type {any} */ u) => [u.id, u.username]))
+  const names = await userNames()
   /** @type {string | undefined} */
   let user_id
   if (value('user') !== '') {
-    const found = await call('GET', '/v1/users', { query: { search: value('user'), limit: 50 } })
-    const exact =
-      found.data.find((/** @type {any} */ u) => u.username === value('user')) ?? found.data[0]
-    if (exact === undefined) {
+    const user = await userNamed(value('user'))
+    if (user === null) {
       main.append(h('p', { role: 'status' }, `No user matches “${value('user')}”.`))
       return
     }
-    user_id = exact.id
-    names.set(exact.id, exact.username)
-  }
-  const day = (/** @type {string} */ name, /** @type {number} */ plus) => {
-    const text = value(name)
-    if (text === '') return undefined
-    return new Date(Date.parse(`${text}T00:00:00Z`) + plus).toISOString()
+    user_id = user.id
+    names.set(user.id, user.username)
   }
   const page = await call('GET', '/v1/conversations', {
     query: {
@@ -76,9 +60,9 @@ export async function render(main, _id, query) {
       origin: value('origin'),
       tag: value('tag'),
       search: value('search'),
-      active_since: day('since', 0),
+      active_since: dayStart(value('since')),
       // The whole of the "until" day is in.
-      active_until: day('until', 86_400_000),
+      active_until: dayStart(value('until'), 1),
       include_temporary: true,
       limit: 100,
     },

@@ -1,6 +1,7 @@
 // @ts-check
 import { call } from '../lib/api.js'
-import { field, h, select, table, valueOf, when } from '../lib/dom.js'
+import { field, h, select, table, when } from '../lib/dom.js'
+import { keepInAddress } from '../lib/filters.js'
 
 /**
  * @param {HTMLElement} main
@@ -41,15 +42,7 @@ export async function render(main, _id, query) {
     ),
     h('button', { type: 'submit' }, 'Find'),
   )
-  form.addEventListener('submit', (event) => {
-    event.preventDefault()
-    const next = new URLSearchParams()
-    for (const name of ['search', 'role', 'is_active']) {
-      const value = valueOf(/** @type {HTMLFormElement} */ (form), name)
-      if (value !== '') next.set(name, value)
-    }
-    location.hash = `#/users?${next}`
-  })
+  keepInAddress(form, ['search', 'role', 'is_active'], 'users')
   const page = await call('GET', '/v1/users', {
     query: {
       search: query.get('search'),
