@@ -267,6 +267,34 @@ if (!existsSync(CHROMIUM)) {
       await page.close()
     })
 
+    test('reads at 400 % zoom and is driven by the keyboard: no page-wide sideways scrolling', async () => {
+      // 1280 × 1024 at 400 % is a 320 × 256 CSS-pixel viewport (WCAG 1.4.10).
+      const page = await browser.newPage({ viewport: { width: 320, height: 256 } })
+      await page.goto(`${server.url}/admin`)
+      // The sign-in form takes the focus; Tab and Enter do the rest.
+      await page.getByLabel('Username').waitFor()
+      await page.keyboard.type('root')
+      await page.keyboard.press('Tab')
+      await page.keyboard.type(PASSWORD)
+      await page.keyboard.press('Enter')
+      await page.getByRole('heading', { name: 'Dashboard' }).waitFor()
+      const views: [string, string][] = [
+        ['#/dashboard', 'Tokens per day'],
+        [`#/conversations/${chat.id}`, 'Second answer: the corner bakery.'],
+        ['#/users', 'Last login'],
+        ['#/config', 'New setting'],
+      ]
+      for (const [view, shown] of views) {
+        await page.evaluate(`location.hash = ${JSON.stringify(view)}`)
+        await page.locator('main').getByText(shown, { exact: true }).waitFor()
+        const overflow = await page.evaluate<number>(
+          'document.documentElement.scrollWidth - document.documentElement.clientWidth',
+        )
+        expect(overflow, view).toBeLessThanOrEqual(0)
+      }
+      await page.close()
+    })
+
     test('users, backups and the audit log: revoke, back up now, filter', async () => {
       await logIn('ada')
       const page = await signedIn()
