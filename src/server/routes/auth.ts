@@ -21,7 +21,7 @@ import { errorResponses, IdParams, NoContent, PageOf } from '../schemas/common.j
 const tags = ['auth']
 
 /** Where the request comes from, for its session and its audit row. */
-const clientOf = (request: FastifyRequest) => ({
+export const clientOf = (request: FastifyRequest) => ({
   user_agent: request.headers['user-agent'] ?? null,
   ip_address: request.ip,
 })

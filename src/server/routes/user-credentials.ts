@@ -1,10 +1,12 @@
 import { Type } from '@sinclair/typebox'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
+import type { FastifyRequest } from 'fastify'
 import { ApiKeySchema, AuthSessionSchema, CredentialListSchema } from '../../schemas/auth.js'
 import type { AuthService } from '../../services/auth.js'
 import type { Store } from '../../store.js'
 import { principalOf } from '../plugins/auth.js'
 import { inQuery } from '../in-query.js'
+import { clientOf } from './auth.js'
 import { errorResponses, IdParams, NoContent, PageOf } from '../schemas/common.js'
 
 const tags = ['users']
@@ -23,9 +25,8 @@ export const userCredentialRoutes: FastifyPluginAsyncTypebox<{
 }> = async (app, { store, auth }) => {
   app.addHook('onRequest', app.requireAdmin)
 
-  const actingAdmin = (request: Parameters<typeof principalOf>[0]) => ({
-    user_agent: request.headers['user-agent'] ?? null,
-    ip_address: request.ip,
+  const actingAdmin = (request: FastifyRequest) => ({
+    ...clientOf(request),
     actor_id: principalOf(request).user_id,
   })
 
