@@ -4,7 +4,7 @@ import type { Database } from '../db/database.js'
 import { isDriverError, violatedUniqueKey } from '../db/driver-errors.js'
 import { ChatkeepError, notFound } from '../errors.js'
 import { contentHash } from '../lib/content-hash.js'
-import { encodeEmbedding } from '../lib/embedding.js'
+import { finiteEmbedding } from '../lib/embedding.js'
 import { isUuid, uuid7 } from '../lib/uuid7.js'
 import type { Owner } from '../repositories/conversations.js'
 import * as chunks from '../repositories/document-chunks.js'
@@ -91,22 +91,15 @@ export class DocumentService {
     const userId = this.ownerFor(data.user_id)
     const identity = { source_url: data.source_url ?? null, doc_type: data.doc_type ?? null }
     const prepared: PreparedChunk[] = data.chunks.map((chunk, i) => {
-      if (chunk.embedding && !chunk.embedding.every(Number.isFinite)) {
-        throw new ChatkeepError(
-          'validation_failed',
-          `/chunks/${i}/embedding: must be finite numbers.`,
-          {
-            field: `/chunks/${i}/embedding`,
-          },
-        )
-      }
       return {
         chunk_index: i,
         content: chunk.content,
         content_hash: contentHash(chunk.content, identity),
         token_count: chunk.token_count ?? null,
         embedding_id: chunk.embedding_id ?? null,
-        embedding: chunk.embedding ? encodeEmbedding(chunk.embedding) : null,
+        embedding: chunk.embedding
+          ? finiteEmbedding(chunk.embedding, `/chunks/${i}/embedding`)
+          : null,
       }
     })
     const fields = {

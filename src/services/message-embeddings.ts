@@ -1,17 +1,7 @@
 import type { Database } from '../db/database.js'
 import { perDatabase } from '../db/memo.js'
-import { ChatkeepError } from '../errors.js'
-import { encodeEmbedding } from '../lib/embedding.js'
 
-/** Messages' embeddings: checked and encoded as chunks' are, and their index made ready. */
-
-/** An embedding as stored (float32 bytes); refused unless every number is finite. */
-export function messageEmbedding(values: readonly number[], field: string): Buffer {
-  if (!values.every(Number.isFinite)) {
-    throw new ChatkeepError('validation_failed', `${field}: must be finite numbers.`, { field })
-  }
-  return encodeEmbedding(values)
-}
+/** Messages' embeddings: their index made ready before the write that stores them. */
 
 /** Dimensions whose message index this process has seen ready, per database. */
 const covered = perDatabase(() => new Set<number>())

@@ -51,7 +51,8 @@ import type { Citation } from '../schemas/citations.js'
 import { announceAppend, announceAppended } from './append-events.js'
 import type { AppendQueue } from './append-queue.js'
 import { checkCitations } from './citations.js'
-import { coverMessageVectors, messageEmbedding } from './message-embeddings.js'
+import { coverMessageVectors } from './message-embeddings.js'
+import { finiteEmbedding } from '../lib/embedding.js'
 import type { MessageSignals } from './message-signals.js'
 import { type ContextOptions, type ContextWindow, contextWindow } from './context-window.js'
 import { checkCursors, toPage } from './page.js'
@@ -341,8 +342,7 @@ export class MessageService {
   async setEmbedding(id: string, input: MessageEmbedding): Promise<void> {
     const data = validateEmbedding(input)
     if (!isUuid(id)) throw notFound('message', id)
-    const embedding =
-      data.embedding === null ? null : messageEmbedding(data.embedding, '/embedding')
+    const embedding = data.embedding === null ? null : finiteEmbedding(data.embedding, '/embedding')
     await coverMessageVectors(this.db, [embedding])
     const row = await this.db.transaction((tx) =>
       similarity.setMessageEmbedding(tx, id, this.owner, embedding),
@@ -695,7 +695,7 @@ export class MessageService {
       embedding:
         data.embedding === undefined || data.embedding === null
           ? null
-          : messageEmbedding(data.embedding, `${at}/embedding`),
+          : finiteEmbedding(data.embedding, `${at}/embedding`),
       sealed: null,
     }
   }

@@ -4,7 +4,7 @@ import type { Database } from '../db/database.js'
 import { decodeMessage } from '../repositories/messages.js'
 import { ChatkeepError } from '../errors.js'
 import { cosine, floatView, TopK, vectorNorm } from '../lib/cosine.js'
-import { encodeEmbedding } from '../lib/embedding.js'
+import { finiteEmbedding } from '../lib/embedding.js'
 import { isUuid } from '../lib/uuid7.js'
 import type { Owner } from '../repositories/conversations.js'
 import * as search from '../repositories/search.js'
@@ -115,7 +115,7 @@ export class SearchService {
    */
   async similarMessages(input: SimilarMessagesQuery): Promise<{ data: SimilarMessageHit[] }> {
     const query = validateSimilarMessages(input)
-    const vector = floatView(finiteEmbedding(query.embedding))
+    const vector = floatView(finiteEmbedding(query.embedding, '/embedding'))
     const filter = {
       owner: this.owner,
       conversation_id: id(query.conversation_id, 'conversation_id'),
@@ -157,15 +157,6 @@ export class SearchService {
 }
 
 /** The query's embedding as float32 bytes, refused unless every number is finite. */
-function finiteEmbedding(values: number[]): Buffer {
-  if (!values.every(Number.isFinite)) {
-    throw new ChatkeepError('validation_failed', '/embedding: must be finite numbers.', {
-      field: '/embedding',
-    })
-  }
-  return encodeEmbedding(values)
-}
-
 /** Messages: every vector of the query's dimension read by id in batches, compared here. */
 async function exactMessageScan(
   db: Database,
@@ -196,7 +187,7 @@ async function similarChunks(
   input: SimilarQuery,
 ): Promise<SimilarHit[]> {
   const query = validateSimilar(input)
-  const vector = floatView(finiteEmbedding(query.embedding))
+  const vector = floatView(finiteEmbedding(query.embedding, '/embedding'))
   const filter = {
     owner,
     document_id: id(query.document_id, 'document_id'),
