@@ -54,7 +54,14 @@ if (!existsSync(CHROMIUM)) {
       backups = mkdtempSync(join(tmpdir(), 'chatkeep-console-'))
       server = await startServer({
         store_config: { database_url: database.database_url },
-        server_config: { port: 0, log_level: 'silent' },
+        // One address makes every request here: the tests' sign-ins and page loads together
+        // pass the default 10 logins and 120 requests a minute per IP when the machine is fast.
+        server_config: {
+          port: 0,
+          log_level: 'silent',
+          rate_limit_per_minute: 100_000,
+          auth_rate_limit_per_minute: 100_000,
+        },
         backups: { dir: backups, keep: 3 },
       })
       const { store } = server
