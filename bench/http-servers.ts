@@ -1,11 +1,12 @@
 import Fastify, { type FastifyInstance } from 'fastify'
+import { pino } from 'pino'
 import { openStore } from '../src/index.js'
-import { openRateLimitStore } from '../src/rate-limit/open.js'
 import { buildApp } from '../src/server/app.js'
+import { startServer as serve } from '../src/server/serve.js'
 import { AuthService } from '../src/services/auth.js'
 import { postgresBaseline } from './baseline-postgres.js'
 import { sqliteBaseline } from './baseline-sqlite.js'
-import type { EngineName, RateLimitBackend } from './options.js'
+import type { EngineName, W5Variant } from './options.js'
 import type { BenchMessage } from './payloads.js'
 
 /**
@@ -15,10 +16,10 @@ import type { BenchMessage } from './payloads.js'
 export type ServerSpec =
   /** Fastify with one route that does no work: the ceiling. */
   | { kind: 'ceiling' }
-  /** Fastify with routes doing the raw driver's append and last-N read: W1's and W2's baselines. */
+  /** Fastify with routes doing the raw driver's append, last-N read and list: W1–W3's baselines. */
   | { kind: 'raw'; engine: EngineName; url: string; synchronous: string; pool: number }
-  /** Chatkeep's server: buildApp over a store and the real AuthService, logger off. */
-  | { kind: 'chatkeep'; url: string; rate_limits: RateLimitBackend; redis_url: string }
+  /** Chatkeep's server as `chatkeep serve` starts it, in one of W5's variants. */
+  | { kind: 'chatkeep'; url: string; variant: W5Variant; redis_url: string }
 
 export interface RunningServer {
   /** `http://127.0.0.1:port` */
@@ -51,7 +52,9 @@ function ceiling(): Promise<RunningServer> {
  * The raw driver behind Fastify, no schemas, no auth. An append: the body parsed by Fastify's
  * default JSON parser, one raw append (a better-sqlite3 transaction, or pg's one-round-trip CTE),
  * answered 201 with the stored message as Chatkeep answers it. `?last=N`: the raw last-N read
- * (JSON columns decoded), answered as Chatkeep's list; JSON.stringify serializes both.
+ * (JSON columns decoded), answered as Chatkeep's list. `GET /v1/conversations?user_id&limit`:
+ * the user's most recently active conversations, one more than the page to answer `has_more`.
+ * JSON.stringify serializes them all.
  */
 function raw(spec: Extract<ServerSpec, { kind: 'raw' }>): Promise<RunningServer> {
   const baseline =
@@ -100,6 +103,23 @@ function raw(spec: Extract<ServerSpec, { kind: 'raw' }>): Promise<RunningServer>
       }
     },
   )
+  app.get<{ Querystring: { user_id: string; limit: string } }>(
+    '/v1/conversations',
+    async (request) => {
+      const limit = Number(request.query.limit)
+      const rows = (await baseline.listRecent(request.query.user_id, limit + 1)) as {
+        id: string
+      }[]
+      const data = rows.slice(0, limit)
+      return {
+        object: 'list',
+        data,
+        has_more: rows.length > limit,
+        first_id: data[0]?.id ?? null,
+        last_id: data.at(-1)?.id ?? null,
+      }
+    },
+  )
   return listen(app, async () => {
     try {
       await app.close()
@@ -109,43 +129,42 @@ function raw(spec: Extract<ServerSpec, { kind: 'raw' }>): Promise<RunningServer>
   })
 }
 
+/** A rate limit no load reaches: every request pays for its counts, none is refused. */
+const UNREACHABLE = 1_000_000_000
+
 /**
- * Chatkeep as `serve` builds it, less what W5 leaves out: no logger, and no rate limits unless
- * asked for (then counted as `serve` counts them, with a limit no load reaches, so that every
- * request pays for its counts and none is refused). The signing secret is the one the setup kept
- * in the database, so the access token registered there holds here.
+ * Chatkeep's server. `defaults` and `redis` are `startServer`, which `chatkeep serve` runs: the
+ * store migrated, the cache and rate-limit counters (in the database, or in Redis), the
+ * background work, pino at info on this process's stdout (the bench points it at a file). Only
+ * the limits are raised out of reach. `no_limits` is the same app with no rate limiter, which
+ * `serve` cannot be told to leave out. The signing secret is the one the setup kept in the
+ * database, so the access token registered there holds here.
  */
 async function chatkeep(spec: Extract<ServerSpec, { kind: 'chatkeep' }>): Promise<RunningServer> {
+  if (spec.variant !== 'no_limits') {
+    const server = await serve({
+      store_config: { database_url: spec.url },
+      server_config: {
+        host: '127.0.0.1',
+        port: 0,
+        rate_limit_per_minute: UNREACHABLE,
+        auth_rate_limit_per_minute: UNREACHABLE,
+        ...(spec.variant === 'redis' ? { redis_url: spec.redis_url } : {}),
+      },
+    })
+    return { url: server.url, close: () => server.close() }
+  }
   const store = await openStore({ database_url: spec.url, migrate: true })
   try {
     const auth = await AuthService.open(store, {
       access_token_ttl_s: 3600,
       refresh_token_ttl_s: 86_400,
     })
-    const silent = { warn: () => {}, info: () => {} }
-    const limits =
-      spec.rate_limits === 'off'
-        ? undefined
-        : await openRateLimitStore({
-            ...(spec.rate_limits === 'redis' ? { redis_url: spec.redis_url } : {}),
-            database: store.database,
-            logger: silent,
-            key_prefix: `chatkeep-bench:${process.pid}:`,
-          })
-    const unreachable = 1_000_000_000
-    const app = await buildApp({
-      store,
-      auth,
-      logger: false,
-      ...(limits === undefined
-        ? {}
-        : { rate_limit: { store: limits, per_minute: unreachable, auth_per_minute: unreachable } }),
-    })
+    const app = await buildApp({ store, auth, logger: pino({ level: 'info' }) })
     return await listen(app, async () => {
       try {
         await app.close()
       } finally {
-        await limits?.close()
         await store.close()
       }
     })

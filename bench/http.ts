@@ -1,4 +1,7 @@
 import { fork } from 'node:child_process'
+import { closeSync, mkdtempSync, openSync, readFileSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { performance } from 'node:perf_hooks'
 import autocannon from 'autocannon'
@@ -8,29 +11,44 @@ import { type BenchDatabase, createBenchDatabase } from './databases.js'
 import { describeEngine } from './engine.js'
 import { CEILING_PATH, type RunningServer, type ServerSpec, startServer } from './http-servers.js'
 import { Recorder, type Sides, summarize, type Summary } from './measure.js'
-import type { BenchOptions, EngineName, ServerPlacement } from './options.js'
+import type { BenchOptions, EngineName, ServerPlacement, W5Variant } from './options.js'
 import { message } from './payloads.js'
 import type { ReportRow } from './report.js'
 import { analyze, createConversations, fillConversation } from './seed.js'
 
 /**
- * W5: the HTTP API under autocannon. Per engine, three servers, each started on its own: Fastify
- * with a route that does no work (the ceiling); Fastify with routes doing the raw driver's append
- * and last-20 read (the baselines); Chatkeep's server (buildApp, the real AuthService, a
- * registered user's access token, no rate limits, logger off). Five loads on them, in two
- * groups (ceiling, raw read, Chatkeep read; then raw append, Chatkeep append), each warmed up and
- * measured in two halves, forwards and back. Each connection appends to a conversation of its
- * own: W4 measures many writers on one. The servers run in child processes, autocannon in this one: on 2 cores a server
- * sharing autocannon's event loop measured the load generator as much as itself.
+ * W5: the HTTP API under autocannon, per engine: Fastify with a route that does no work (the
+ * ceiling); Fastify with routes doing the raw driver's append, last-20 read and list of
+ * conversations (the baselines); and Chatkeep's server as `chatkeep serve` starts it with no
+ * settings (rate limits counted in the database, logs at info, a registered user's access
+ * token), beside the same with Redis configured and with no rate limiter. Three groups of loads
+ * (reads, lists, appends), each warmed up and measured in two halves, forwards and back. Each
+ * connection appends to a conversation of its own: W4 measures many writers on one. The servers
+ * run in child processes, autocannon in this one: on 2 cores a server sharing autocannon's
+ * event loop measured the load generator as much as itself.
  */
 
 const CHILD = fileURLToPath(new URL('./http-child.ts', import.meta.url))
 
-/** Starts a server: in a child process of its own, or in this one. */
-async function launch(spec: ServerSpec, placement: ServerPlacement): Promise<RunningServer> {
+/**
+ * Starts a server: in a child process of its own, or in this one. A child's stdout (where
+ * Chatkeep logs, as `serve` does) goes to `log_file` when given.
+ */
+export async function launch(
+  spec: ServerSpec,
+  placement: ServerPlacement,
+  log_file?: string,
+  /** Node options for the child besides this process's own (the profiler's, say). */
+  node_options: string[] = [],
+): Promise<RunningServer> {
   if (placement === 'same') return startServer(spec)
+  const stdout = log_file === undefined ? 'inherit' : openSync(log_file, 'a')
   // The child inherits this process's execArgv, so tsx's loader runs it as it runs the bench.
-  const child = fork(CHILD, [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] })
+  const child = fork(CHILD, [], {
+    stdio: ['ignore', stdout, 'inherit', 'ipc'],
+    execArgv: [...process.execArgv, ...node_options],
+  })
+  if (typeof stdout === 'number') closeSync(stdout)
   const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()))
   const answer = await new Promise<{ url?: string; error?: string }>((resolve) => {
     child.once('message', (m) => resolve(m as { url?: string; error?: string }))
@@ -53,7 +71,7 @@ async function launch(spec: ServerSpec, placement: ServerPlacement): Promise<Run
 }
 
 /** What one autocannon run sends: every connection the same request, or each its own path. */
-interface Load {
+export interface Load {
   method: 'GET' | 'POST'
   /** Per connection, round-robin. */
   paths: string[]
@@ -62,7 +80,7 @@ interface Load {
 }
 
 /** One autocannon run; every 2xx response's latency recorded (autocannon's own are whole ms). */
-function cannon(url: string, load: Load, connections: number, seconds: number) {
+export function cannon(url: string, load: Load, connections: number, seconds: number) {
   return new Promise<{ latencies: number[]; elapsed_ms: number; failed: string | undefined }>(
     (resolve, reject) => {
       const latencies: number[] = []
@@ -107,6 +125,8 @@ interface Measured {
   recorder: Recorder
   /** Seconds spent on it, warm-up included. */
   seconds: number
+  /** Requests answered 2xx, warm-up included. */
+  answered: number
 }
 
 /**
@@ -121,6 +141,7 @@ async function measureAll(groups: Measured[][], options: BenchOptions): Promise<
     const t0 = performance.now()
     const result = await cannon(m.server.url, m.load, c.w5_connections, seconds)
     m.seconds += (performance.now() - t0) / 1000
+    m.answered += result.latencies.length
     if (result.failed !== undefined) {
       throw new Error(`${m.load.method} ${m.load.paths[0]}: ${result.failed}`)
     }
@@ -133,24 +154,31 @@ async function measureAll(groups: Measured[][], options: BenchOptions): Promise<
 }
 
 /** What the servers need from the setup: the databases filled, a user and their token. */
-interface Setup {
+export interface Setup {
   heading: string
   synchronous: string
   /** One conversation per connection on each side, for the appends. */
   appendPaths: Sides<string[]>
   /** The last N of a long conversation, on each side. */
   readPaths: Sides<string>
+  /** A page of the user's conversations, on each side. */
+  listPaths: Sides<string>
   token: string
 }
 
 const appendPath = (conversation_id: string) => `/v1/conversations/${conversation_id}/messages`
 
+/** Conversations each side's user has, so that a page of the list is full and has more. */
+const LISTED = 60
+/** The page the list loads ask for. */
+const PAGE = 20
+
 /**
  * Done in this process, before any server starts: migrations, a user registered through the
- * real AuthService (which keeps the signing secret in the database, for the server to find), and
- * the conversations, one of them filled for the reads.
+ * real AuthService (which keeps the signing secret in the database, for the servers to find),
+ * and the conversations, one of them filled for the reads.
  */
-async function prepare(
+export async function prepare(
   databases: { chatkeep: BenchDatabase; baseline: BenchDatabase },
   options: BenchOptions,
 ): Promise<Setup> {
@@ -166,7 +194,7 @@ async function prepare(
     })
     const registered = await auth.register({ username: 'w5', password: 'correct horse battery' })
     const user_id = registered.user.id
-    const mine = await createConversations(store, user_id, c.w5_connections + 1)
+    const mine = await createConversations(store, user_id, LISTED)
     const read = mine.pop()!
     await fillConversation(store, read, c.w5_messages)
     let baseline = store
@@ -176,7 +204,7 @@ async function prepare(
       opened.push(baseline)
     }
     const rawUser = (await baseline.users.create({ username: 'w5-raw' })).id
-    const raw = await createConversations(baseline, rawUser, c.w5_connections + 1)
+    const raw = await createConversations(baseline, rawUser, LISTED)
     if (baseline !== store) {
       rawRead = raw.pop()!
       await fillConversation(baseline, rawRead, c.w5_messages)
@@ -186,18 +214,39 @@ async function prepare(
       heading,
       synchronous,
       appendPaths: {
-        chatkeep: mine.map((t) => appendPath(t.conversation_id)),
+        chatkeep: mine.slice(0, c.w5_connections).map((t) => appendPath(t.conversation_id)),
         baseline: raw.slice(0, c.w5_connections).map((t) => appendPath(t.conversation_id)),
       },
       readPaths: {
         chatkeep: `${appendPath(read.conversation_id)}?last=${c.w2_window}`,
         baseline: `${appendPath(rawRead.conversation_id)}?last=${c.w2_window}`,
       },
+      listPaths: {
+        chatkeep: `/v1/conversations?limit=${PAGE}`,
+        baseline: `/v1/conversations?user_id=${rawUser}&limit=${PAGE}`,
+      },
       token: registered.access_token,
     }
   } finally {
     for (const s of opened) await s.close().catch(() => {})
   }
+}
+
+/** What a variant's rows say it is. */
+const VARIANT_NOTES: Record<Exclude<W5Variant, 'defaults'>, string> = {
+  redis: 'the defaults with REDIS_URL set (rate limits and cache in Redis)',
+  no_limits: 'the defaults with no rate limiter',
+}
+
+/** A row id per variant: `W5b-redis`, `W5b-no_limits` (the defaults' is `W5b`). */
+const rowId = (id: string, variant: W5Variant) => `${id}-${variant}`
+
+/** Log lines per 2xx request a Chatkeep server wrote, from its log file. */
+function linesPerRequest(log_file: string, requests: number): string {
+  const lines = readFileSync(log_file, 'utf8')
+    .split('\n')
+    .filter((l) => l !== '').length
+  return requests > 0 ? (lines / requests).toFixed(2) : '-'
 }
 
 /** W5 on one engine: its rows for the engine's table, and the engine as the setup found it. */
@@ -213,16 +262,24 @@ export async function runHttp(
     baseline:
       engine === 'sqlite' ? await createBenchDatabase(engine, options.pg_admin_url) : chatkeepDb,
   }
+  const logs = mkdtempSync(join(tmpdir(), 'chatkeep-bench-w5-'))
   try {
     const setup = await prepare(databases, options)
     const body = JSON.stringify(message(0))
     const servers: RunningServer[] = []
     try {
-      const start = async (spec: ServerSpec) => {
-        const server = await launch(spec, options.w5_server)
+      const start = async (spec: ServerSpec, log_file?: string) => {
+        const server = await launch(spec, options.w5_server, log_file)
         servers.push(server)
         return server
       }
+      const on = (server: RunningServer, load: Load): Measured => ({
+        server,
+        load,
+        recorder: new Recorder(),
+        seconds: 0,
+        answered: 0,
+      })
       const ceilingServer = await start({ kind: 'ceiling' })
       const rawServer = await start({
         kind: 'raw',
@@ -231,40 +288,47 @@ export async function runHttp(
         synchronous: setup.synchronous,
         pool: c.w5_connections,
       })
-      const chatkeepServer = await start({
-        kind: 'chatkeep',
-        url: databases.chatkeep.url,
-        rate_limits: options.w5_rate_limits,
-        redis_url: options.redis_url,
-      })
       const authorization = { authorization: `Bearer ${setup.token}` }
-      const on = (server: RunningServer, load: Load): Measured => ({
-        server,
-        load,
-        recorder: new Recorder(),
-        seconds: 0,
-      })
+      const variants = []
+      for (const variant of options.w5_variants) {
+        const log_file = join(logs, `${variant}.log`)
+        const server = await start(
+          { kind: 'chatkeep', url: databases.chatkeep.url, variant, redis_url: options.redis_url },
+          log_file,
+        )
+        variants.push({
+          variant,
+          log_file,
+          read: on(server, {
+            method: 'GET',
+            paths: [setup.readPaths.chatkeep],
+            headers: authorization,
+          }),
+          list: on(server, {
+            method: 'GET',
+            paths: [setup.listPaths.chatkeep],
+            headers: authorization,
+          }),
+          append: on(server, {
+            method: 'POST',
+            paths: setup.appendPaths.chatkeep,
+            headers: authorization,
+            body,
+          }),
+        })
+      }
       const m = {
         ceiling: on(ceilingServer, { method: 'GET', paths: [CEILING_PATH] }),
-        rawAppend: on(rawServer, { method: 'POST', paths: setup.appendPaths.baseline, body }),
-        append: on(chatkeepServer, {
-          method: 'POST',
-          paths: setup.appendPaths.chatkeep,
-          headers: authorization,
-          body,
-        }),
         rawRead: on(rawServer, { method: 'GET', paths: [setup.readPaths.baseline] }),
-        read: on(chatkeepServer, {
-          method: 'GET',
-          paths: [setup.readPaths.chatkeep],
-          headers: authorization,
-        }),
+        rawList: on(rawServer, { method: 'GET', paths: [setup.listPaths.baseline] }),
+        rawAppend: on(rawServer, { method: 'POST', paths: setup.appendPaths.baseline, body }),
       }
       const t0 = performance.now()
       await measureAll(
         [
-          [m.ceiling, m.rawRead, m.read],
-          [m.rawAppend, m.append],
+          [m.ceiling, m.rawRead, ...variants.map((v) => v.read)],
+          [m.rawList, ...variants.map((v) => v.list)],
+          [m.rawAppend, ...variants.map((v) => v.append)],
         ],
         options,
       )
@@ -272,56 +336,97 @@ export async function runHttp(
         `  ${engine} W5 done in ${((performance.now() - t0) / 1000).toFixed(1)} s\n`,
       )
       const ceiling = summarize(m.ceiling.recorder)
-      const rawAppend = summarize(m.rawAppend.recorder)
-      const append = summarize(m.append.recorder)
-      const rawRead = summarize(m.rawRead.recorder)
-      const read = summarize(m.read.recorder)
+      const raw = {
+        read: summarize(m.rawRead.recorder),
+        list: summarize(m.rawList.recorder),
+        append: summarize(m.rawAppend.recorder),
+      }
       const int = (n: number) => Math.round(n).toLocaleString('en')
       const times = (a: Summary, b: Summary) => `${(a.ops_per_sec / b.ops_per_sec).toFixed(2)}x`
       const how =
         `autocannon, ${c.w5_connections} connections, ${c.w5_warmup_s} s warm-up, then ` +
-        `${c.w5_duration_s} s in two halves (reads: A B C C B A, then appends: A B B A); servers in ` +
-        `${options.w5_server === 'child' ? 'child processes' : 'the bench process'}; Chatkeep's ` +
-        `rate limits: ${options.w5_rate_limits}`
-      const readTitle = `HTTP last ${c.w2_window} of ${c.w5_messages.toLocaleString('en')}`
-      return {
-        heading: setup.heading,
-        rows: [
+        `${c.w5_duration_s} s in two halves, forwards and back (reads, then lists, then ` +
+        `appends); servers in ` +
+        `${options.w5_server === 'child' ? 'child processes' : 'the bench process'}`
+      const rows: ReportRow[] = []
+      for (const v of variants) {
+        const read = summarize(v.read.recorder)
+        const list = summarize(v.list.recorder)
+        const append = summarize(v.append.recorder)
+        const defaults = v.variant === 'defaults'
+        if (!defaults) {
+          const note = `for reference, W5a–c ${v.variant}: ${VARIANT_NOTES[v.variant as keyof typeof VARIANT_NOTES]}.`
+          rows.push(
+            {
+              id: rowId('W5a', v.variant),
+              title: 'HTTP append',
+              target: null,
+              seconds: v.append.seconds,
+              summaries: { chatkeep: append, baseline: raw.append },
+              note,
+            },
+            {
+              id: rowId('W5b', v.variant),
+              title: `HTTP last ${c.w2_window}`,
+              target: null,
+              seconds: v.read.seconds,
+              summaries: { chatkeep: read, baseline: raw.read },
+            },
+            {
+              id: rowId('W5c', v.variant),
+              title: 'HTTP list',
+              target: null,
+              seconds: v.list.seconds,
+              summaries: { chatkeep: list, baseline: raw.list },
+            },
+          )
+          continue
+        }
+        const requests = [v.read, v.list, v.append].reduce((n, r) => n + r.answered, 0)
+        rows.push(
           {
             id: 'W5a',
             title: 'HTTP append',
-            target: 0.8,
-            seconds: m.rawAppend.seconds + m.append.seconds,
-            summaries: { chatkeep: append, baseline: rawAppend },
+            target: 1,
+            seconds: v.append.seconds + m.rawAppend.seconds,
+            summaries: { chatkeep: append, baseline: raw.append },
             note:
-              `baseline = Fastify + one raw append per request (no auth, no schema), ` +
-              `${times(rawAppend, ceiling)} the ceiling; each connection appends to its own ` +
+              `Chatkeep = \`chatkeep serve\` as it starts with no settings: rate limits counted ` +
+              `in the database (at a limit no load reaches), logs at info to a file ` +
+              `(${linesPerRequest(v.log_file, requests)} lines per request), a real access ` +
+              `token. Baseline = Fastify + one raw append per request (no auth, no schema), ` +
+              `${times(raw.append, ceiling)} the ceiling; each connection appends to its own ` +
               `conversation${engine === 'sqlite' ? ' (Chatkeep: appends arriving together share a commit)' : ''}; ${how}.`,
           },
           {
             id: 'W5b',
-            title: readTitle,
-            target: 0.5,
-            seconds: m.ceiling.seconds + m.read.seconds,
-            summaries: { chatkeep: read, baseline: ceiling },
-            note: `baseline = the ceiling, Fastify with a route that does no work (${int(ceiling.ops_per_sec)} req/s).`,
+            title: `HTTP last ${c.w2_window}`,
+            target: 0.85,
+            seconds: v.read.seconds + m.rawRead.seconds + m.ceiling.seconds,
+            summaries: { chatkeep: read, baseline: raw.read },
+            note:
+              `of ${c.w5_messages.toLocaleString('en')} messages; baseline = Fastify + the raw ` +
+              `last-${c.w2_window} read (no auth, no schema), ${times(raw.read, ceiling)} the ` +
+              `ceiling (Fastify with a route that does no work, ${int(ceiling.ops_per_sec)} req/s).`,
           },
           {
-            id: 'W5r',
-            title: `HTTP last ${c.w2_window}, vs raw`,
-            target: null,
-            seconds: m.rawRead.seconds,
-            summaries: { chatkeep: read, baseline: rawRead },
+            id: 'W5c',
+            title: 'HTTP list',
+            target: 0.85,
+            seconds: v.list.seconds + m.rawList.seconds,
+            summaries: { chatkeep: list, baseline: raw.list },
             note:
-              `for reference: baseline = Fastify + the raw last-${c.w2_window} read (no auth, no ` +
-              `schema), ${times(rawRead, ceiling)} the ceiling.`,
+              `a page of ${PAGE} of the user's ${LISTED} conversations; baseline = Fastify + the ` +
+              `raw list read (no auth, no schema), ${times(raw.list, ceiling)} the ceiling.`,
           },
-        ],
+        )
       }
+      return { heading: setup.heading, rows }
     } finally {
       for (const server of servers) await server.close().catch(() => {})
     }
   } finally {
+    rmSync(logs, { recursive: true, force: true })
     for (const database of new Set([databases.chatkeep, databases.baseline])) {
       await database.drop().catch((error: unknown) => {
         console.log(`could not drop a ${engine} W5 database: ${String(error)}`)

@@ -45,8 +45,13 @@ export interface Counts {
 /** Where W5's servers run: each in a child process (the default), or in the bench's own. */
 export type ServerPlacement = 'child' | 'same'
 
-/** W5's Chatkeep server: no rate limiter, or counters in the database or in Redis. */
-export type RateLimitBackend = 'off' | 'database' | 'redis'
+/**
+ * W5's Chatkeep servers: `defaults` is `chatkeep serve` as it starts with no settings (rate limits
+ * counted in the database, logs at info on stdout); `redis` the same with REDIS_URL set (limits
+ * and cache in Redis); `no_limits` the same server with no rate limiter at all.
+ */
+export type W5Variant = 'defaults' | 'redis' | 'no_limits'
+export const W5_VARIANTS: readonly W5Variant[] = ['defaults', 'redis', 'no_limits']
 
 export interface BenchOptions {
   engines: EngineName[]
@@ -54,9 +59,9 @@ export interface BenchOptions {
   workloads: WorkloadId[]
   /** BENCH_W5_SERVER=same puts W5's servers in the bench's process, beside autocannon. */
   w5_server: ServerPlacement
-  /** BENCH_W5_RATE_LIMITS=database|redis counts every request as `serve` does; off by default. */
-  w5_rate_limits: RateLimitBackend
-  /** The Redis that BENCH_W5_RATE_LIMITS=redis counts in (BENCH_REDIS_URL). */
+  /** BENCH_W5_VARIANTS=defaults,redis,no_limits (all by default; `defaults` always runs). */
+  w5_variants: W5Variant[]
+  /** The Redis that W5's `redis` variant is configured with (BENCH_REDIS_URL). */
   redis_url: string
   quick: boolean
   counts: Counts
@@ -165,18 +170,15 @@ export function readOptions(
   if (placement !== '' && placement !== 'child' && placement !== 'same') {
     console.log(`BENCH_W5_SERVER: ignoring ${placement} (known: child, same)`)
   }
-  const limits = (env.BENCH_W5_RATE_LIMITS ?? '').trim().toLowerCase()
-  const backends: RateLimitBackend[] = ['off', 'database', 'redis']
-  if (limits !== '' && !backends.includes(limits as RateLimitBackend)) {
-    console.log(`BENCH_W5_RATE_LIMITS: ignoring ${limits} (known: ${backends.join(', ')})`)
-  }
+  const variants = pick('BENCH_W5_VARIANTS', env.BENCH_W5_VARIANTS, W5_VARIANTS, (s) =>
+    s.toLowerCase(),
+  )
   return {
     engines,
     workloads,
     w5_server: placement === 'same' ? 'same' : 'child',
-    w5_rate_limits: backends.includes(limits as RateLimitBackend)
-      ? (limits as RateLimitBackend)
-      : 'off',
+    // The targets are about the defaults: the other variants are measured beside them.
+    w5_variants: W5_VARIANTS.filter((v) => v === 'defaults' || variants.includes(v)),
     redis_url: env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
     quick,
     counts: quick ? QUICK : FULL,
