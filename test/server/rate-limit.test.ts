@@ -198,6 +198,46 @@ describeEachEngine('rate limits, database store', (ctx) => {
     expect(response.headers['ratelimit-policy']).toBe('"ip";q=5;w=60, "user";q=5;w=60')
   })
 
+  it('counts a request with an access token once, address and user in one call to the store', async () => {
+    const limits = limiter()
+    const calls: string[][] = []
+    const recording: RateLimitStore = {
+      hit: (key, limit, window_ms) => limits.hit(key, limit, window_ms),
+      hitAll: (budgets, window_ms) => {
+        calls.push(budgets.map((b) => b.key.split(':')[0]!))
+        return limits.hitAll(budgets, window_ms)
+      },
+      close: () => limits.close(),
+      [Symbol.asyncDispose]: () => limits.close(),
+    }
+    const app = await build({ store: recording, per_minute: 5 })
+    const ip = freshIp()
+    const erin = await register(`erin-${ip}`)
+    expect((await get(app, '/v1/users/me', ip, erin)).statusCode).toBe(200)
+    expect(calls).toEqual([['ip', 'user']])
+    // Without a token the address is counted first, before anything else runs.
+    calls.length = 0
+    expect((await get(app, '/v1/users/me', ip)).statusCode).toBe(401)
+    expect(calls).toEqual([['ip']])
+  })
+
+  it('counts the address of a request whose token does not hold, and refuses it once spent', async () => {
+    const app = await build({ store: limiter(), per_minute: 3 })
+    const ip = freshIp()
+    // A user of its own: the counters outlive a test, and alice's budget is spent by others.
+    const dora = await register(`dora-${ip}`)
+    const forged = { id: dora.id, token: `${dora.token.slice(0, -4)}AAAA` }
+    for (const left of [2, 1, 0]) {
+      const response = await get(app, '/v1/users/me', ip, forged)
+      expect(response.statusCode).toBe(401)
+      expect(rateHeaders(response)).toMatchObject({ limit: '3', remaining: String(left) })
+    }
+    // The address is spent for every caller from it, with a good token or none.
+    expectRateLimited(await get(app, '/v1/users/me', ip, dora))
+    expectRateLimited(await get(app, '/v1/users/me', ip))
+    expect((await get(app, '/v1/users/me', freshIp(), dora)).statusCode).toBe(200)
+  })
+
   it('counts per user across addresses, and per address across users', async () => {
     const app = await build({
       store: limiter(),

@@ -39,11 +39,17 @@ interface Counted {
 }
 
 /**
- * Fixed-window rate limits on every /v1 and /api route: per IP address on every request (an
- * `onRequest` hook, before anything else runs), per user once authenticated (a `preValidation`
- * hook: it runs after the routes' `onRequest: app.requireUser`, so `request.principal` is set,
- * and before the body is validated, so bad requests count too), and a stricter per-IP limit on
- * login and register. Every limited response carries `RateLimit-Policy` and `RateLimit`
+ * Fixed-window rate limits on every /v1 and /api route: per IP address on every request, per
+ * user once authenticated, and a stricter per-IP limit on login and register. A request that
+ * carries an access token is counted once, against its address and its user together, in a
+ * `preValidation` hook: it runs after the routes' `onRequest: app.requireUser`, so
+ * `request.principal` is set, and before the body is validated, so bad requests count too. That
+ * is one statement (one round trip) a request where counting the address first took two; the
+ * price, an HMAC check of the token before an address over its limit is refused, is a few
+ * microseconds. Any other request (no credentials, an API key, whose lookup may reach the
+ * database) is counted by address in an `onRequest` hook, before anything else runs, and by user
+ * after authentication. A request with a token that ends before `preValidation` (a 401, a body
+ * too large) is counted by address as its answer is sent. Every limited response carries `RateLimit-Policy` and `RateLimit`
  * (draft-ietf-httpapi-ratelimit-headers-10) for each budget the request was counted in; a
  * request over any limit is a 429 `rate_limited` with `Retry-After`.
  */
@@ -56,6 +62,13 @@ export const rateLimitPlugin = fp(
     const counted = new WeakMap<FastifyRequest, Counted[]>()
     /** Requests on limited paths: the per-user budget applies to them only. */
     const limited = new WeakSet<FastifyRequest>()
+    /** Limited requests with an access token whose address is not counted yet. */
+    const deferred = new WeakSet<FastifyRequest>()
+    const byAddress = (request: FastifyRequest): Budget => ({
+      policy: 'ip',
+      key: `ip:${request.ip}`,
+      limit: per_minute,
+    })
 
     /** Counts the request against every budget in one call to the store (one round trip). */
     const count = async (budgets: Budget[]): Promise<Counted[]> => {
@@ -63,11 +76,8 @@ export const rateLimitPlugin = fp(
       return budgets.map(({ policy, limit }, i) => ({ policy, limit, hit: hits[i]! }))
     }
 
-    const enforce = (
-      request: FastifyRequest,
-      reply: FastifyReply,
-      results: Counted[],
-    ): FastifyReply | undefined => {
+    /** Adds the budgets just counted to the request's RateLimit headers. */
+    const headersOf = (request: FastifyRequest, reply: FastifyReply, results: Counted[]) => {
       // A store that could not count (Redis down) lets the request through and claims nothing.
       const all = [...(counted.get(request) ?? []), ...results.filter((r) => r.hit.count > 0)]
       counted.set(request, all)
@@ -80,6 +90,14 @@ export const rateLimitPlugin = fp(
             .join(', '),
         })
       }
+    }
+
+    const enforce = (
+      request: FastifyRequest,
+      reply: FastifyReply,
+      results: Counted[],
+    ): FastifyReply | undefined => {
+      headersOf(request, reply, results)
       const denied = results
         .filter((r) => r.hit.count > 0 && !r.hit.allowed)
         .sort((a, b) => b.hit.reset_in_ms - a.hit.reset_in_ms)[0]
@@ -99,25 +117,51 @@ export const rateLimitPlugin = fp(
     app.addHook('onRequest', async (request, reply) => {
       // The matched route, not the raw URL, so an encoded path cannot slip past; the raw path
       // only for a request that matched no route.
-      const path = request.routeOptions.url ?? request.url.split('?')[0] ?? ''
+      const route = request.routeOptions.url
+      const path = route ?? request.url.split('?')[0] ?? ''
       if (!LIMITED_PATH.test(path)) return
-      const budgets: Budget[] = [{ policy: 'ip', key: `ip:${request.ip}`, limit: per_minute }]
-      if (request.method === 'POST' && AUTH_ROUTES.has(path)) {
-        budgets.push({ policy: 'auth', key: `auth:ip:${request.ip}`, limit: auth_per_minute })
-      }
-      const results = await count(budgets)
       limited.add(request)
-      return enforce(request, reply, results)
+      if (request.method === 'POST' && AUTH_ROUTES.has(path)) {
+        const auth: Budget = {
+          policy: 'auth',
+          key: `auth:ip:${request.ip}`,
+          limit: auth_per_minute,
+        }
+        return enforce(request, reply, await count([byAddress(request), auth]))
+      }
+      if (route !== undefined && carriesAccessToken(request.headers.authorization)) {
+        deferred.add(request)
+        return
+      }
+      return enforce(request, reply, await count([byAddress(request)]))
     })
 
     app.addHook('preValidation', async (request, reply) => {
-      if (!limited.has(request) || !request.principal) return
-      const key = `user:${request.principal.user_id}`
-      return enforce(request, reply, await count([{ policy: 'user', key, limit: per_minute }]))
+      if (!limited.has(request)) return
+      const budgets: Budget[] = deferred.delete(request) ? [byAddress(request)] : []
+      if (request.principal) {
+        budgets.push({
+          policy: 'user',
+          key: `user:${request.principal.user_id}`,
+          limit: per_minute,
+        })
+      }
+      if (budgets.length === 0) return
+      return enforce(request, reply, await count(budgets))
+    })
+
+    // A request that never reached preValidation still spent its address's budget.
+    app.addHook('onSend', async (request, reply, payload) => {
+      if (deferred.delete(request)) headersOf(request, reply, await count([byAddress(request)]))
+      return payload
     })
   },
   { name: 'chatkeep-rate-limit' },
 )
+
+/** `Bearer` and a token that is not an API key (`ck_…`): checked without the database. */
+const carriesAccessToken = (authorization: string | undefined): boolean =>
+  authorization !== undefined && /^Bearer\s+(?!ck_)\S/i.test(authorization)
 
 const remaining = (r: Counted) => Math.max(0, r.limit - r.hit.count)
 const seconds = (ms: number) => Math.max(0, Math.ceil(ms / 1000))
