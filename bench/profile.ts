@@ -85,12 +85,12 @@ const layerOfFrame = (frame: ProfileNode): string | undefined => {
   if (url === '') return GENERATED.find(([, re]) => re.test(functionName))?.[0]
   return LAYERS.find(([, re]) => re.test(url))?.[0]
 }
+const NODE_HTTP = 'Node, HTTP and native'
 const SPECIAL: Record<string, string> = {
   '(garbage collector)': 'garbage collection',
-  '(program)': 'Node, HTTP and native',
+  '(program)': NODE_HTTP,
   '(idle)': 'idle',
 }
-const NODE_HTTP = 'Node, HTTP and native'
 
 /** The functions with the most self time, for BENCH_PROFILE_TOP=N. */
 function topFunctions(profile: Profile, n: number): string[] {

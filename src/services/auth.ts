@@ -77,6 +77,9 @@ const TOUCH_INTERVAL_MS = 60_000
 const MAX_BEARER = 4096
 /** `ck_` + 12 hex characters shown in lists, `_`, then 32 random bytes as base64url. */
 const API_KEY = /^(ck_[0-9a-f]{12})_[A-Za-z0-9_-]{43}$/
+
+/** An API key, as `authenticate` tells it from an access token (whose check needs no database). */
+export const isApiKey = (bearer: string): boolean => API_KEY.test(bearer)
 const REFRESH_TOKEN = /^ckr_[A-Za-z0-9_-]{43}$/
 const DEFAULT_SCOPES = ['read', 'write']
 /** The one answer to an unknown user and a wrong password alike. */

@@ -17,6 +17,10 @@ declare module 'fastify' {
 }
 
 const BEARER = /^Bearer\s+(\S+)$/i
+
+/** The credential of an `Authorization: Bearer …` header; undefined without one. */
+export const bearerOf = (authorization: string | undefined): string | undefined =>
+  BEARER.exec(authorization ?? '')?.[1]
 const READ_METHODS = new Set(['GET', 'HEAD', 'OPTIONS'])
 
 /**
@@ -28,15 +32,15 @@ export const authPlugin = fp(
   async (app: FastifyInstance, options: { authenticator: Authenticator }) => {
     app.decorateRequest('principal', null)
     const requireUser = async (request: FastifyRequest, reply: FastifyReply) => {
-      const match = BEARER.exec(request.headers.authorization ?? '')
-      if (match === null) {
+      const bearer = bearerOf(request.headers.authorization)
+      if (bearer === undefined) {
         reply.header('www-authenticate', 'Bearer realm="chatkeep"')
         throw new ChatkeepError(
           'unauthorized',
           'Send an access token or API key as `Authorization: Bearer …`.',
         )
       }
-      const principal = await options.authenticator.authenticate(match[1]!).catch((error) => {
+      const principal = await options.authenticator.authenticate(bearer).catch((error) => {
         // RFC 6750: a refused token says so, so that clients know to refresh it.
         if (isChatkeepError(error, 'unauthorized')) {
           reply.header('www-authenticate', 'Bearer realm="chatkeep", error="invalid_token"')

@@ -2,7 +2,9 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify'
 import fp from 'fastify-plugin'
 import { ChatkeepError } from '../../errors.js'
 import type { RateLimitBudget, RateLimitHit, RateLimitStore } from '../../rate-limit/store.js'
+import { isApiKey } from '../../services/auth.js'
 import { sendProblem } from '../problem.js'
+import { bearerOf } from './auth.js'
 
 export interface RateLimitOptions {
   store: RateLimitStore
@@ -49,9 +51,10 @@ interface Counted {
  * microseconds. Any other request (no credentials, an API key, whose lookup may reach the
  * database) is counted by address in an `onRequest` hook, before anything else runs, and by user
  * after authentication. A request with a token that ends before `preValidation` (a 401, a body
- * too large) is counted by address as its answer is sent. Every limited response carries `RateLimit-Policy` and `RateLimit`
- * (draft-ietf-httpapi-ratelimit-headers-10) for each budget the request was counted in; a
- * request over any limit is a 429 `rate_limited` with `Retry-After`.
+ * too large) is counted by address as its answer is sent. Every limited response carries
+ * `RateLimit-Policy` and `RateLimit` (draft-ietf-httpapi-ratelimit-headers-10) for each budget
+ * the request was counted in; a request over any limit is a 429 `rate_limited` with
+ * `Retry-After`.
  */
 export const rateLimitPlugin = fp(
   async (app: FastifyInstance, options: RateLimitOptions) => {
@@ -159,9 +162,11 @@ export const rateLimitPlugin = fp(
   { name: 'chatkeep-rate-limit' },
 )
 
-/** `Bearer` and a token that is not an API key (`ck_…`): checked without the database. */
-const carriesAccessToken = (authorization: string | undefined): boolean =>
-  authorization !== undefined && /^Bearer\s+(?!ck_)\S/i.test(authorization)
+/** A credential the authenticator checks as an access token: by its signature, no database. */
+const carriesAccessToken = (authorization: string | undefined): boolean => {
+  const bearer = bearerOf(authorization)
+  return bearer !== undefined && !isApiKey(bearer)
+}
 
 const remaining = (r: Counted) => Math.max(0, r.limit - r.hit.count)
 const seconds = (ms: number) => Math.max(0, Math.ceil(ms / 1000))
