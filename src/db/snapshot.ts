@@ -2,6 +2,7 @@ import BetterSqlite3 from 'better-sqlite3'
 import { type CompiledQuery, type Kysely, type RawBuilder, sql } from 'kysely'
 import type { Snapshot } from './database.js'
 import { translateDriverError } from './driver-errors.js'
+import { StatementCache } from './sqlite-driver.js'
 import type { Schema } from './schema.js'
 
 /** How long the reading connection waits on SQLite's rare reader locks (WAL recovery). */
@@ -57,24 +58,16 @@ export async function snapshotOfSqliteFile<T>(
         timeout: READER_BUSY_TIMEOUT_MS,
       }),
   )
-  const statements = new Map<string, BetterSqlite3.Statement>()
-  const prepared = (text: string) => {
-    let statement = statements.get(text)
-    if (statement === undefined) {
-      statement = handle.prepare(text)
-      statements.set(text, statement)
-    }
-    return statement
-  }
+  const statements = new StatementCache(handle)
   try {
     await driver(() => {
       handle.exec('begin')
       // A deferred transaction takes its snapshot at its first read: take it now.
-      prepared('select count(*) from sqlite_master').get()
+      statements.get('select count(*) from sqlite_master').execute([])
     })
     const result = await work({
       all: <R>(query: CompiledQuery) =>
-        driver(() => prepared(query.sql).all(...(query.parameters as unknown[])) as R[]),
+        driver(() => statements.get(query.sql).execute<R>(query.parameters).rows),
     })
     handle.exec('commit')
     return result

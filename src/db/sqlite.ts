@@ -26,7 +26,7 @@ import type { Schema } from './schema.js'
 import { snapshotOfSqliteFile, snapshotOnConnection } from './snapshot.js'
 import { sqliteVectors } from './sqlite-vectors.js'
 import { UniqueIndexNames } from './sqlite-constraints.js'
-import { ConnectionGate, runStatement, SqliteDriver, StatementCache } from './sqlite-driver.js'
+import { ConnectionGate, SqliteDriver, StatementCache } from './sqlite-driver.js'
 import { TranslatingDriver } from './translating-driver.js'
 
 export type SqliteSynchronous = 'off' | 'normal' | 'full' | 'extra'
@@ -140,7 +140,7 @@ export class SqliteDatabase extends RootDatabase {
     const statements = this.#statements
     this.#held = {
       run: (statement, params) =>
-        runStatement<never>(statements.get(statement.sql), statement.order(params)).rows,
+        statements.get(statement.sql).execute<never>(statement.order(params)).rows,
     }
     const driver = new SqliteDriver(this.#statements, this.#gate, () => this.#handle.close())
     this.builder = new Kysely<Schema>({
@@ -173,7 +173,7 @@ export class SqliteDatabase extends RootDatabase {
     const statements = this.#statements
     try {
       return await this.#gate.run(
-        () => runStatement<R>(statements.get(statement.sql), statement.order(params)).rows,
+        () => statements.get(statement.sql).execute<R>(statement.order(params)).rows,
       )
     } catch (error) {
       throw this.#errors.translate(error)
@@ -194,13 +194,13 @@ export class SqliteDatabase extends RootDatabase {
       this.assertOpen()
       try {
         return await this.#gate.run(() => {
-          statements.get('begin immediate').run()
+          statements.get('begin immediate').execute([])
           try {
             const result = work(held)
-            statements.get('commit').run()
+            statements.get('commit').execute([])
             return result
           } catch (error) {
-            if (handle.inTransaction) statements.get('rollback').run()
+            if (handle.inTransaction) statements.get('rollback').execute([])
             throw error
           }
         })
