@@ -1,5 +1,4 @@
 import Fastify, {
-  LogController,
   type FastifyBaseLogger,
   type FastifyInstance,
   type FastifyServerOptions,
@@ -12,7 +11,8 @@ import { clientErrorHandler } from './client-errors.js'
 import { serializeRequest } from './log-redaction.js'
 import { MAX_PARAM_LENGTH } from './path-errors.js'
 import { errorHandler, sendProblem } from './problem.js'
-import { REQUEST_ID_LOG_LABEL, requestIdOf, requestIdPlugin } from './request-id.js'
+import { requestIdOf, requestIdPlugin } from './request-id.js'
+import { RequestLog } from './request-log.js'
 import { ChatkeepError } from '../errors.js'
 import type { AuthService } from '../services/auth.js'
 import { adminConsole } from './admin-console.js'
@@ -88,7 +88,7 @@ export async function buildApp(options: AppOptions): Promise<FastifyInstance> {
     // The caller's X-Request-Id when well-formed, else a UUIDv7; on every log line of the request.
     genReqId: requestIdOf,
     requestIdHeader: false,
-    logController: new LogController({ requestIdLogLabel: REQUEST_ID_LOG_LABEL }),
+    logController: new RequestLog(),
     routerOptions: { maxParamLength: MAX_PARAM_LENGTH },
     // A malformed or overlong path fails in the router, before any route: answer problem+json.
     frameworkErrors: errorHandler,

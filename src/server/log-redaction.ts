@@ -61,8 +61,8 @@ function decodeName(name: string): string {
 }
 
 /**
- * pino's serializer of `req` (Fastify's "incoming request" line): Fastify's own fields, the URL
- * redacted.
+ * pino's serializer of `req` (the "request completed" line, and "incoming request" at debug):
+ * Fastify's own fields, the URL redacted.
  */
 export function serializeRequest(request: FastifyRequest) {
   return {

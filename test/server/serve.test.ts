@@ -92,6 +92,9 @@ function serve(args: string[], env: Record<string, string> = {}): Serve {
   return handle
 }
 
+/** At debug the server logs each request as it arrives: how these tests see one in flight. */
+const IN_FLIGHT_LOGGED = { LOG_LEVEL: 'debug' }
+
 /** Starts a server on `database_url` and resolves with its base URL once it listens. */
 async function started(database_url: string, env: Record<string, string> = {}) {
   const server = serve(['--port', '0', '--database-url', database_url], env)
@@ -224,7 +227,7 @@ for (const engine of ENGINES) {
     })
 
     test('SIGTERM lets a request in flight finish, refuses new connections, then exits 0', async () => {
-      const { server, url } = await started(database.database_url)
+      const { server, url } = await started(database.database_url, IN_FLIGHT_LOGGED)
       const { token, user_id } = await register(url)
       const chat = await call(`${url}/v1/conversations`, 'POST', { title: 'Batch' }, token)
       const path = `/v1/conversations/${chat.body.id}/messages/batch`
@@ -303,7 +306,7 @@ for (const engine of ENGINES) {
     })
 
     test('a second signal (a second later) exits at once, without waiting for the request in flight', async () => {
-      const { server, url } = await started(database.database_url)
+      const { server, url } = await started(database.database_url, IN_FLIGHT_LOGGED)
       const { port } = new URL(url)
       // A body that never completes holds the graceful stop open.
       const req = httpRequest({
