@@ -124,6 +124,17 @@ export abstract class Database {
    */
   abstract write<T>(work: () => Promise<T>): Promise<T>
 
+  /**
+   * One write statement, committed as soon as it has run and durable once the promise resolves,
+   * for many small writes acknowledged together (the audit rows of reads). On SQLite its commit
+   * does not stop the event loop for the fsync (`SqliteDatabase`); on PostgreSQL the server
+   * flushes while Node goes on, so it is `write`. On a transaction's handle, part of the
+   * transaction.
+   */
+  async writeFlushedOffLoop(query: CompiledQuery): Promise<void> {
+    await this.write(() => this.kysely.executeQuery(query))
+  }
+
   /** One consistent, read-only view of the database for `work`, which does not hold up writers. */
   abstract snapshot<T>(work: (snapshot: Snapshot) => Promise<T>): Promise<T>
 

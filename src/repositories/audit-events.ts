@@ -30,6 +30,17 @@ export async function insertAuditEvents(
   await db.kysely.insertInto('audit_events').values(rows).execute()
 }
 
+/**
+ * The same as one group of events whose commit is made durable off the event loop
+ * (`Database.writeFlushedOffLoop`), for the audit rows of reads.
+ */
+export async function insertAuditEventsFlushedOffLoop(
+  db: Database,
+  rows: NewAuditEventRow[],
+): Promise<void> {
+  await db.writeFlushedOffLoop(db.kysely.insertInto('audit_events').values(rows).compile())
+}
+
 export interface AuditFilter extends IdCursor {
   user_id?: string | undefined
   action?: string | undefined

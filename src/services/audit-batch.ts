@@ -14,7 +14,8 @@ interface Waiting {
 /**
  * Audit rows of reads, committed in groups: rows that arrive while a commit runs (or in the same
  * turn of the event loop) share the next one, so a busy server pays one durable commit for many
- * reads. Each caller's promise settles when the commit that holds its row has: nothing is
+ * reads, and on SQLite its fsync runs off the event loop while the next group gathers. Each
+ * caller's promise settles when the commit that holds its row is on disk: nothing is
  * acknowledged that a crash could lose.
  */
 export class AuditBatch {
@@ -46,11 +47,9 @@ export class AuditBatch {
       while (this.#waiting.length > 0) {
         const group = this.#waiting.splice(0, MAX_BATCH)
         try {
-          await this.db.write(() =>
-            audit.insertAuditEvents(
-              this.db,
-              group.map((w) => w.row),
-            ),
+          await audit.insertAuditEventsFlushedOffLoop(
+            this.db,
+            group.map((w) => w.row),
           )
           for (const w of group) w.resolve()
         } catch {
