@@ -18,10 +18,25 @@ import {
  * seq is never committed after one of a higher seq is visible). An index is loaded on its first
  * search; every search first applies the log past its watermark, so it sees every commit made
  * before it began, on any instance, and a restart just loads again.
+ *
+ * The log would grow with every write for ever: an instance that has applied it keeps only its
+ * last `log_keep` rows. An instance further behind than that (idle, or started long ago) finds
+ * the rows after its watermark gone — the oldest row left is past it — and loads afresh.
  */
 
 /** The log's rows applied per round trip, and chunks read per batch of a load. */
 const BATCH = 5_000
+
+/**
+ * Log rows kept behind the newest an instance has applied: room for instances a little behind
+ * to catch up row by row (a row is a document's or a message's change, some 40 bytes).
+ */
+const LOG_KEEP = 100_000
+
+export interface MemoryVectorIndexOptions {
+  /** Log rows kept (LOG_KEEP); the log is pruned once it holds twice as many. */
+  log_keep?: number
+}
 
 /**
  * One owner's vectors of one dimension ('' for shared documents), each with its group (a chunk's
@@ -267,8 +282,14 @@ export class MemoryVectorIndex implements VectorIndex {
   readonly #mutex = new Mutex()
   readonly #source: Source
 
-  constructor(readonly kind: VectorKind = 'chunks') {
+  readonly #logKeep: number
+
+  constructor(
+    readonly kind: VectorKind = 'chunks',
+    options: MemoryVectorIndexOptions = {},
+  ) {
     this.#source = SOURCES[kind]
+    this.#logKeep = options.log_keep ?? LOG_KEEP
   }
 
   /** Any dimension is indexed as it comes: nothing to prepare. */
@@ -298,9 +319,14 @@ export class MemoryVectorIndex implements VectorIndex {
   async #current(db: Database): Promise<Vectors> {
     await this.#mutex.lock()
     try {
-      this.#vectors ??= await load(db, this.#source)
-      await catchUp(db, this.#source, this.#vectors)
-      return this.#vectors
+      let vectors = (this.#vectors ??= await load(db, this.#source))
+      const oldest = await catchUp(db, this.#source, vectors)
+      if (oldest === 'pruned_past_watermark') {
+        vectors = this.#vectors = await load(db, this.#source)
+      } else if (oldest !== null && vectors.watermark - oldest >= 2 * this.#logKeep) {
+        await pruneLog(db, this.#source, vectors.watermark - this.#logKeep)
+      }
+      return vectors
     } finally {
       this.#mutex.unlock()
     }
@@ -309,9 +335,13 @@ export class MemoryVectorIndex implements VectorIndex {
 
 /** A memory index per kind, each loaded on its own first search. */
 export class MemoryVectorIndexes implements VectorIndex {
-  readonly #indexes = {
-    chunks: new MemoryVectorIndex('chunks'),
-    messages: new MemoryVectorIndex('messages'),
+  readonly #indexes: Record<VectorKind, MemoryVectorIndex>
+
+  constructor(options: MemoryVectorIndexOptions = {}) {
+    this.#indexes = {
+      chunks: new MemoryVectorIndex('chunks', options),
+      messages: new MemoryVectorIndex('messages', options),
+    }
   }
 
   async cover(): Promise<void> {}
@@ -345,17 +375,32 @@ function load(db: Database, source: Source): Promise<Vectors> {
 /**
  * Applies the log past the watermark: each key named there (a document, a message) is read
  * again as it is now (a state newer than the log row only repeats what a later row will say).
+ * Answers the log's oldest seq as last seen (null when nothing was past the watermark), or
+ * `pruned_past_watermark` when rows after the watermark are gone and only a load can tell what
+ * they said. A gap left by a rolled-back write right at the log's start looks the same, and
+ * costs a load that was not needed, never a missed change.
  */
-async function catchUp(db: Database, source: Source, vectors: Vectors): Promise<void> {
+async function catchUp(
+  db: Database,
+  source: Source,
+  vectors: Vectors,
+): Promise<number | null | 'pruned_past_watermark'> {
+  const log = sql.table(source.log)
   for (;;) {
     const changes = await db.kysely
       .selectFrom(source.log)
-      .select(['seq', sql<string>`${sql.ref(source.logKey)}`.as('key')])
+      .select([
+        'seq',
+        sql<string>`${sql.ref(source.logKey)}`.as('key'),
+        sql<string>`(select min(seq) from ${log})`.as('oldest'),
+      ])
       .where('seq', '>', vectors.watermark)
       .orderBy('seq')
       .limit(BATCH)
       .execute()
-    if (changes.length === 0) return
+    if (changes.length === 0) return null
+    const oldest = Number(changes[0]!.oldest)
+    if (oldest > vectors.watermark + 1) return 'pruned_past_watermark'
     const keys = [...new Set(changes.map((c) => c.key))]
     for (const key of keys) vectors.removeKey(key)
     for (let after: string | null = null; ;) {
@@ -365,6 +410,19 @@ async function catchUp(db: Database, source: Source, vectors: Vectors): Promise<
       after = rows.at(-1)!.id
     }
     vectors.watermark = Number(changes.at(-1)!.seq)
-    if (changes.length < BATCH) return
+    if (changes.length < BATCH) return oldest
+  }
+}
+
+/**
+ * Deletes the log's rows up to `through`, which this instance has applied. Housekeeping on the
+ * search path: a failure leaves the rows for the next search to try again, and never fails
+ * the search.
+ */
+async function pruneLog(db: Database, source: Source, through: number): Promise<void> {
+  try {
+    await db.write(() => db.kysely.deleteFrom(source.log).where('seq', '<=', through).execute())
+  } catch {
+    // Left for the next search.
   }
 }
