@@ -221,9 +221,9 @@ export class SqliteDatabase extends RootDatabase {
   /**
    * The statement commits at `synchronous=NORMAL`, a write to the WAL, and the promise resolves
    * once the WAL has been fsynced on libuv's thread pool (WalFlush): as durable as a commit at
-   * FULL, but the fsync no longer stops every other request on the main thread, and writes that
-   * arrive meanwhile wait for one flush together. Both pragmas run in the same synchronous turn
-   * as the statement, so no other commit of this connection runs at NORMAL.
+   * FULL, but the fsync no longer stops every other request on the main thread. Both pragmas
+   * run in the same synchronous turn as the statement, so no other commit of this connection
+   * runs at NORMAL.
    */
   override async writeFlushedOffLoop(query: CompiledQuery): Promise<void> {
     const flush = this.#walFlush

@@ -27,7 +27,7 @@ export async function insertAuditEvents(
   db: Database,
   rows: NewAuditEventRow | NewAuditEventRow[],
 ): Promise<void> {
-  await db.kysely.insertInto('audit_events').values(rows).execute()
+  await insertQuery(db, rows).execute()
 }
 
 /**
@@ -38,8 +38,11 @@ export async function insertAuditEventsFlushedOffLoop(
   db: Database,
   rows: NewAuditEventRow[],
 ): Promise<void> {
-  await db.writeFlushedOffLoop(db.kysely.insertInto('audit_events').values(rows).compile())
+  await db.writeFlushedOffLoop(insertQuery(db, rows).compile())
 }
+
+const insertQuery = (db: Database, rows: NewAuditEventRow | NewAuditEventRow[]) =>
+  db.kysely.insertInto('audit_events').values(rows)
 
 export interface AuditFilter extends IdCursor {
   user_id?: string | undefined
