@@ -180,6 +180,7 @@ export function createStore(
   }
   const systemConfig = new SystemConfigService(database, { cache })
   const usage = new UsageService(database, systemConfig)
+  const audit = new AuditService(database)
   return {
     engine: database.engine,
     database,
@@ -190,7 +191,7 @@ export function createStore(
     documents: new DocumentService(database, null),
     search: new SearchService(database, null, cipher),
     metrics: new MetricService(database),
-    audit: new AuditService(database),
+    audit,
     events: new EventService(database, null),
     config: systemConfig,
     usage,
@@ -200,7 +201,7 @@ export function createStore(
     ),
     legalHolds: new LegalHoldService(database),
     get privacy() {
-      return new PrivacyService(database, cipher, cache, () => this.transcripts)
+      return new PrivacyService(database, cipher, cache, () => this.transcripts, audit)
     },
     get transcripts() {
       return new TranscriptService(database, null, transcripts, this)

@@ -1,5 +1,6 @@
 import { type CliContext, EXIT_FAILURE, EXIT_OK, type ParsedArgs, UsageError } from './command.js'
 import type { auditOptions } from './commands/audit.js'
+import { recordCliAction } from './cli-audit.js'
 import { withStore } from './with-database.js'
 
 /** `chatkeep audit verify`: the work, loaded once its arguments are parsed. */
@@ -15,7 +16,15 @@ export async function run(
   const head = values.head === undefined ? undefined : parseHead(values.head)
   const report = await withStore(ctx, values['database-url'], async (store) => {
     const sealed = values['read-only'] ? 0 : await store.audit.seal()
-    return { sealed_now: sealed, ...(await store.audit.verify(head === undefined ? {} : { head })) }
+    const verified = await store.audit.verify(head === undefined ? {} : { head })
+    // Reading the audit log is itself audited; written after the walk, so it is not counted in it.
+    await recordCliAction(store.database, 'audit.verify', null, {
+      ok: verified.ok,
+      sealed: verified.sealed,
+      problem_count: verified.problem_count,
+      head: verified.head,
+    })
+    return { sealed_now: sealed, ...verified }
   })
   if (values.json) {
     ctx.stdout(JSON.stringify(report, null, 2))

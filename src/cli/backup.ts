@@ -13,6 +13,7 @@ import {
   type ParsedArgs,
   noPositionals,
 } from './command.js'
+import { recordCliActionIfMigrated } from './cli-audit.js'
 import { withDatabase } from './with-database.js'
 import type { backupOptions } from './commands/backup.js'
 
@@ -26,15 +27,29 @@ export async function run(
   const keep = wholeNumberOption(values.keep, '--keep')
   const config = envToOperationsConfig(ctx.env())
   const progress = ctx.progress('backup', 'bytes')
-  const result = await withDatabase(ctx, values['database-url'], (db) =>
-    createBackup(db, {
+  const result = await withDatabase(ctx, values['database-url'], async (db) => {
+    const backup = await createBackup(db, {
       dir: values.dir ?? config.backup_dir,
       keep: keep ?? config.backup_keep,
       format,
       pg_dump: values['pg-dump'] ?? pgTool(ctx, 'PG_DUMP'),
       onProgress: (bytes) => progress.update(bytes),
-    }).finally(() => progress.finish()),
-  )
+    }).finally(() => progress.finish())
+    const id = backup.manifest.backup_log_id
+    await recordCliActionIfMigrated(
+      ctx,
+      db,
+      'backup.create',
+      id === null ? null : { type: 'backup', id },
+      {
+        path: backup.path,
+        kind: backup.manifest.kind,
+        sha256: backup.manifest.sha256,
+        file_size_bytes: backup.manifest.file_size_bytes,
+      },
+    )
+    return backup
+  })
   printBackup(ctx, result, values.json)
   return EXIT_OK
 }

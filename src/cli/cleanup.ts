@@ -8,6 +8,7 @@ import {
   noPositionals,
   UsageError,
 } from './command.js'
+import { cliActor, recordCliAction } from './cli-audit.js'
 import { readEmbeddingIds } from './embedding-ids.js'
 import { renderTable } from './table.js'
 import { withStore } from './with-database.js'
@@ -38,14 +39,24 @@ export async function run(
     const progress = ctx.progress(dry_run ? 'counting' : 'cleanup', 'rows')
     let done = 0
     try {
-      return await cleanup(store, {
+      const report = await cleanup(store, {
         retention_days,
         events_retention_days: operations.events_retention_days,
         older_than_days: olderThan,
         dry_run,
         batch_size: batchSize,
         onBatch: (_kind, removed) => progress.update((done += removed)),
+        actor: cliActor(),
       })
+      await recordCliAction(store.database, 'cleanup.run', null, {
+        dry_run: report.dry_run,
+        removed: report.removed,
+        cutoffs: {
+          deleted_before: report.cutoffs.deleted_before,
+          inactive_before: report.cutoffs.inactive_before,
+        },
+      })
+      return report
     } finally {
       progress.finish()
     }
@@ -85,11 +96,17 @@ async function reconcile(
     const progress = ctx.progress(options.dry_run ? 'counting' : 'reconcile', 'chunks')
     let done = 0
     try {
-      return await store.documents.reconcileEmbeddings(ids, {
+      const reconciled = await store.documents.reconcileEmbeddings(ids, {
         ...options,
         listed_at,
         onBatch: (removed) => progress.update((done += removed)),
       })
+      await recordCliAction(store.database, 'cleanup.embeddings', null, {
+        dry_run: reconciled.dry_run,
+        checked: reconciled.checked,
+        removed: reconciled.removed,
+      })
+      return reconciled
     } finally {
       progress.finish()
     }

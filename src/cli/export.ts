@@ -3,6 +3,7 @@ import { exportDatabase, type ExportSummary } from '../operations/logical/export
 import { EXIT_OK, UsageError, type CliContext, type ParsedArgs, noPositionals } from './command.js'
 import { withDatabase } from './with-database.js'
 import type { exportOptions } from './commands/export.js'
+import { recordCliAction } from './cli-audit.js'
 import { formatBytes } from './format.js'
 import { writeNewFile } from './new-file.js'
 
@@ -20,6 +21,8 @@ export async function run(
     async (db) => {
       const progress = ctx.progress('export', 'rows')
       const onProgress = (done: number, total: number) => progress.update(done, total)
+      // Before the first byte: every row may leave with it, and a dead export is on record too.
+      await recordCliAction(db, 'database.export', null, { output })
       try {
         if (output === '-') {
           const summary = await exportDatabase(db, process.stdout, { onProgress })

@@ -5,6 +5,7 @@ import { TABLE_ORDER } from '../operations/logical/format.js'
 import { importDatabase, type ImportSummary } from '../operations/logical/import.js'
 import { isZipFile, openUserArchive } from '../operations/personal-data/archive.js'
 import { onePositional, EXIT_OK, type CliContext, type ParsedArgs } from './command.js'
+import { recordCliAction } from './cli-audit.js'
 import { withDatabase } from './with-database.js'
 import type { importJsonlOptions } from './commands/import-jsonl.js'
 
@@ -30,6 +31,14 @@ export async function run(
           onProgress: (done, total) => progress.update(done, total),
         })
         progress.finish()
+        // After the import: written before, it would make the empty database an import needs not empty.
+        await recordCliAction(db, 'database.import', null, {
+          source: file === '-' ? 'stdin' : file,
+          user_export: archive !== null,
+          replaced: summary.replaced,
+          inserted: summary.inserted,
+          skipped: summary.skipped,
+        })
         for (const line of summaryLines(summary, file === '-' ? 'stdin' : file)) ctx.stdout(line)
         return EXIT_OK
       } finally {

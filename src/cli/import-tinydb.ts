@@ -1,6 +1,7 @@
 import { formatReport } from '../operations/import/report.js'
 import { importTinyDb } from '../operations/import/tinydb.js'
 import { onePositional, EXIT_OK, type CliContext, type ParsedArgs } from './command.js'
+import { recordCliAction } from './cli-audit.js'
 import { withStore } from './with-database.js'
 import type { importTinyDbOptions } from './commands/import-tinydb.js'
 
@@ -20,6 +21,12 @@ export async function run(
     } finally {
       progress.finish()
     }
+    await recordCliAction(store.database, 'database.import', null, {
+      source: report.source,
+      file: report.file,
+      created: report.created,
+      skipped: report.skipped.length,
+    })
     ctx.stdout(values.json ? JSON.stringify(report, null, 2) : formatReport(report).join('\n'))
     return EXIT_OK
   })

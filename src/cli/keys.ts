@@ -10,6 +10,7 @@ import { openUserKeyStore } from '../db/user-key-store.js'
 import { writeNewFile } from './new-file.js'
 import { ChatkeepError } from '../errors.js'
 import { EXIT_OK, UsageError, type CliContext, type ParsedArgs } from './command.js'
+import { recordCliAction, recordCliActionIfMigrated } from './cli-audit.js'
 import { withDatabase } from './with-database.js'
 import { DEFAULT_BATCH, MAX_BATCH, type keysOptions } from './commands/keys.js'
 import { didYouMean } from './suggest.js'
@@ -85,6 +86,11 @@ async function rotate(
   } finally {
     progress.finish()
   }
+  await recordCliAction(db, 'keys.rotate', null, {
+    reencrypted: done,
+    active_key_id: cipher.active_key_id,
+    encrypt_plaintext: plaintext,
+  })
   ctx.stdout(`Re-encrypted ${done} message(s) under key ${cipher.active_key_id}.`)
   const after = await countByKey(db)
   const left = pendingFor(cipher, after, plaintext)
@@ -137,6 +143,11 @@ async function keyStoreCopy(
           const { summary } = await writeNewFile(output, (out) =>
             backupKeyStore(store, db.engine, out),
           )
+          await recordCliActionIfMigrated(ctx, db, 'keys.backup', null, {
+            output,
+            users: summary.users,
+            erased: summary.erased,
+          })
           ctx.stdout(
             `Backed up the key store to ${output}: ${summary.users} user key(s), ` +
               `${summary.erased} erased user(s). Keep it apart from the database backups.`,
@@ -144,6 +155,7 @@ async function keyStoreCopy(
           return EXIT_OK
         }
         const merge = await restoreKeyStore(store, db, file!)
+        await recordCliActionIfMigrated(ctx, db, 'keys.restore', null, { file, ...merge })
         ctx.stdout(
           `Merged ${file} into the key store: ${merge.added} added, ${merge.destroyed} destroyed ` +
             `(users erased since that backup), ${merge.unchanged} unchanged.`,

@@ -20,6 +20,7 @@ import {
   type ParsedArgs,
 } from './command.js'
 import type { Progress } from './progress.js'
+import { recordCliActionIfMigrated } from './cli-audit.js'
 import { withDatabase } from './with-database.js'
 import type { restoreOptions } from './commands/restore.js'
 
@@ -71,6 +72,14 @@ export async function run(
     } finally {
       progress?.finish()
     }
+    // Into the restored database, after the restore: written before, the restore would replace it.
+    await recordCliActionIfMigrated(ctx, db, 'backup.restore', null, {
+      file,
+      kind: result.manifest.kind,
+      sha256: result.manifest.sha256,
+      taken_at: result.manifest.started_at,
+      safety_backup: result.safety?.path ?? null,
+    })
     printRestore(ctx, db, file, result, values.json)
     return EXIT_OK
   })

@@ -1,4 +1,4 @@
-import { readFileSync } from 'node:fs'
+import { version } from './version.js'
 import { ChatkeepError } from '../errors.js'
 import {
   type CliContext,
@@ -83,12 +83,6 @@ export async function runCli(argv: readonly string[], ctx: CliContext): Promise<
     ctx.stderr(errorLine(error))
     return EXIT_FAILURE
   }
-}
-
-/** The version in package.json: two folders up from src/cli and from dist/cli alike. */
-function version(): string {
-  const pkg = JSON.parse(readFileSync(new URL('../../package.json', import.meta.url), 'utf8'))
-  return (pkg as { version: string }).version
 }
 
 function usageError(ctx: CliContext, message: string, usage: string): number {

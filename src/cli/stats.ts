@@ -11,6 +11,7 @@ import {
 import { type Cell, renderTable } from './table.js'
 import { withDatabase } from './with-database.js'
 import type { statsOptions } from './commands/stats.js'
+import { recordCliAction } from './cli-audit.js'
 import { formatBytes } from './format.js'
 
 /** `chatkeep stats`: the work, loaded once its arguments are parsed. */
@@ -29,7 +30,9 @@ export async function run(
   }
   const stats = await withDatabase(ctx, values['database-url'], async (db) => {
     await prepareSchema(db, false)
-    return collectStats(db, { days, top })
+    const collected = await collectStats(db, { days, top })
+    await recordCliAction(db, 'stats.read', null, { days: days ?? null, top: top ?? null })
+    return collected
   })
   if (values.json) ctx.stdout(JSON.stringify(stats, null, 2))
   else printStats(ctx, stats, values.all)

@@ -2,10 +2,12 @@ import { StringDecoder } from 'node:string_decoder'
 import { envToOperationsConfig, envToStoreConfig } from '../config/env.js'
 import { prepareSchema } from '../db/migrator.js'
 import { TRANSCRIPT_FORMATS, type TranscriptFormat } from '../schemas/transcripts.js'
+import type { RenderedTranscript } from '../services/transcripts.js'
 import { createStore, type Store } from '../store.js'
 import { writeFileAtomically } from '../transcripts/fs-storage.js'
 import type { Sink } from '../transcripts/render.js'
 import { onePositional, type CliContext, EXIT_OK, UsageError, type ParsedArgs } from './command.js'
+import { cliActor, recordCliAction } from './cli-audit.js'
 import { withDatabase } from './with-database.js'
 import type { transcriptOptions } from './commands/transcript.js'
 
@@ -45,7 +47,7 @@ async function stored(
 ): Promise<number> {
   const progress = ctx.progress('transcript', 'messages')
   const done = await store.transcripts
-    .create(conversationId, { format }, { progress: (n) => progress.update(n) })
+    .create(conversationId, { format }, { progress: (n) => progress.update(n), actor: cliActor() })
     .finally(() => progress.finish())
   ctx.stdout(
     `Transcript ${done.id}: ${done.message_count} message(s), ${done.file_size_bytes} bytes of ` +
@@ -55,7 +57,7 @@ async function stored(
   return EXIT_OK
 }
 
-/** `--output`: an ad-hoc export, not recorded (its file is the caller's, not the store's). */
+/** `--output`: an ad-hoc export, not stored as a transcript (its file is the caller's), but audited. */
 async function written(
   store: Store,
   conversationId: string,
@@ -65,8 +67,9 @@ async function written(
 ): Promise<number> {
   if (output === '-') {
     const lines = lineSink(ctx)
-    await store.transcripts.render(conversationId, { format }, lines.sink)
+    const rendered = await store.transcripts.render(conversationId, { format }, lines.sink)
     lines.end()
+    await recordWritten(store, rendered, '-')
     return EXIT_OK
   }
   const progress = ctx.progress('transcript', 'messages')
@@ -75,11 +78,22 @@ async function written(
       progress: (n) => progress.update(n),
     }),
   ).finally(() => progress.finish())
+  await recordWritten(store, done, output)
   ctx.stdout(
     `Wrote ${output}: ${done.message_count} message(s), ${done.file_size_bytes} bytes of ` +
-      `${done.format}, sha256 ${done.sha256} (not recorded)`,
+      `${done.format}, sha256 ${done.sha256} (not stored)`,
   )
   return EXIT_OK
+}
+
+/** A transcript written to a file of the caller's leaves no transcript row, but its read is audited. */
+function recordWritten(store: Store, done: RenderedTranscript, output: string): Promise<void> {
+  return recordCliAction(
+    store.database,
+    'conversation.export',
+    { type: 'conversation', id: done.conversation.id },
+    { format: done.format, output, messages: done.message_count, sha256: done.sha256 },
+  )
 }
 
 /**

@@ -3,6 +3,7 @@ import type { ErasureReport } from '../schemas/privacy.js'
 import type { UserExportManifest } from '../operations/personal-data/export.js'
 import { type CliContext, EXIT_OK, type ParsedArgs, UsageError } from './command.js'
 import type { userOptions } from './commands/user.js'
+import { cliActor } from './cli-audit.js'
 import { formatBytes } from './format.js'
 import { writeNewFile } from './new-file.js'
 import { withStore } from './with-database.js'
@@ -26,14 +27,15 @@ export async function run(
     if (output === '') throw new UsageError('--output needs a file name, or - for stdout')
     return withStore(ctx, values['database-url'], async (store) => {
       const user = await store.users.getByUsername(username)
+      const actor = cliActor()
       if (output === '-') {
-        const manifest = await store.privacy.export(user.id, process.stdout)
+        const manifest = await store.privacy.export(user.id, process.stdout, { actor })
         // stdout carries the zip: the summary goes to stderr.
         ctx.stderr(exportLine(manifest, 'stdout'))
         return EXIT_OK
       }
       const { summary, bytes } = await writeNewFile(resolve(output), (out) =>
-        store.privacy.export(user.id, out),
+        store.privacy.export(user.id, out, { actor }),
       )
       ctx.stdout(`${exportLine(summary, output)} (${formatBytes(bytes)})`)
       return EXIT_OK
@@ -47,7 +49,7 @@ export async function run(
   }
   return withStore(ctx, values['database-url'], async (store) => {
     const user = await store.users.getByUsername(username)
-    const report = await store.privacy.erase(user.id)
+    const report = await store.privacy.erase(user.id, cliActor())
     for (const line of erasureLines(report)) ctx.stdout(line)
     return EXIT_OK
   })

@@ -4,7 +4,7 @@ import { DatabaseRateLimitStore } from '../rate-limit/database-store.js'
 import { insertAuditEvents } from '../repositories/audit-events.js'
 import * as retention from '../repositories/retention.js'
 import { policiesInUse } from '../repositories/retention-policies.js'
-import { auditRow } from '../services/audit.js'
+import { type AuditContext, auditRow } from '../services/audit.js'
 import { RetentionService } from '../services/retention.js'
 import type { Store } from '../store.js'
 import { countEventsBefore, purgeEvents } from '../db/event-feed.js'
@@ -58,6 +58,8 @@ export interface CleanupOptions {
   events_retention_days?: number | undefined
   /** The clock; tests set it. */
   now?: Date | undefined
+  /** Who runs it (the CLI names itself): named in every `retention.purge` audit row. */
+  actor?: AuditContext | undefined
   /** Called after each committed batch (and once per kind in a dry run), e.g. for progress. */
   onBatch?: ((kind: CleanupKind, removed: number) => void | Promise<void>) | undefined
 }
@@ -131,8 +133,8 @@ export async function cleanup(store: Store, options: CleanupOptions): Promise<Cl
     removed[kind] += n
     await onBatch(kind, n)
   }
-  const run = options.dry_run === true ? dryRun : purge
-  await run(store, cutoffs, size, add)
+  if (options.dry_run === true) await dryRun(store, cutoffs, add)
+  else await purge(store, cutoffs, size, add, options.actor ?? {})
   return {
     dry_run: options.dry_run === true,
     retention_days: retentionDays,
@@ -153,7 +155,7 @@ const CONVERSATION_KIND: Record<retention.ConversationPurge, CleanupKind> = {
 }
 type Cutoffs = CleanupReport['cutoffs']
 
-async function dryRun(store: Store, c: Cutoffs, _size: number, add: Add): Promise<void> {
+async function dryRun(store: Store, c: Cutoffs, add: Add): Promise<void> {
   const db = store.database
   for (const kind of CONVERSATION_PURGES) {
     const counted = await retention.countConversations(db, kind, c)
@@ -173,14 +175,20 @@ async function dryRun(store: Store, c: Cutoffs, _size: number, add: Add): Promis
   await add('events', await countEventsBefore(db, c.events_before))
 }
 
-async function purge(store: Store, c: Cutoffs, size: number, add: Add): Promise<void> {
+async function purge(
+  store: Store,
+  c: Cutoffs,
+  size: number,
+  add: Add,
+  actor: AuditContext,
+): Promise<void> {
   const db = store.database
   for (const kind of CONVERSATION_PURGES) {
     for (;;) {
       const batch = await db.transaction(async (tx) => {
         const purged = await retention.purgeConversationBatch(tx, kind, c, size)
         if (purged.remaining) {
-          await auditPurge(tx, c, CONVERSATION_KIND[kind], {
+          await auditPurge(tx, actor, c, CONVERSATION_KIND[kind], {
             conversations: purged.conversations,
             messages: purged.messages,
             transcripts: purged.files.length,
@@ -198,7 +206,7 @@ async function purge(store: Store, c: Cutoffs, size: number, add: Add): Promise<
   }
   await repeat(db, 'messages', add, async (tx) => {
     const n = await retention.purgeMessageBatch(tx, c, size)
-    if (n > 0) await auditPurge(tx, c, 'messages', { messages: n })
+    if (n > 0) await auditPurge(tx, actor, c, 'messages', { messages: n })
     return n
   })
   // Documents go through the service's own purge, one deleted_at bound per batch.
@@ -224,16 +232,18 @@ async function purge(store: Store, c: Cutoffs, size: number, add: Add): Promise<
 
 /**
  * A `retention.purge` audit row in the batch's own transaction: what content went, how much and
- * by which cutoffs, so a purge leaves its trace (the library's cleanup has no actor).
+ * by which cutoffs, so a purge leaves its trace; named after the actor given (the library's
+ * cleanup has none unless its caller says who runs it).
  */
 function auditPurge(
   tx: Database,
+  actor: AuditContext,
   c: Cutoffs,
   kind: CleanupKind,
   counts: Record<string, number>,
 ): Promise<void> {
   const details = { kind, ...counts, now: c.now }
-  return insertAuditEvents(tx, auditRow('retention.purge', {}, null, details))
+  return insertAuditEvents(tx, auditRow('retention.purge', actor, null, details))
 }
 
 /** The counters the rate limiter keeps for this database, on the cleanup's clock. */

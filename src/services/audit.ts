@@ -27,6 +27,30 @@ export interface AuditContext {
   user_id?: string | null | undefined
   ip_address?: string | null | undefined
   user_agent?: string | null | undefined
+  /**
+   * How the actor came, when not over HTTP: `cli`, or what an app embedding the library names
+   * itself. Kept in the row's details, which the hash chain covers.
+   */
+  via?: string | null | undefined
+  /** The operating-system user who ran the command (the CLI), kept in the details too. */
+  os_user?: string | null | undefined
+}
+
+/**
+ * An actor outside HTTP: the CLI (`cliActor()`), or an app that acts through `store.as(actor)`.
+ * @example
+ * const actor: AuditActor = { via: 'support-console', user_id: agent.id }
+ */
+export interface AuditActor extends AuditContext {
+  via: string
+}
+
+/** The details that name an actor beyond user_id, ip and user agent: `{ via, os_user }`. */
+export function actorDetails(context: AuditContext): Record<string, string> {
+  return {
+    ...(context.via == null ? {} : { via: context.via }),
+    ...(context.os_user == null ? {} : { os_user: context.os_user }),
+  }
 }
 
 /** What an event is about: `{ type: 'conversation', id }`. */
@@ -57,8 +81,39 @@ export function auditRow(
     target_id: target?.id ?? null,
     ip_address: clip(context.ip_address, 64),
     user_agent: clip(context.user_agent, 512),
-    details: encodeJson(details),
+    // The actor's own fields last: what a caller puts in details cannot rename the actor.
+    details: encodeJson({ ...details, ...actorDetails(context) }),
     created_at: at,
+  }
+}
+
+/**
+ * What `record` and `recordRead` take: an event, and for an actor outside HTTP where it came
+ * from (`via`, `os_user`), which go into its details.
+ */
+export type AuditInput = NewAuditEvent & Pick<AuditContext, 'via' | 'os_user'>
+
+/**
+ * The event an actor's action makes, for `record` or `recordRead`.
+ * @example
+ * await store.audit.record(auditInput('report.download', actor, { type: 'report', id: 'q4' }))
+ */
+export function auditInput(
+  action: string,
+  actor: AuditContext,
+  target?: AuditTarget | null,
+  details: Record<string, unknown> = {},
+): AuditInput {
+  return {
+    action,
+    user_id: actor.user_id ?? null,
+    ip_address: clip(actor.ip_address, 64),
+    user_agent: clip(actor.user_agent, 512),
+    via: actor.via ?? null,
+    os_user: actor.os_user ?? null,
+    target_type: target?.type ?? null,
+    target_id: target?.id ?? null,
+    details,
   }
 }
 
@@ -94,7 +149,7 @@ export class AuditService {
    * @example
    * await store.audit.record({ action: 'report.download', user_id: admin.id, target_type: 'report', target_id: '2026-q4' })
    */
-  async record(input: NewAuditEvent): Promise<AuditEvent> {
+  async record(input: AuditInput): Promise<AuditEvent> {
     const { row, details } = this.#rowOf(input)
     await this.#writeOne(row, details)
     return eventOf(row, details)
@@ -105,21 +160,23 @@ export class AuditService {
    * commit for many. Resolves once the group has committed, so no acknowledged read goes
    * unrecorded; the server uses it for every read of content.
    */
-  async recordRead(input: NewAuditEvent): Promise<AuditEvent> {
+  async recordRead(input: AuditInput): Promise<AuditEvent> {
     const { row, details } = this.#rowOf(input)
     await this.#reads.write(row, details)
     return eventOf(row, details)
   }
 
-  #rowOf(input: NewAuditEvent): { row: audit.NewAuditEventRow; details: Record<string, unknown> } {
-    const data = validateNew(input)
+  #rowOf(input: AuditInput): { row: audit.NewAuditEventRow; details: Record<string, unknown> } {
+    const { via, os_user, ...event } = input
+    const data = validateNew(event)
     checkJsonSize('details', data.details)
     if (data.user_id !== undefined && data.user_id !== null && !isUuid(data.user_id)) {
       throw new ChatkeepError('validation_failed', '/user_id: must be a user id (UUID).', {
         field: '/user_id',
       })
     }
-    const details: Record<string, unknown> = { ...data.details }
+    const actor = { via: clip(via, 100), os_user: clip(os_user, 100) }
+    const details: Record<string, unknown> = { ...data.details, ...actorDetails(actor) }
     const row = auditRow(data.action, data, null, details)
     row.target_type = data.target_type ?? null
     row.target_id = data.target_id ?? null

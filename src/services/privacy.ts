@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto'
 import type { Cache } from '../cache/cache.js'
 import { userKey } from '../cache/lookups.js'
 import { responseKeyPrefix } from '../cache/response-cache.js'
@@ -5,16 +6,25 @@ import type { MessageCipher } from '../crypto/message-cipher.js'
 import type { Database } from '../db/database.js'
 import { notFound } from '../errors.js'
 import { isUuid } from '../lib/uuid7.js'
-import { exportUser, type UserExportManifest } from '../operations/personal-data/export.js'
+import {
+  exportUser,
+  manifestText,
+  type UserExportManifest,
+} from '../operations/personal-data/export.js'
 import { insertAuditEvents } from '../repositories/audit-events.js'
 import { deleteUserEvents, eventRow, insertEvents } from '../repositories/events.js'
 import { deleteReleasedHoldsOfUser } from '../repositories/legal-holds.js'
 import { countUserRows, userTranscriptFiles } from '../repositories/personal-data.js'
 import * as users from '../repositories/users.js'
 import type { ErasedCounts, ErasureReport } from '../schemas/privacy.js'
-import { type AuditContext, auditRow } from './audit.js'
+import { type AuditContext, auditInput, auditRow, type AuditService } from './audit.js'
 import { refuseIfUserHeld } from './legal-holds.js'
 import type { TranscriptService } from './transcripts.js'
+
+export interface UserExportOptions {
+  /** Who asks: the export is then audited (see `export`). Without it, nothing is recorded. */
+  actor?: AuditContext | undefined
+}
 
 /**
  * A person's rights over their data (`store.privacy`): everything of theirs as one archive, and
@@ -27,18 +37,40 @@ export class PrivacyService {
     private readonly cipher: MessageCipher | null,
     private readonly cache: Cache,
     private readonly transcripts: () => TranscriptService,
+    private readonly audit: AuditService,
   ) {}
 
   /**
    * Writes a zip of everything of the user to `out` (see `exportUser`): JSON Lines that
    * `chatkeep import` reads, and a manifest with checksums and per-conversation digests. The
-   * caller ends `out`.
+   * caller ends `out`. With `actor`, audited: `user.export` before the first byte, and
+   * `user.exported` with the manifest's SHA-256 once the archive is whole (an export that dies
+   * part-way leaves the first without the second).
    * @example
    * await store.privacy.export(ada.id, createWriteStream('ada.zip'))
    */
-  export(user_id: string, out: NodeJS.WritableStream): Promise<UserExportManifest> {
+  async export(
+    user_id: string,
+    out: NodeJS.WritableStream,
+    options: UserExportOptions = {},
+  ): Promise<UserExportManifest> {
     if (!isUuid(user_id)) throw notFound('user', user_id)
-    return exportUser(this.db, this.cipher, user_id, out)
+    const { actor } = options
+    if (actor === undefined) return exportUser(this.db, this.cipher, user_id, out)
+    if ((await users.getUser(this.db, user_id)) === undefined) throw notFound('user', user_id)
+    const target = { type: 'user', id: user_id }
+    // Committed before the first byte: data that left is on record even if the export dies.
+    await this.audit.record(auditInput('user.export', actor, target))
+    const manifest = await exportUser(this.db, this.cipher, user_id, out)
+    const manifest_sha256 = createHash('sha256').update(manifestText(manifest)).digest('hex')
+    await this.audit.record(
+      auditInput('user.exported', actor, target, {
+        manifest_sha256,
+        rows: Object.values(manifest.counts).reduce((sum, n) => sum + n, 0),
+        conversations: manifest.conversations.length,
+      }),
+    )
+    return manifest
   }
 
   /**

@@ -18,7 +18,7 @@ const SOURCE = pathToFileURL(join(ROOT, 'src')).href + '/'
  * options, usage), the configuration reader and the constants some usages print.
  */
 const HELP_MODULES =
-  /^(cli\/(main|run|command|suggest|progress|format)\.ts|cli\/commands\/[a-z-]+\.ts|config\/[a-z-]+\.ts|errors\.ts|crypto\/key-ring\.ts|operations\/defaults\.ts)$/
+  /^(cli\/(main|run|command|suggest|progress|format|version)\.ts|cli\/commands\/[a-z-]+\.ts|config\/[a-z-]+\.ts|errors\.ts|crypto\/key-ring\.ts|operations\/defaults\.ts)$/
 
 const dir = mkdtempSync(join(tmpdir(), 'chatkeep-help-'))
 afterAll(() => rmSync(dir, { recursive: true, force: true }))

@@ -76,7 +76,7 @@ describeEachEngine('chatkeep transcript', (ctx) => {
     const bytes = readFileSync(file)
     expect(run.stdout).toBe(
       `Wrote ${file}: ${live.length} message(s), ${bytes.length} bytes of csv, ` +
-        `sha256 ${sha256(bytes)} (not recorded)\n`,
+        `sha256 ${sha256(bytes)} (not stored)\n`,
     )
     const [header, ...records] = parseCsv(bytes.toString('utf8'))
     expect(header).toEqual([...CSV_COLUMNS])

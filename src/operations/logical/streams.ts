@@ -1,6 +1,7 @@
-import { pipeline, Readable } from 'node:stream'
+import { pipeline, Readable, type Writable } from 'node:stream'
 import { StringDecoder } from 'node:string_decoder'
 import { createGunzip } from 'node:zlib'
+import { ChatkeepError } from '../../errors.js'
 
 type Chunk = Buffer | Uint8Array | string
 
@@ -43,19 +44,29 @@ export async function* lines(chunks: AsyncIterable<Buffer>): AsyncGenerator<stri
 
 /**
  * Writes to a stream at the pace it takes: a write that fills its buffer waits for 'drain'. A
- * stream error (a closed pipe, a full disk) is kept and thrown by the next write.
+ * stream error (a closed pipe, a full disk) is kept and thrown by the next write, and so is a
+ * close before the end (an HTTP client gone: the server destroys the body without an error), so
+ * an export whose reader left ends, and releases its snapshot, instead of waiting forever.
  */
 export class Sink {
   #error: Error | undefined
   readonly #onError = (error: Error) => {
     this.#error ??= error
   }
+  readonly #onClose = () => {
+    this.#error ??= outputClosed()
+  }
 
   constructor(private readonly out: NodeJS.WritableStream) {
     out.on('error', this.#onError)
+    out.on('close', this.#onClose)
   }
 
   async write(text: string | Uint8Array): Promise<void> {
+    // A destroyed stream takes writes without a word: no 'error', and its 'close' has passed.
+    if (this.#error === undefined && (this.out as Partial<Writable>).destroyed === true) {
+      this.#error = outputClosed()
+    }
     if (this.#error !== undefined) throw this.#error
     if (this.out.write(text)) return
     await new Promise<void>((resolve, reject) => {
@@ -68,7 +79,7 @@ export class Sink {
       }
       const onDrain = () => done()
       const onFail = (error: Error) => done(error)
-      const onClose = () => done(this.#error ?? new Error('the output was closed before the end'))
+      const onClose = () => done(this.#error ?? outputClosed())
       this.out.on('drain', onDrain)
       this.out.on('error', onFail)
       this.out.on('close', onClose)
@@ -80,8 +91,15 @@ export class Sink {
     if (this.#error !== undefined) throw this.#error
   }
 
-  /** Stops listening to the stream's errors: whoever owns it listens again. */
+  /** Stops listening to the stream: whoever owns it listens again. */
   release(): void {
     this.out.off('error', this.#onError)
+    this.out.off('close', this.#onClose)
   }
 }
+
+const outputClosed = () =>
+  new ChatkeepError(
+    'storage_failed',
+    'The output was closed before the end (the reader went away); the export stopped there.',
+  )

@@ -40,6 +40,10 @@ export interface UserExportManifest {
   conversations: { id: string; messages: number; sha256: string }[]
 }
 
+/** `manifest.json` as the archive holds it: what its SHA-256 (`user.exported`) is taken of. */
+export const manifestText = (manifest: UserExportManifest): string =>
+  `${JSON.stringify(manifest, null, 2)}\n`
+
 /**
  * Everything of one user, and nothing of anyone else: which rows each table gives. Secrets stay
  * out (refresh tokens, API key hashes, the password hash, a session's current token id); the
@@ -151,7 +155,7 @@ export async function exportUser(
         counts,
         conversations,
       }
-      await zip.entry(USER_EXPORT_MANIFEST, [`${JSON.stringify(manifest, null, 2)}\n`])
+      await zip.entry(USER_EXPORT_MANIFEST, [manifestText(manifest)])
       await zip.finish()
       sink.check()
       return manifest

@@ -1,6 +1,7 @@
+import { once } from 'node:events'
 import { PassThrough } from 'node:stream'
 import { Type } from '@sinclair/typebox'
-import type { FastifyReply } from 'fastify'
+import type { FastifyReply, FastifyRequest } from 'fastify'
 import type { FastifyPluginAsyncTypebox } from '@fastify/type-provider-typebox'
 import { UserSchema } from '../../schemas/data.js'
 import { NewUserSchema, UserListSchema, UserUpdateSchema } from '../../schemas/inputs.js'
@@ -79,8 +80,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (ap
     },
     async (request, reply) => {
       const user = await store.users.get(principalOf(request).user_id)
-      await request.auditRead('user.export', { type: 'user', id: user.id })
-      return sendExport(store, user, reply)
+      return sendExport(store, user, request, reply)
     },
   )
 
@@ -152,8 +152,7 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (ap
     },
     async (request, reply) => {
       const user = await store.users.get(request.params.id)
-      await request.auditRead('user.export', { type: 'user', id: user.id })
-      return sendExport(store, user, reply)
+      return sendExport(store, user, request, reply)
     },
   )
 
@@ -228,19 +227,28 @@ export const userRoutes: FastifyPluginAsyncTypebox<{ store: Store }> = async (ap
 }
 
 /**
- * Streams the user's zip as the response. Headers go first, so a failure part-way (the database
+ * Streams the user's zip as the response, audited (`user.export` before the first byte,
+ * `user.exported` once it is whole). Headers wait for the first byte, so a `user.export` row
+ * that cannot be written answers as an error with nothing sent. A failure part-way (the database
  * gone, the client gone) can only end the body early; the missing central directory makes any
- * zip reader refuse the truncated file.
+ * zip reader refuse the truncated file. A client that leaves ends the export: its snapshot is
+ * released (Sink sees the body destroyed).
  */
-function sendExport(store: Store, user: { id: string; username: string }, reply: FastifyReply) {
+async function sendExport(
+  store: Store,
+  user: { id: string; username: string },
+  request: FastifyRequest,
+  reply: FastifyReply,
+) {
   const body = new PassThrough()
-  store.privacy.export(user.id, body).then(
-    () => body.end(),
-    (error: unknown) => {
-      reply.log.error({ err: error, user_id: user.id }, 'user export failed part-way')
-      body.destroy(error as Error)
-    },
-  )
+  const exported = store.privacy
+    .export(user.id, body, { actor: auditContextOf(request) })
+    .then(() => body.end())
+  exported.catch((error: unknown) => {
+    reply.log.error({ err: error, user_id: user.id }, 'user export failed part-way')
+    body.destroy(error as Error)
+  })
+  await Promise.race([once(body, 'readable'), exported])
   return reply
     .type('application/zip')
     .header('content-disposition', `attachment; filename="${exportFilename(user.username)}"`)
