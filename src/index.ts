@@ -123,7 +123,7 @@ export type {
 } from './schemas/usage.js'
 export type { UsageService } from './services/usage.js'
 export type { LegalHoldService } from './services/legal-holds.js'
-export type { PrivacyService } from './services/privacy.js'
+export type { PrivacyService, UserExportOptions } from './services/privacy.js'
 export type { ErasureReport, ErasedCounts } from './schemas/privacy.js'
 export type { UserExportManifest } from './operations/personal-data/export.js'
 export {
@@ -156,7 +156,13 @@ export type { AuditEvent, NewAuditEvent, AuditListOptions } from './schemas/audi
 export { EVENT_TYPES } from './schemas/events.js'
 export type { ChangeEvent, EventListOptions, EventPage, EventType } from './schemas/events.js'
 export type { EventService } from './services/events.js'
-export type { AuditService, AuditContext, AuditTarget } from './services/audit.js'
+export type {
+  AuditService,
+  AuditActor,
+  AuditContext,
+  AuditInput,
+  AuditTarget,
+} from './services/audit.js'
 export { KNOWN_CONFIG_KEYS, type SystemConfig } from './schemas/system-config.js'
 export {
   SystemConfigService,

@@ -1,3 +1,4 @@
+import { actingScopedStore, actingStore } from './acting-store.js'
 import type { Cache } from './cache/cache.js'
 import { MemoryCache } from './cache/memory-cache.js'
 import { DEFAULT_OPERATIONS_CONFIG } from './config/operations-config.js'
@@ -16,7 +17,7 @@ import { ChatkeepError } from './errors.js'
 import { isUuid } from './lib/uuid7.js'
 import { LIMITS } from './schemas/limits.js'
 import { AppendQueue } from './services/append-queue.js'
-import { AuditService } from './services/audit.js'
+import { type AuditActor, AuditService } from './services/audit.js'
 import { ConversationService } from './services/conversations.js'
 import { DocumentService } from './services/documents.js'
 import { EventService } from './services/events.js'
@@ -49,6 +50,8 @@ export interface ScopedStore {
   readonly transcripts: TranscriptService
   /** The change feed of their own conversations, messages, documents and account. */
   readonly events: EventService
+  /** This view with its reads of content audited as `actor`'s (see `Store.as`). */
+  as(actor: AuditActor): ScopedStore
 }
 
 export interface Store extends AsyncDisposable {
@@ -81,6 +84,17 @@ export interface Store extends AsyncDisposable {
   readonly transcripts: TranscriptService
   /** The same API, limited to one user: anyone else's ids answer `not_found`. */
   forUser(user_id: string): ScopedStore
+  /**
+   * The same API acting as `actor`: every read of content (message lists, the last N, the
+   * context window, search, live streams, transcripts, exports, the audit log) writes an audit
+   * row naming the actor, the rows the server writes for its callers, committed before the read
+   * answers. Without `as`, the library's reads are not audited: an app that embeds Chatkeep is
+   * its own actor, and audits its users' reads by acting through `as`.
+   * @example
+   * const support = store.as({ via: 'support-console', user_id: agent.id })
+   * await support.messages.lastN(chat.id, 20) // audit row: messages.read by agent
+   */
+  as(actor: AuditActor): Store
   /** The database underneath, for the CLI and the server's health checks. */
   readonly database: Database
   /**
@@ -212,7 +226,7 @@ export function createStore(
           field: '/user_id',
         })
       }
-      return {
+      const scoped: ScopedStore = {
         user_id,
         conversations: new ConversationService(database, user_id, cipher),
         messages: new MessageService(database, user_id, queue, cipher, live, usage),
@@ -222,7 +236,12 @@ export function createStore(
         get transcripts() {
           return new TranscriptService(database, user_id, transcripts, this)
         },
+        as: (actor: AuditActor) => actingScopedStore(scoped, audit, actor),
       }
+      return scoped
+    },
+    as(actor: AuditActor): Store {
+      return actingStore(this, actor)
     },
     sweepStreams: () => live.writer.sweep(),
     flushStreams: () => live.writer.flush(),

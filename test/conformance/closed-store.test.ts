@@ -169,7 +169,10 @@ const INTERNAL: Record<string, string[]> = {
 const SCOPED = ['conversations', 'messages', 'documents', 'search', 'transcripts', 'events']
 
 /** Refused before any database work, whatever the state of the store. */
-const REFUSED_FIRST: Record<string, string> = { 'forUser().documents.purgeDeleted': 'forbidden' }
+const REFUSED_FIRST: Record<string, string> = {
+  'forUser().documents.purgeDeleted': 'forbidden',
+  'forUser().as().documents.purgeDeleted': 'forbidden',
+}
 
 function methodsOf(service: object): string[] {
   return Object.getOwnPropertyNames(Object.getPrototypeOf(service)).filter(
@@ -195,6 +198,12 @@ describeEachEngine('a closed store', (ctx) => {
     const store = await ctx.open()
     await store.close()
     const scoped = store.forUser(user.id) as unknown as Record<string, object>
+    // The audited views (store.as) answer the same: their reads fail before any row is written.
+    const acting = store.as({ via: 'test' }) as unknown as Record<string, object>
+    const actingScoped = store.forUser(user.id).as({ via: 'test' }) as unknown as Record<
+      string,
+      object
+    >
     const services: [string, string, object][] = [
       ...Object.keys(DATABASE_CALLS).map(
         (name) =>
@@ -206,6 +215,12 @@ describeEachEngine('a closed store', (ctx) => {
       ),
       ...SCOPED.map(
         (name) => [`forUser().${name}`, name, scoped[name]!] as [string, string, object],
+      ),
+      ...['conversations', 'messages', 'search', 'audit', 'transcripts'].map(
+        (name) => [`as().${name}`, name, acting[name]!] as [string, string, object],
+      ),
+      ...SCOPED.map(
+        (name) => [`forUser().as().${name}`, name, actingScoped[name]!] as [string, string, object],
       ),
     ]
     const answers: Record<string, unknown> = {}
