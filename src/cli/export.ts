@@ -21,10 +21,12 @@ export async function run(
     async (db) => {
       const progress = ctx.progress('export', 'rows')
       const onProgress = (done: number, total: number) => progress.update(done, total)
-      // Before the first byte: every row may leave with it, and a dead export is on record too.
-      await recordCliAction(db, 'database.export', null, { output })
+      // Before the first byte, once the output is open: every row may leave with it, and an
+      // export that dies part-way is on record too.
+      const recorded = () => recordCliAction(db, 'database.export', null, { output })
       try {
         if (output === '-') {
+          await recorded()
           const summary = await exportDatabase(db, process.stdout, { onProgress })
           progress.finish()
           // stdout carries the data: the summary goes to stderr.
@@ -32,9 +34,10 @@ export async function run(
           return EXIT_OK
         }
         const path = resolve(output)
-        const { summary, bytes } = await writeNewFile(path, (out) =>
-          exportDatabase(db, out, { onProgress }),
-        )
+        const { summary, bytes } = await writeNewFile(path, async (out) => {
+          await recorded()
+          return exportDatabase(db, out, { onProgress })
+        })
         progress.finish()
         ctx.stdout(`${summaryLine(summary, output)} (${formatBytes(bytes)})`)
         return EXIT_OK

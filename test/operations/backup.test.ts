@@ -29,12 +29,27 @@ type Loose = Kysely<Record<string, Record<string, unknown>>>
 /** Every table but backup_logs, which a restore keeps across on purpose. */
 const DATA_TABLES = TABLES.filter((t) => t !== 'backup_logs')
 
-/** Every row of every data table, in key order: two equal results mean two equal databases. */
+/** The audit rows the commands under test write of themselves (via cli), after their work. */
+const CLI_ROWS = ['backup.create', 'backup.restore']
+
+const isCliRow = (row: Record<string, unknown>) => {
+  const details = (
+    typeof row.details === 'string' ? JSON.parse(row.details) : row.details
+  ) as Record<string, unknown>
+  return details.via === 'cli' && CLI_ROWS.includes(row.action as string)
+}
+
+/**
+ * Every row of every data table, in key order: two equal results mean two equal databases. The
+ * audit rows that `chatkeep backup` and `chatkeep restore` add once they are done are left out:
+ * a restore brings back the database as it was, and then records that it did.
+ */
 async function contents(store: Store): Promise<Record<string, unknown[]>> {
   const db = store.database.kysely as unknown as Loose
   const out: Record<string, unknown[]> = {}
   for (const table of DATA_TABLES) {
-    out[table] = await db.selectFrom(table).selectAll().orderBy(specOf(table).key).execute()
+    const rows = await db.selectFrom(table).selectAll().orderBy(specOf(table).key).execute()
+    out[table] = table === 'audit_events' ? rows.filter((row) => !isCliRow(row)) : rows
   }
   return out
 }
@@ -221,9 +236,11 @@ for (const engine of ENGINES) {
       dir: string,
       args: string[] = [],
       extra: Record<string, string> = {},
+      /** What stderr says: nothing, unless the schema is not this Chatkeep's. */
+      stderr = '',
     ): Promise<{ path: string; manifest: BackupManifest }> {
       const run = await runChatkeep(['backup', '--json', ...args], env(database, dir, extra))
-      expect(run.stderr).toBe('')
+      expect(run.stderr).toBe(stderr)
       expect(run.code).toBe(0)
       return JSON.parse(run.stdout) as { path: string; manifest: BackupManifest }
     }
@@ -462,7 +479,14 @@ for (const engine of ENGINES) {
         db,
       )
       const dir = folder()
-      const { path, manifest } = await backup(database, dir)
+      const { path, manifest } = await backup(
+        database,
+        dir,
+        [],
+        {},
+        // A newer Chatkeep's database is not written to, not even its audit log.
+        "note: backup.create is not in the audit log: the database is not at this Chatkeep's schema (run `chatkeep migrate up` first to have it recorded).\n",
+      )
       expect(manifest.schema).toBe(future)
       await sql`delete from chatkeep_migration where name = ${future}`.execute(db)
       const before = digest(await contents(store))
