@@ -64,6 +64,8 @@ export interface BenchOptions {
   /** The Redis that W5's `redis` variant is configured with (BENCH_REDIS_URL). */
   redis_url: string
   quick: boolean
+  /** BENCH_AUDIT_ACTOR=1: Chatkeep's reads (W2) go through store.as(actor), each one audited. */
+  audit_actor: boolean
   counts: Counts
   /** The PostgreSQL server the throwaway database is created on. */
   pg_admin_url: string
@@ -157,11 +159,13 @@ function readFlags(argv: readonly string[]): { save: boolean; compare: boolean }
   return { save: argv.includes('--save'), compare: argv.includes('--compare') }
 }
 
+const on = (value: string | undefined) => value !== undefined && !['', '0', 'false'].includes(value)
+
 export function readOptions(
   env: NodeJS.ProcessEnv = process.env,
   argv: readonly string[] = process.argv.slice(2),
 ): BenchOptions {
-  const quick = env.BENCH_QUICK !== undefined && !['', '0', 'false'].includes(env.BENCH_QUICK)
+  const quick = on(env.BENCH_QUICK)
   const engines = pick('BENCH_ENGINES', env.BENCH_ENGINES, ALL, (s) => s.toLowerCase())
   const workloads = pick('BENCH_WORKLOADS', env.BENCH_WORKLOADS, ALL_WORKLOADS, (s) =>
     s.toUpperCase(),
@@ -181,6 +185,7 @@ export function readOptions(
     w5_variants: W5_VARIANTS.filter((v) => v === 'defaults' || variants.includes(v)),
     redis_url: env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
     quick,
+    audit_actor: on(env.BENCH_AUDIT_ACTOR),
     counts: quick ? QUICK : FULL,
     pg_admin_url: env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     ...readFlags(argv),

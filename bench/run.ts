@@ -69,7 +69,13 @@ async function runDirect(
         : postgresBaseline(databases.baseline.url, options.counts.w4_clients)
     const ctx = {
       stores,
-      subjects: { chatkeep: chatkeepSubject(stores.chatkeep), baseline },
+      subjects: {
+        chatkeep: chatkeepSubject(
+          stores.chatkeep,
+          options.audit_actor ? { via: 'bench', os_user: 'bench' } : undefined,
+        ),
+        baseline,
+      },
       counts: options.counts,
       users: await onEachDatabase(
         stores,
@@ -173,6 +179,9 @@ async function main(): Promise<void> {
       'ratio at p50 = baseline p50 ÷ Chatkeep p50, a check on noise. ' +
       'W5: ops/s = requests answered 2xx per second.',
   )
+  if (options.audit_actor) {
+    console.log('BENCH_AUDIT_ACTOR: Chatkeep reads through store.as(actor), each read audited.')
+  }
   if (options.engines.length === 0) console.log('No engine to run (BENCH_ENGINES=sqlite,postgres).')
   const results: EngineRows[] = []
   for (const engine of options.engines) {
