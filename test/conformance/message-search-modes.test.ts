@@ -1,9 +1,14 @@
-import { sql } from 'kysely'
 import { expect, it } from 'vitest'
 import type { Store } from '../../src/index.js'
 import { collectStats } from '../../src/operations/stats.js'
 import { describeEachEngine } from '../support/engines.js'
-import { createUser, expectError, sleep, uniqueName } from './helpers.js'
+import {
+  createUser,
+  expectError,
+  expectIndexMatchesMessages,
+  sleep,
+  uniqueName,
+} from './helpers.js'
 
 /** Long enough that no catch-up runs in the background while a case looks. */
 const NEVER = 3_600_000
@@ -24,18 +29,6 @@ async function eventually(done: () => Promise<boolean>, what: string): Promise<v
     if (Date.now() > deadline) throw new Error(`still waiting for ${what} after ${WAIT_MS} ms`)
     await sleep(50)
   }
-}
-
-/**
- * SQLite: FTS5 compares its index with the messages themselves (rank 1 reads the content
- * table) and fails on any entry missing, extra or indexed twice. Only true once nothing is
- * pending. PostgreSQL's GIN index is the database's own to keep right.
- */
-export async function expectIndexMatchesMessages(store: Store): Promise<void> {
-  if (store.engine !== 'sqlite') return
-  await sql`insert into messages_fts(messages_fts, rank) values ('integrity-check', 1)`.execute(
-    store.database.kysely,
-  )
 }
 
 describeEachEngine('message search modes', (ctx) => {
@@ -155,7 +148,7 @@ describeEachEngine('message search modes', (ctx) => {
     expect(await hits(immediate, user.id, `${w} n0`)).toEqual([written[0]!.id])
     expect((await immediate.search.status()).mode).toBe('immediate')
     await expectIndexMatchesMessages(immediate)
-  })
+  }, 120_000)
 
   it('refuses an unknown mode with invalid_config naming the field', async () => {
     await expectError(
