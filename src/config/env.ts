@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ChatkeepError } from '../errors.js'
-import { MESSAGE_SEARCH_MODES } from '../db/message-search.js'
+import { MESSAGE_SEARCH_MODES } from './message-search-mode.js'
 import type { SqliteSynchronous } from '../db/sqlite.js'
 import { type OperationsConfig, resolveOperationsConfig } from './operations-config.js'
 import { LOG_LEVELS, resolveServerConfig, type ServerConfig } from './server-config.js'

@@ -1,7 +1,7 @@
 import { resolve } from 'node:path'
 import { KeyRing } from '../crypto/key-ring.js'
 import { ChatkeepError } from '../errors.js'
-import { MESSAGE_SEARCH_MODES, type MessageSearchMode } from '../db/message-search.js'
+import { MESSAGE_SEARCH_MODES, type MessageSearchMode } from './message-search-mode.js'
 import type { SqliteSynchronous } from '../db/sqlite.js'
 
 /** How to open a store. Every field is optional; the defaults give the embedded SQLite file. */

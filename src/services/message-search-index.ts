@@ -32,8 +32,8 @@ const warn: MessageSearchErrorHandler = (error) =>
 /**
  * The store's side of message search modes. On open it makes the configured mode the
  * database's (or reads the database's); in deferred mode it indexes pending messages every
- * `interval_ms`, and in immediate mode it back-fills once what an earlier deferred or off left
- * pending. The timer never keeps the process alive; close stops it and waits for a batch in
+ * `interval_ms`, and in immediate mode it back-fills what an earlier deferred or off left
+ * pending, every `interval_ms` until one back-fill has succeeded. The timer never keeps the process alive; close stops it and waits for a batch in
  * flight. A failed run is reported to `on_error` as a ChatkeepError and never throws.
  */
 export class MessageSearchIndex {
@@ -66,20 +66,22 @@ export class MessageSearchIndex {
     const configured = this.options.mode
     if (configured !== undefined) await setMessageSearchMode(this.db, configured)
     const mode = configured ?? (await getMessageSearchMode(this.db))
-    if (!this.#closed && mode === 'deferred') {
-      this.#timer = setInterval(() => this.#tick(), this.options.interval_ms)
+    // Immediate mode runs until one back-fill has finished, so a failed one is tried again.
+    if (!this.#closed && mode !== 'off') {
+      this.#timer = setInterval(() => this.#tick(mode), this.options.interval_ms)
       this.#timer.unref()
     }
-    if (!this.#closed && mode === 'immediate') this.#tick()
+    if (!this.#closed && mode === 'immediate') this.#tick(mode)
     return mode
   }
 
   /** Starts a run unless one is going: every pending message, batch by batch. */
-  #tick(): void {
+  #tick(mode: MessageSearchMode): void {
     if (this.#run !== undefined || this.#closed) return
     this.#run = this.#indexPending()
       .then(() => {
         this.#failing = false
+        if (mode === 'immediate') clearInterval(this.#timer)
       })
       .catch((error: unknown) => {
         if (this.#closed || this.#failing) return
