@@ -1,4 +1,5 @@
 /** What `npm run bench` runs, read once from the environment: engines, and full or quick counts. */
+import { MESSAGE_SEARCH_MODES, type MessageSearchMode } from '../src/config/message-search-mode.js'
 
 export type EngineName = 'sqlite' | 'postgres'
 
@@ -64,6 +65,11 @@ export interface BenchOptions {
   /** The Redis that W5's `redis` variant is configured with (BENCH_REDIS_URL). */
   redis_url: string
   quick: boolean
+  /**
+   * BENCH_MESSAGE_SEARCH=deferred|off: Chatkeep's store indexes messages so (W1's appends pay
+   * no full-text indexing); immediate, the default, otherwise.
+   */
+  message_search: MessageSearchMode
   counts: Counts
   /** The PostgreSQL server the throwaway database is created on. */
   pg_admin_url: string
@@ -181,8 +187,17 @@ export function readOptions(
     w5_variants: W5_VARIANTS.filter((v) => v === 'defaults' || variants.includes(v)),
     redis_url: env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
     quick,
+    message_search: messageSearch(env.BENCH_MESSAGE_SEARCH),
     counts: quick ? QUICK : FULL,
     pg_admin_url: env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     ...readFlags(argv),
   }
+}
+
+function messageSearch(value: string | undefined): MessageSearchMode {
+  const mode = (value ?? '').trim().toLowerCase()
+  if (mode === '') return 'immediate'
+  if ((MESSAGE_SEARCH_MODES as readonly string[]).includes(mode)) return mode as MessageSearchMode
+  console.log(`BENCH_MESSAGE_SEARCH: ignoring ${mode} (known: ${MESSAGE_SEARCH_MODES.join(', ')})`)
+  return 'immediate'
 }
