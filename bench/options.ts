@@ -1,4 +1,5 @@
 /** What `npm run bench` runs, read once from the environment: engines, and full or quick counts. */
+import { MESSAGE_SEARCH_MODES, type MessageSearchMode } from '../src/config/message-search-mode.js'
 
 export type EngineName = 'sqlite' | 'postgres'
 
@@ -66,6 +67,11 @@ export interface BenchOptions {
   quick: boolean
   /** BENCH_AUDIT_ACTOR=1: Chatkeep's reads (W2) go through store.as(actor), each one audited. */
   audit_actor: boolean
+  /**
+   * BENCH_MESSAGE_SEARCH=deferred|off: Chatkeep's store indexes messages so (W1's appends pay
+   * no full-text indexing); immediate, the default, otherwise.
+   */
+  message_search: MessageSearchMode
   counts: Counts
   /** The PostgreSQL server the throwaway database is created on. */
   pg_admin_url: string
@@ -186,8 +192,17 @@ export function readOptions(
     redis_url: env.BENCH_REDIS_URL ?? 'redis://127.0.0.1:6379',
     quick,
     audit_actor: on(env.BENCH_AUDIT_ACTOR),
+    message_search: messageSearch(env.BENCH_MESSAGE_SEARCH),
     counts: quick ? QUICK : FULL,
     pg_admin_url: env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     ...readFlags(argv),
   }
+}
+
+function messageSearch(value: string | undefined): MessageSearchMode {
+  const mode = (value ?? '').trim().toLowerCase()
+  if (mode === '') return 'immediate'
+  if ((MESSAGE_SEARCH_MODES as readonly string[]).includes(mode)) return mode as MessageSearchMode
+  console.log(`BENCH_MESSAGE_SEARCH: ignoring ${mode} (known: ${MESSAGE_SEARCH_MODES.join(', ')})`)
+  return 'immediate'
 }

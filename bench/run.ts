@@ -47,8 +47,10 @@ async function runDirect(
 ): Promise<{ heading: string; rows: ReportRow[] }> {
   const databases = await openDatabases(engine, options)
   const opened: Store[] = []
+  // Only Chatkeep's own store takes BENCH_MESSAGE_SEARCH; the baseline's schema keeps its trigger.
   const open = async (url: string) => {
-    const store = await openStore({ database_url: url, migrate: true })
+    const message_search = url === databases.chatkeep.url ? options.message_search : 'immediate'
+    const store = await openStore({ database_url: url, migrate: true, message_search })
     opened.push(store)
     return store
   }

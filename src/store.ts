@@ -5,6 +5,7 @@ import { DEFAULT_OPERATIONS_CONFIG } from './config/operations-config.js'
 import {
   encryptionKeyRing,
   resolveConfig,
+  resolveMessageSearchOptions,
   resolveStreamOptions,
   type StoreConfig,
 } from './config/store-config.js'
@@ -21,7 +22,11 @@ import { type AuditActor, AuditService } from './services/audit.js'
 import { ConversationService } from './services/conversations.js'
 import { DocumentService } from './services/documents.js'
 import { EventService } from './services/events.js'
-import { SearchService } from './services/search.js'
+import { SearchService, StoreSearchService } from './services/search.js'
+import {
+  type MessageSearchErrorHandler,
+  MessageSearchIndex,
+} from './services/message-search-index.js'
 import { LegalHoldService } from './services/legal-holds.js'
 import { RetentionService } from './services/retention.js'
 import { SystemConfigService } from './services/system-config.js'
@@ -62,8 +67,11 @@ export interface Store extends AsyncDisposable {
   readonly messages: MessageService
   /** Every document; ingesting without a user_id makes a shared one. */
   readonly documents: DocumentService
-  /** Full-text and similarity search over every user's messages and every document. */
-  readonly search: SearchService
+  /**
+   * Full-text and similarity search over every user's messages and every document, and the
+   * full-text index of messages: `status()` (mode and lag) and `catchUp()`.
+   */
+  readonly search: StoreSearchService
   /** Metrics apps and bots post (seed 004), read back raw or per UTC bucket. */
   readonly metrics: MetricService
   /** The change feed: every change of conversations, messages, documents and users, in commit order. */
@@ -126,6 +134,14 @@ export interface CacheOption {
   cache?: Cache
 }
 
+export interface BackgroundErrorOption {
+  /**
+   * Where a failed catch-up of deferred message search is reported (it is tried again at the
+   * next tick); a process warning by default. The server logs it.
+   */
+  on_message_search_error?: MessageSearchErrorHandler
+}
+
 /**
  * Opens a Chatkeep store: the embedded SQLite file by default, PostgreSQL for a postgres:// URL.
  * @example
@@ -133,15 +149,27 @@ export interface CacheOption {
  * const alice = await store.users.create({ username: 'alice' })
  */
 export async function openStore(
-  config: StoreConfig & TranscriptStorageConfig & CacheOption & RetentionOption = {},
+  config: StoreConfig &
+    TranscriptStorageConfig &
+    CacheOption &
+    RetentionOption &
+    BackgroundErrorOption = {},
 ): Promise<Store> {
   const resolved = resolveConfig(config)
   const database = await openDatabase(resolved)
   try {
     await prepareSchema(database, resolved.migrate)
-    return createStore(database, config)
   } catch (error) {
     await database.close()
+    throw error
+  }
+  const store = createStore(database, config)
+  try {
+    // The mode is set (or read) now, so a database that refuses it fails the open.
+    await store.search.status()
+    return store
+  } catch (error) {
+    await store.close()
     throw error
   }
 }
@@ -161,10 +189,13 @@ export function createStore(
     | 'stream_checkpoint_ms'
     | 'stream_checkpoint_chars'
     | 'stream_poll_ms'
+    | 'message_search'
+    | 'message_search_interval_ms'
   > &
     TranscriptStorageConfig &
     CacheOption &
-    RetentionOption = {},
+    RetentionOption &
+    BackgroundErrorOption = {},
 ): Store {
   const cache = config.cache ?? new MemoryCache()
   const queue = new AppendQueue(database, LIMITS.batch)
@@ -172,6 +203,11 @@ export function createStore(
   const cipher = ring === null ? null : openCipher(database, ring)
   const transcripts = new TranscriptStorage(config)
   const streams = resolveStreamOptions(config)
+  const messageIndex = new MessageSearchIndex(
+    database,
+    resolveMessageSearchOptions(config),
+    config.on_message_search_error,
+  )
   const signals = new MessageSignals(database, streams.poll_ms)
   const live: LiveReplies = {
     signals,
@@ -182,6 +218,7 @@ export function createStore(
     if (closed) return
     closed = true
     try {
+      await messageIndex.close()
       await live.writer.close()
     } finally {
       await signals.close()
@@ -203,7 +240,7 @@ export function createStore(
     conversations: new ConversationService(database, null, cipher),
     messages: new MessageService(database, null, queue, cipher, live, usage),
     documents: new DocumentService(database, null),
-    search: new SearchService(database, null, cipher),
+    search: new StoreSearchService(database, cipher, messageIndex),
     metrics: new MetricService(database),
     audit,
     events: new EventService(database, null),
@@ -231,7 +268,7 @@ export function createStore(
         conversations: new ConversationService(database, user_id, cipher),
         messages: new MessageService(database, user_id, queue, cipher, live, usage),
         documents: new DocumentService(database, user_id),
-        search: new SearchService(database, user_id, cipher),
+        search: new SearchService(database, user_id, cipher, messageIndex),
         events: new EventService(database, user_id),
         get transcripts() {
           return new TranscriptService(database, user_id, transcripts, this)

@@ -60,6 +60,7 @@ ERROR_CODES: Dict[str, int] = {
     "conversation_closed": 409,
     "legal_hold": 409,
     "message_not_streaming": 409,
+    "search_disabled": 409,
     "cursor_expired": 410,
     "content_shredded": 410,
     "payload_too_large": 413,

@@ -52,7 +52,7 @@ Options:
 Configuration comes from the environment, then a .env file in the working directory:
 DATABASE_URL (a SQLite file path, or postgres://…; default ./data/chatkeep.db), DATABASE_TYPE,
 DATABASE_TIMEOUT, DATABASE_POOL_*, DATABASE_INIT_RETRY_*, DATABASE_ECHO, SQLITE_SYNCHRONOUS,
-SQLITE_BUSY_TIMEOUT_MS. The server's own variables are in \`chatkeep serve --help\`.`
+SQLITE_BUSY_TIMEOUT_MS, MESSAGE_SEARCH, MESSAGE_SEARCH_INTERVAL_MS. The server's own variables are in \`chatkeep serve --help\`.`
 
 /**
  * Runs one `chatkeep` invocation and resolves to its exit code: 0 done, 1 failed (one line

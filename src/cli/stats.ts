@@ -50,6 +50,10 @@ function printStats(ctx: CliContext, stats: Stats, all: boolean): void {
   ctx.stdout(
     `Chatkeep on ${stats.engine}, ${formatBytes(stats.database_size_bytes)}, at ${stats.generated_at}\n`,
   )
+  const search = stats.message_search
+  ctx.stdout(
+    `Message search ${search.mode}: ${search.lag_messages} message(s) not indexed yet, the oldest ${search.lag_ms} ms old\n`,
+  )
   const deleted: Record<string, number> = stats.soft_deleted
   section(
     'Rows',

@@ -1,6 +1,7 @@
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { ChatkeepError } from '../errors.js'
+import { MESSAGE_SEARCH_MODES } from './message-search-mode.js'
 import type { SqliteSynchronous } from '../db/sqlite.js'
 import { type OperationsConfig, resolveOperationsConfig } from './operations-config.js'
 import { LOG_LEVELS, resolveServerConfig, type ServerConfig } from './server-config.js'
@@ -117,6 +118,14 @@ const databaseType: Parse = (value, name) => {
 
 const synchronous: Parse = (value) => value.toLowerCase() as SqliteSynchronous
 
+const messageSearch: Parse = (value, name) => {
+  const v = value.toLowerCase()
+  if (!(MESSAGE_SEARCH_MODES as readonly string[]).includes(v)) {
+    throw bad(name, `one of ${MESSAGE_SEARCH_MODES.join(', ')}`, value)
+  }
+  return v
+}
+
 const logLevel: Parse = (value, name) => {
   const v = value.toLowerCase()
   if (!(LOG_LEVELS as readonly string[]).includes(v))
@@ -163,6 +172,8 @@ const VARIABLES: Variables<StoreConfig> = [
   ['STREAM_CHECKPOINT_MS', 'stream_checkpoint_ms', whole],
   ['STREAM_CHECKPOINT_CHARS', 'stream_checkpoint_chars', whole],
   ['STREAM_POLL_MS', 'stream_poll_ms', whole],
+  ['MESSAGE_SEARCH', 'message_search', messageSearch],
+  ['MESSAGE_SEARCH_INTERVAL_MS', 'message_search_interval_ms', whole],
 ]
 
 /** Every variable the HTTP server reads, and the ServerConfig field it fills. */

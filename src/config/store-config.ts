@@ -1,6 +1,7 @@
 import { resolve } from 'node:path'
 import { KeyRing } from '../crypto/key-ring.js'
 import { ChatkeepError } from '../errors.js'
+import { MESSAGE_SEARCH_MODES, type MessageSearchMode } from './message-search-mode.js'
 import type { SqliteSynchronous } from '../db/sqlite.js'
 
 /** How to open a store. Every field is optional; the defaults give the embedded SQLite file. */
@@ -43,6 +44,33 @@ export interface StoreConfig {
   stream_checkpoint_chars?: number
   /** How often a follower looks again when nothing woke it (milliseconds). */
   stream_poll_ms?: number
+  /**
+   * Full-text indexing of messages (MESSAGE_SEARCH), made the database's mode for every process:
+   * `immediate` in the append's transaction, `deferred` by catch-up every
+   * `message_search_interval_ms` (a message is found once indexed), `off` (message search
+   * answers `search_disabled`). Absent: the database's mode, `immediate` on a new one.
+   */
+  message_search?: MessageSearchMode
+  /** Deferred search: how often pending messages are indexed (MESSAGE_SEARCH_INTERVAL_MS). */
+  message_search_interval_ms?: number
+}
+
+/** How messages are indexed: the mode to set (undefined keeps the database's) and the pace. */
+export interface MessageSearchOptions {
+  mode: MessageSearchMode | undefined
+  interval_ms: number
+}
+
+/** The message search settings with their defaults: catch-up every second. */
+export function resolveMessageSearchOptions(config: StoreConfig = {}): MessageSearchOptions {
+  const mode = config.message_search
+  if (mode !== undefined && !MESSAGE_SEARCH_MODES.includes(mode)) {
+    throw invalid(
+      'message_search',
+      `message_search must be one of ${MESSAGE_SEARCH_MODES.join(', ')}; got ${String(mode)}.`,
+    )
+  }
+  return { mode, interval_ms: count(config, 'message_search_interval_ms', 1000, 1) }
 }
 
 /** How live replies are written, swept and followed. */
@@ -126,6 +154,7 @@ export function resolveConfig(config: StoreConfig = {}): ResolvedConfig {
   // Checked here so a bad ring stops the open before any connection; createStore builds its own.
   encryptionKeyRing(config.encryption_keys)
   resolveStreamOptions(config)
+  resolveMessageSearchOptions(config)
   const common: Common = {
     database_timeout: count(config, 'database_timeout', 30),
     pool_size: count(config, 'pool_size', 5, 1),

@@ -11,7 +11,8 @@ export type SearchTable = 'messages' | 'document_chunks'
  * SQLite: the FTS5 table `<table>_fts` (external content, rowid = the row's rowid), ranked by
  * bm25 (negated so that higher is better), `snippet()` for the excerpt. PostgreSQL: the GIN
  * index on `to_tsvector('simple', …)` (the expression must match the index's exactly), ranked
- * by ts_rank, `ts_headline` for the excerpt.
+ * by ts_rank, `ts_headline` for the excerpt. Messages not yet indexed (deferred search) are
+ * found by neither.
  */
 export interface FullText {
   /** Joins the index to the rows `alias` names, for the FROM clause. */
@@ -49,9 +50,13 @@ export function fullText(
         ? sql`coalesce(${sql.ref(`${alias}.content`)}, '')`
         : sql.ref(`${alias}.content`)
     const vector = sql`to_tsvector('simple', ${content})`
+    // The messages' index is partial: a message still pending (deferred search) is not in it,
+    // and the condition must be written for the planner to use the index at all.
+    const indexed =
+      table === 'messages' ? sql` and not ${sql.ref(`${alias}.search_pending`)}` : sql``
     return {
       from: sql`${sql.table(table)} as ${sql.raw(alias)}`,
-      match: sql<boolean>`${vector} @@ ${query}`,
+      match: sql<boolean>`${vector} @@ ${query}${indexed}`,
       score: sql<number>`ts_rank(${vector}, ${query})::float8`,
       snippet: (column) =>
         sql<string>`ts_headline('simple', ${column}, ${query}, ${`StartSel=${MARK.start}, StopSel=${MARK.stop}, MaxWords=24, MinWords=8, ShortWord=0, MaxFragments=2, FragmentDelimiter=" … "`})`,

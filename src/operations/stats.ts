@@ -6,6 +6,7 @@ import { ChatkeepError } from '../errors.js'
 import { getSystemConfig } from '../repositories/system-configs.js'
 import { usageByGroup } from '../repositories/usage.js'
 import { EARLIEST_TIME, LATEST_TIME } from '../schemas/date-time.js'
+import { readMessageSearchStatus } from '../services/message-search-index.js'
 import { costOf, type Prices, PRICES_KEY, roundCost } from '../services/pricing.js'
 import { STATS_LIMITS } from './defaults.js'
 
@@ -82,6 +83,21 @@ export const StatsSchema = Type.Object(
       by_messages: Type.Array(TopUserSchema),
       by_tokens: Type.Array(TopUserSchema),
     }),
+    message_search: Type.Object(
+      {
+        mode: Type.Union([
+          Type.Literal('immediate'),
+          Type.Literal('deferred'),
+          Type.Literal('off'),
+        ]),
+        lag_messages: Count,
+        lag_ms: Count,
+      },
+      {
+        description:
+          'Full-text indexing of messages (MESSAGE_SEARCH): the mode, the messages written and not yet indexed, and the age of the oldest of them in milliseconds.',
+      },
+    ),
   },
   { $id: 'Stats', title: 'Stats' },
 )
@@ -119,6 +135,7 @@ export async function collectStats(db: Database, options: StatsOptions = {}): Pr
     tokens_per_model,
     byMessages,
     byTokens,
+    message_search,
   ] = await Promise.all([
     tableCounts(db),
     softDeletedCounts(db),
@@ -128,6 +145,7 @@ export async function collectStats(db: Database, options: StatsOptions = {}): Pr
     tokensPerModel(db),
     topUsers(db, 'messages', top),
     topUsers(db, 'tokens', top),
+    readMessageSearchStatus(db, undefined, now),
   ])
   const messages_per_day = Array.from({ length: days }, (_, i) => {
     const day = new Date(first + i * DAY_MS).toISOString().slice(0, 10)
@@ -145,6 +163,7 @@ export async function collectStats(db: Database, options: StatsOptions = {}): Pr
     tokens_per_model,
     top,
     top_users: { by_messages: byMessages, by_tokens: byTokens },
+    message_search,
   }
 }
 

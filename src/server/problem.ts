@@ -13,6 +13,7 @@ const TITLES: Record<ErrorCode, string> = {
   conversation_closed: 'Conversation closed',
   legal_hold: 'Under legal hold',
   message_not_streaming: 'Message not streaming',
+  search_disabled: 'Message search disabled',
   cursor_expired: 'Cursor expired',
   payload_too_large: 'Request body too large',
   unsupported_media_type: 'Unsupported media type',

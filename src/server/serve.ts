@@ -68,12 +68,16 @@ export async function startServer(options: StartServerOptions): Promise<RunningS
   const logger = options.logger ?? serverLogger(config.log_level)
   // Redis with `redis_url` (a Redis that is down only logs a warning), else in-process memory.
   const cache: Cache = await openCache({ redis_url: config.redis_url, logger })
-  const store = await openStore({ ...options.store_config, migrate: true, cache }).catch(
-    async (error: unknown) => {
-      await cache.close()
-      throw error
-    },
-  )
+  const store = await openStore({
+    ...options.store_config,
+    migrate: true,
+    cache,
+    on_message_search_error: (error) =>
+      logger.warn({ err: error }, 'message search catch-up failed'),
+  }).catch(async (error: unknown) => {
+    await cache.close()
+    throw error
+  })
   let limits: RateLimitStore | undefined
   let app: FastifyInstance | undefined
   try {

@@ -7,6 +7,7 @@ import { cosine, floatView, TopK, vectorNorm } from '../lib/cosine.js'
 import { finiteEmbedding } from '../lib/embedding.js'
 import { isUuid } from '../lib/uuid7.js'
 import type { Owner } from '../repositories/conversations.js'
+import type { MessageSearchIndex, MessageSearchStatus } from './message-search-index.js'
 import * as search from '../repositories/search.js'
 import * as similarity from '../repositories/similarity.js'
 import type { Role } from '../schemas/data.js'
@@ -42,6 +43,8 @@ export class SearchService {
     private readonly db: Database,
     private readonly owner: Owner,
     private readonly cipher: MessageCipher | null = null,
+    /** The store's message search mode; without one (a bare service), messages are searchable. */
+    protected readonly index: MessageSearchIndex | null = null,
   ) {}
 
   /**
@@ -62,6 +65,7 @@ export class SearchService {
       created_before: time(query.created_before, '/created_before'),
     }
     const scope = query.scope ?? 'messages'
+    if (scope === 'messages') await this.index?.assertSearchable()
     if (scope === 'messages' && (query.document_id ?? query.doc_type) !== undefined) {
       const field = query.document_id !== undefined ? 'document_id' : 'doc_type'
       throw new ChatkeepError('validation_failed', `/${field}: filters documents only.`, {
@@ -156,7 +160,37 @@ export class SearchService {
   }
 }
 
-/** The query's embedding as float32 bytes, refused unless every number is finite. */
+/**
+ * The store's search: every user's messages and documents, and the full-text index of messages
+ * (its mode and lag, and catch-up on demand).
+ */
+export class StoreSearchService extends SearchService {
+  readonly #index: MessageSearchIndex
+
+  constructor(db: Database, cipher: MessageCipher | null, index: MessageSearchIndex) {
+    super(db, null, cipher, index)
+    this.#index = index
+  }
+
+  /**
+   * Indexes every message still pending (deferred or off mode) now; returns how many.
+   * @example
+   * await store.search.catchUp() // 42
+   */
+  catchUp(): Promise<number> {
+    return this.#index.catchUp()
+  }
+
+  /**
+   * The mode and the index's lag: messages not indexed yet and the age of the oldest.
+   * @example
+   * await store.search.status() // { mode: 'deferred', lag_messages: 3, lag_ms: 420 }
+   */
+  status(): Promise<MessageSearchStatus> {
+    return this.#index.status()
+  }
+}
+
 /** Messages: every vector of the query's dimension read by id in batches, compared here. */
 async function exactMessageScan(
   db: Database,

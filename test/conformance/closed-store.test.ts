@@ -82,6 +82,8 @@ const DATABASE_CALLS: Record<string, Calls> = {
     search: () => [{ q: 'hello' }],
     similar: () => [{ embedding: Array.from({ length: 4 }, () => 0.5) }],
     similarMessages: () => [{ embedding: Array.from({ length: 4 }, () => 0.5) }],
+    catchUp: () => [],
+    status: () => [],
   },
   metrics: {
     ingest: () => [{ metrics: [{ source: 'bot', metric_type: 'latency' }] }],

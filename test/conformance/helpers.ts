@@ -236,3 +236,15 @@ function expectPlainObject(value: unknown): void {
   expect(value).not.toBeNull()
   expect(Array.isArray(value)).toBe(false)
 }
+
+/**
+ * SQLite: FTS5 compares its index with the messages themselves (rank 1 reads the content
+ * table) and fails on any entry missing, extra or indexed twice. Only true once nothing is
+ * pending. PostgreSQL's GIN index is the database's own to keep right.
+ */
+export async function expectIndexMatchesMessages(store: Store): Promise<void> {
+  if (store.engine !== 'sqlite') return
+  await sql`insert into messages_fts(messages_fts, rank) values ('integrity-check', 1)`.execute(
+    store.database.kysely,
+  )
+}

@@ -624,10 +624,11 @@ describe('logical export and import', () => {
       const tables = await store.database.kysely.introspection.getTables()
       const data = tables
         .map((t) => t.name)
-        // Bookkeeping, and the vector indexes and their change logs, derived from the rows.
+        // Bookkeeping, the vector indexes and their change logs, derived from the rows, and the
+        // message search mode with what it left pending, this database's own state.
         .filter(
           (name) =>
-            !/^chatkeep_migration|_fts($|_)|^(chunk|message)_vector_changes$|^(chunk|message)_vectors_\d+/.test(
+            !/^chatkeep_migration|_fts($|_)|^(chunk|message)_vector_changes$|^(chunk|message)_vectors_\d+|^message_search_(mode|pending)$/.test(
               name,
             ),
         )

@@ -187,6 +187,7 @@ const expected = (users: Loaded, engine: EngineName) => ({
       { user_id: users.ann.id, username: 'ann', messages: 4, tokens: 162 },
     ],
   },
+  message_search: { mode: 'immediate', lag_messages: 0, lag_ms: 0 },
 })
 
 /** What must be the same on both engines for the same data. */

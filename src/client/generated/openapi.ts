@@ -1928,6 +1928,12 @@ export interface components {
           tokens: number
         }[]
       }
+      /** @description Full-text indexing of messages (MESSAGE_SEARCH): the mode, the messages written and not yet indexed, and the age of the oldest of them in milliseconds. */
+      message_search: {
+        mode: 'immediate' | 'deferred' | 'off'
+        lag_messages: number
+        lag_ms: number
+      }
     }
     /** UsageReport */
     UsageReport: {

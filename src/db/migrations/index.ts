@@ -16,6 +16,7 @@ import * as changeFeed from './2026-12-03-10-change-feed.js'
 import * as auditChain from './2026-12-04-01-audit-chain.js'
 import * as usageAndQuotas from './2026-12-06-01-usage-and-quotas.js'
 import * as messageEmbeddings from './2026-12-06-02-message-embeddings.js'
+import * as messageSearchModes from './2026-12-07-01-message-search-modes.js'
 
 /** Every migration, oldest first. Append only: a released migration is never edited. */
 export const MIGRATIONS: Record<string, Migration> = {
@@ -36,4 +37,5 @@ export const MIGRATIONS: Record<string, Migration> = {
   '2026-12-04-01-audit-chain': auditChain,
   '2026-12-06-01-usage-and-quotas': usageAndQuotas,
   '2026-12-06-02-message-embeddings': messageEmbeddings,
+  '2026-12-07-01-message-search-modes': messageSearchModes,
 }

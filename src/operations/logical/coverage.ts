@@ -7,11 +7,16 @@ import { isTableName, specOf, TABLE_ORDER } from './format.js'
  * Tables the engine or the migrator keeps for itself, and the feed's (FEED_TABLES): their
  * contents are not data to move. The vector indexes (chunk_vectors_<n>, message_vectors_<n> and
  * sqlite-vec's shadow tables) and their change logs are rebuilt from the rows by their triggers.
+ * The message search mode and what it left pending are this database's state: an imported
+ * message is indexed as the importing database's mode says.
  */
 const BOOKKEEPING =
-  /^(chatkeep_migration(_lock)?|.+_fts(_(data|idx|docsize|config|content))?|(chunk|message)_vector_changes|(chunk|message)_vectors_\d+(_.+)?)$/
+  /^(chatkeep_migration(_lock)?|.+_fts(_(data|idx|docsize|config|content))?|(chunk|message)_vector_changes|(chunk|message)_vectors_\d+(_.+)?|message_search_(mode|pending))$/
 const isBookkeeping = (name: string) =>
   BOOKKEEPING.test(name) || (FEED_TABLES as readonly string[]).includes(name)
+
+/** Columns of that kind in a data table (PostgreSQL's flag of a message not yet indexed). */
+const BOOKKEEPING_COLUMNS: ReadonlySet<string> = new Set(['messages.search_pending'])
 
 /**
  * Compares the export format with the live database: every table and column there must be one
@@ -31,6 +36,7 @@ export async function checkCoverage(db: Database): Promise<void> {
     }
     const known = new Set(specOf(table.name).names)
     for (const column of table.columns) {
+      if (BOOKKEEPING_COLUMNS.has(`${table.name}.${column.name}`)) continue
       if (!known.has(column.name)) problems.push(`column ${table.name}.${column.name} is unknown`)
       known.delete(column.name)
     }

@@ -2,13 +2,14 @@ import { METHODS } from 'node:http'
 import type { FastifyInstance } from 'fastify'
 import fp from 'fastify-plugin'
 import { Counter, Gauge, Histogram, type Registry } from 'prom-client'
+import type { MessageSearchStatus } from '../../services/message-search-index.js'
 import type { Store } from '../../store.js'
 import { countAppends } from '../metrics/appends.js'
 import { createRegistry } from '../metrics/registry.js'
 
 /**
  * Prometheus metrics at `GET /metrics`, through prom-client: requests, latency, appends and
- * tokens, the database pool, and prom-client's standard process and Node.js metrics.
+ * tokens, the database pool, the lag of message search, and prom-client's standard process and Node.js metrics.
  */
 
 declare module 'fastify' {
@@ -59,6 +60,34 @@ export const metricsPlugin = fp(
       registers,
       collect() {
         this.set(store.database.poolStatus().max)
+      },
+    })
+    // Read at scrape, once for both gauges: a count of the pending messages only. A failed read
+    // (the database away) leaves the last values, so the scrape still answers.
+    let lag: Promise<MessageSearchStatus | undefined> | undefined
+    const readLag = () => {
+      lag ??= store.search
+        .status()
+        .catch(() => undefined)
+        .finally(() => setTimeout(() => (lag = undefined), 1000).unref())
+      return lag
+    }
+    new Gauge({
+      name: 'chatkeep_message_search_lag_messages',
+      help: 'Messages written and not yet in the full-text index (deferred or off message search).',
+      registers,
+      async collect() {
+        const status = await readLag()
+        if (status !== undefined) this.set(status.lag_messages)
+      },
+    })
+    new Gauge({
+      name: 'chatkeep_message_search_lag_seconds',
+      help: 'Age of the oldest message not yet in the full-text index, in seconds (0: none).',
+      registers,
+      async collect() {
+        const status = await readLag()
+        if (status !== undefined) this.set(status.lag_ms / 1000)
       },
     })
     app.decorate('metrics', registry)
