@@ -39,8 +39,9 @@ export function setMessageSearchMode(db: Database, mode: MessageSearchMode): Pro
 
 /**
  * Indexes up to `limit` pending messages, oldest first, in one transaction, and returns how many
- * were taken; fewer than `limit` means none is left. Processes catching up at once each take
- * their own (PostgreSQL: skip locked; SQLite: one writer at a time), so none is indexed twice.
+ * were taken. Processes catching up at once each take their own (PostgreSQL: skip locked;
+ * SQLite: one writer at a time), so none is indexed twice; on PostgreSQL a row another
+ * transaction holds locked is skipped, so fewer than `limit` does not mean none is left.
  */
 export function catchUpMessageSearch(db: Database, limit: number): Promise<number> {
   return engineOf(db).catchUp(db, limit)

@@ -33,8 +33,9 @@ const warn: MessageSearchErrorHandler = (error) =>
  * The store's side of message search modes. On open it makes the configured mode the
  * database's (or reads the database's); in deferred mode it indexes pending messages every
  * `interval_ms`, and in immediate mode it back-fills what an earlier deferred or off left
- * pending, every `interval_ms` until one back-fill has succeeded. The timer never keeps the process alive; close stops it and waits for a batch in
- * flight. A failed run is reported to `on_error` as a ChatkeepError and never throws.
+ * pending, every `interval_ms` until nothing is left. The timer never keeps the process alive;
+ * close stops it and waits for a batch in flight. A failed run is reported to `on_error` as a
+ * ChatkeepError and never throws.
  */
 export class MessageSearchIndex {
   #mode: Promise<MessageSearchMode> | undefined
@@ -79,9 +80,13 @@ export class MessageSearchIndex {
   #tick(mode: MessageSearchMode): void {
     if (this.#run !== undefined || this.#closed) return
     this.#run = this.#indexPending()
-      .then(() => {
+      .then(async () => {
         this.#failing = false
-        if (mode === 'immediate') clearInterval(this.#timer)
+        // Not done while a row is left: on PostgreSQL a batch skips rows another transaction
+        // has locked (an append updating its parent), and they stay pending until a later run.
+        if (mode === 'immediate' && (await messageSearchBacklog(this.db)).pending === 0) {
+          clearInterval(this.#timer)
+        }
       })
       .catch((error: unknown) => {
         if (this.#closed || this.#failing) return
@@ -93,13 +98,17 @@ export class MessageSearchIndex {
       })
   }
 
-  /** Batch after batch until none is left; in the background, also until the store closes. */
+  /**
+   * Batch after batch until one finds nothing to take; in the background, also until the store
+   * closes. A short batch does not mean none is left: rows locked by another transaction were
+   * skipped, and may be free by the next one.
+   */
   async #indexPending(background = true): Promise<number> {
     let total = 0
     for (;;) {
       const n = await catchUpMessageSearch(this.db, BATCH)
       total += n
-      if (n < BATCH || (background && this.#closed)) return total
+      if (n === 0 || (background && this.#closed)) return total
     }
   }
 

@@ -1,7 +1,8 @@
+import pg from 'pg'
 import { expect, it } from 'vitest'
 import type { Store } from '../../src/index.js'
 import { collectStats } from '../../src/operations/stats.js'
-import { describeEachEngine } from '../support/engines.js'
+import { describeEachEngine, describeOnEngine } from '../support/engines.js'
 import {
   createUser,
   expectError,
@@ -157,4 +158,40 @@ describeEachEngine('message search modes', (ctx) => {
       '/message_search',
     )
   })
+})
+
+describeOnEngine('message search back-fill', 'postgres', (ctx) => {
+  it('a message another transaction holds locked is back-filled once it is free', async () => {
+    const off = await ctx.open({ message_search: 'off' })
+    const user = await createUser(off)
+    const chat = await off.conversations.create({ user_id: user.id })
+    const w = word()
+    const [, locked] = await off.messages.appendMany(chat.id, [
+      { role: 'user', content: `${w} free` },
+      { role: 'assistant', content: `${w} locked` },
+    ])
+    // Another transaction holds the row, as an append holds its parent: catch-up skips it.
+    const holder = new pg.Client({ connectionString: ctx.database.database_url })
+    await holder.connect()
+    try {
+      await holder.query('begin')
+      await holder.query('select id from messages where id = $1 for update', [locked!.id])
+      const immediate = await ctx.open({
+        message_search: 'immediate',
+        message_search_interval_ms: 50,
+      })
+      await eventually(
+        async () => (await immediate.search.status()).lag_messages === 1,
+        'the free message to be back-filled',
+      )
+      await holder.query('commit')
+      await eventually(
+        async () => (await immediate.search.status()).lag_messages === 0,
+        'the message once unlocked',
+      )
+      expect(await hits(immediate, user.id, `${w} locked`)).toEqual([locked!.id])
+    } finally {
+      await holder.end()
+    }
+  }, 120_000)
 })
