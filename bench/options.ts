@@ -72,6 +72,11 @@ export interface BenchOptions {
    * no full-text indexing); immediate, the default, otherwise.
    */
   message_search: MessageSearchMode
+  /**
+   * BENCH_SQLITE_SYNCHRONOUS=normal: W1–W4's SQLite stores (Chatkeep's and the baseline's, which
+   * follows it) commit at NORMAL, a WAL write with no fsync; FULL, the default, otherwise.
+   */
+  sqlite_synchronous: 'full' | 'normal'
   counts: Counts
   /** The PostgreSQL server the throwaway database is created on. */
   pg_admin_url: string
@@ -193,6 +198,7 @@ export function readOptions(
     quick,
     audit_actor: on(env.BENCH_AUDIT_ACTOR),
     message_search: messageSearch(env.BENCH_MESSAGE_SEARCH),
+    sqlite_synchronous: sqliteSynchronous(env.BENCH_SQLITE_SYNCHRONOUS),
     counts: quick ? QUICK : FULL,
     pg_admin_url: env.BENCH_PG_URL ?? 'postgres://postgres@127.0.0.1:5432/postgres',
     ...readFlags(argv),
@@ -205,4 +211,12 @@ function messageSearch(value: string | undefined): MessageSearchMode {
   if ((MESSAGE_SEARCH_MODES as readonly string[]).includes(mode)) return mode as MessageSearchMode
   console.log(`BENCH_MESSAGE_SEARCH: ignoring ${mode} (known: ${MESSAGE_SEARCH_MODES.join(', ')})`)
   return 'immediate'
+}
+
+function sqliteSynchronous(value: string | undefined): 'full' | 'normal' {
+  const level = (value ?? '').trim().toLowerCase()
+  if (level === '' || level === 'full') return 'full'
+  if (level === 'normal') return 'normal'
+  console.log(`BENCH_SQLITE_SYNCHRONOUS: ignoring ${level} (known: full, normal)`)
+  return 'full'
 }

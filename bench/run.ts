@@ -50,7 +50,12 @@ async function runDirect(
   // Only Chatkeep's own store takes BENCH_MESSAGE_SEARCH; the baseline's schema keeps its trigger.
   const open = async (url: string) => {
     const message_search = url === databases.chatkeep.url ? options.message_search : 'immediate'
-    const store = await openStore({ database_url: url, migrate: true, message_search })
+    const store = await openStore({
+      database_url: url,
+      migrate: true,
+      message_search,
+      sqlite_synchronous: options.sqlite_synchronous,
+    })
     opened.push(store)
     return store
   }
