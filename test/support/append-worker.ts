@@ -17,10 +17,10 @@
  * to take the write lock (SQLite's busy wait is not first come, first served). A failed append prints `error <code> <message>`
  * and exits 1.
  */
-import { createInterface } from 'node:readline'
 import { setTimeout as sleep } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
 import { type NewMessage, openStore, type Store } from '../../src/index.js'
+import { readyThenGo, say } from './worker-protocol.js'
 
 const { values } = parseArgs({
   options: {
@@ -45,31 +45,13 @@ const calls = Number(values.appends)
 const batch = Number(values.batch)
 const pause = Number(values.pause)
 
-/**
- * Prints a line and resolves once it is in the pipe. An appender waits for that before its next
- * call, so what a kill can cut off is only the calls in flight, never a backlog of acks that
- * were queued in this process while the reader lagged.
- */
-const say = (line: string) =>
-  new Promise<void>((resolve, reject) =>
-    process.stdout.write(`${line}\n`, (error) => (error ? reject(error) : resolve())),
-  )
-
 const stores: Store[] = []
 for (let i = 0; i < storeCount; i++) {
   // A small pool: the appends of one store to one conversation go through one queue anyway.
   stores.push(await openStore({ database_url: url, pool_size: 2, max_overflow: 0 }))
 }
 
-const lines = createInterface({ input: process.stdin })
-await say('ready')
-await new Promise<void>((resolve) =>
-  lines.on('line', (line) => {
-    if (line.trim() === 'go') resolve()
-  }),
-)
-lines.close()
-process.stdin.destroy()
+await readyThenGo()
 
 const message = (store: number, appender: number, call: number, k: number): NewMessage => ({
   role: (call + k) % 2 === 0 ? 'user' : 'assistant',

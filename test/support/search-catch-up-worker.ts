@@ -10,10 +10,10 @@
  * returned it prints `ack <id>` per message stored and `indexed <n>` per catch-up. Runs until
  * killed; a failure prints `error <code> <message>` and exits 1.
  */
-import { createInterface } from 'node:readline'
 import { setImmediate } from 'node:timers/promises'
 import { parseArgs } from 'node:util'
 import { openStore } from '../../src/index.js'
+import { readyThenGo, say } from './worker-protocol.js'
 
 const { values } = parseArgs({
   options: {
@@ -28,25 +28,12 @@ if (values.url === undefined || values.conversation === undefined || values.word
 const conversationId = values.conversation
 const word = values.word
 
-const say = (line: string) =>
-  new Promise<void>((resolve, reject) =>
-    process.stdout.write(`${line}\n`, (error) => (error ? reject(error) : resolve())),
-  )
-
 const store = await openStore({
   database_url: values.url,
   message_search: 'deferred',
   message_search_interval_ms: 3_600_000,
 })
-const lines = createInterface({ input: process.stdin })
-await say('ready')
-await new Promise<void>((resolve) =>
-  lines.on('line', (line) => {
-    if (line.trim() === 'go') resolve()
-  }),
-)
-lines.close()
-process.stdin.destroy()
+await readyThenGo()
 
 let n = 0
 async function appender(): Promise<never> {
